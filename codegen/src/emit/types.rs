@@ -1,0 +1,203 @@
+//! Named types: structs, enums, unions and aliases.
+
+use super::docs::{doc_attrs, lines};
+use crate::ir::{Enum, EnumRepr, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+pub(super) fn type_def(def: &TypeDef) -> TokenStream {
+    let doc = doc_attrs(
+        &def.docs,
+        &format!("`{}`, as the spec defines it.", def.name),
+    );
+    let name = format_ident!("{}", def.name.as_str());
+    let body = match &def.kind {
+        TypeKind::Struct(strukt) => structure(&name, strukt),
+        TypeKind::Enum(e) if e.repr == EnumRepr::String => string_enum(&name, e),
+        TypeKind::Enum(e) => integer_enum(&name, e),
+        TypeKind::Union(union) => untagged_union(&name, union),
+        TypeKind::Alias(target) => {
+            let target = type_ref(target);
+            quote! { pub type #name = #target; }
+        }
+    };
+    quote! { #doc #body }
+}
+
+/// The Rust type for a use of a type.
+pub(super) fn type_ref(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => quote! { String },
+        TypeRef::Primitive(Primitive::Bool) => quote! { bool },
+        TypeRef::Primitive(Primitive::I32) => quote! { i32 },
+        TypeRef::Primitive(Primitive::I64) => quote! { i64 },
+        TypeRef::Primitive(Primitive::F64) => quote! { f64 },
+        TypeRef::Named(name) => {
+            let ident = format_ident!("{}", name.as_str());
+            quote! { #ident }
+        }
+        TypeRef::Array(item) => {
+            let item = type_ref(item);
+            quote! { Vec<#item> }
+        }
+        TypeRef::Map(value) => {
+            let value = type_ref(value);
+            quote! { ::std::collections::BTreeMap<String, #value> }
+        }
+        TypeRef::Any => quote! { ::serde_json::Value },
+    }
+}
+
+fn structure(name: &proc_macro2::Ident, strukt: &Struct) -> TokenStream {
+    let fields = strukt.fields.iter().map(struct_field);
+    let additional = strukt.additional.as_ref().map(|value| {
+        let value = type_ref(value);
+        let doc = lines("Properties the spec does not list by name.");
+        quote! {
+            #doc
+            #[serde(flatten)]
+            pub additional_properties: ::std::collections::BTreeMap<String, #value>,
+        }
+    });
+    quote! {
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+    }
+}
+
+fn struct_field(field: &Field) -> TokenStream {
+    let doc = doc_attrs(&field.docs, &format!("The `{}` field.", field.name.wire));
+    let ident = format_ident!("{}", field.name.rust);
+    let rename = serde_rename(&field.name.rust, &field.name.wire);
+    let inner = type_ref(&field.ty);
+    let (ty, optional) = if field.required && !field.nullable {
+        (inner, quote! {})
+    } else if field.required {
+        // Required but nullable: always sent, `null` when `None`.
+        (quote! { Option<#inner> }, quote! {})
+    } else {
+        (
+            quote! { Option<#inner> },
+            quote! { #[serde(default, skip_serializing_if = "Option::is_none")] },
+        )
+    };
+    quote! {
+        #doc
+        #rename
+        #optional
+        pub #ident: #ty,
+    }
+}
+
+/// `#[serde(rename = "...")]`, only where the Rust spelling differs from the wire spelling.
+fn serde_rename(rust: &str, wire: &str) -> TokenStream {
+    let rust = rust.strip_prefix("r#").unwrap_or(rust);
+    if rust == wire {
+        quote! {}
+    } else {
+        quote! { #[serde(rename = #wire)] }
+    }
+}
+
+const UNKNOWN_VALUE_DOC: &str =
+    "A value this client does not know yet, kept as the exchange sent it.";
+
+fn string_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
+    let variants = e.variants.iter().map(|v| {
+        let doc = doc_attrs(&v.docs, &format!("`{}`", v.wire));
+        let ident = format_ident!("{}", v.name.as_str());
+        let rename = serde_rename(v.name.as_str(), &v.wire);
+        quote! { #doc #rename #ident, }
+    });
+    let other = e.open.then(|| {
+        let doc = lines(UNKNOWN_VALUE_DOC);
+        quote! { #doc #[serde(untagged)] Other(String), }
+    });
+    quote! {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #other
+        }
+    }
+}
+
+/// Integer enums: serde's derive cannot rename to numbers, so the impls map through `i64`.
+fn integer_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
+    let idents: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| format_ident!("{}", v.name.as_str()))
+        .collect();
+    let values: Vec<Literal> = e
+        .variants
+        .iter()
+        .map(|v| Literal::i64_unsuffixed(v.wire.parse().unwrap_or_default()))
+        .collect();
+    let docs = e
+        .variants
+        .iter()
+        .map(|v| doc_attrs(&v.docs, &format!("`{}`", v.wire)));
+    let other_doc = lines(UNKNOWN_VALUE_DOC);
+    let value_doc = lines("The value on the wire.");
+    let from_doc = lines("The variant for a wire value; unknown values are kept in `Other`.");
+    quote! {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #docs #idents, )*
+            #other_doc
+            Other(i64),
+        }
+
+        impl #name {
+            #value_doc
+            pub fn value(self) -> i64 {
+                match self {
+                    #( Self::#idents => #values, )*
+                    Self::Other(value) => value,
+                }
+            }
+
+            #from_doc
+            pub fn from_value(value: i64) -> Self {
+                match value {
+                    #( #values => Self::#idents, )*
+                    other => Self::Other(other),
+                }
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <i64 as ::serde::Deserialize>::deserialize(deserializer).map(Self::from_value)
+            }
+        }
+    }
+}
+
+fn untagged_union(name: &proc_macro2::Ident, union: &Union) -> TokenStream {
+    let variants = union.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.name.as_str());
+        let ty = type_ref(&v.ty);
+        let doc = lines(&format!("The `{}` shape.", v.name));
+        quote! { #doc #ident(#ty), }
+    });
+    quote! {
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The intermediate representation every front-end lowers into and the emitter reads.
+//!
+//! It knows nothing of OpenAPI or of the hand-written schema format: a front-end resolves
+//! references, assigns names and validates, and what reaches the emitter is a frozen [`Api`].
+//! Every node remembers where it came from ([`Origin`]) so a later phase can still say where a
+//! problem is. Collections whose order reaches the output are `BTreeMap`s or sorted `Vec`s.
+
+mod names;
+
+pub use names::{FieldName, TypeName};
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a node came from: a file and a JSON pointer into it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// The file, as given to the generator (relative to the specs folder where possible).
+    pub file: PathBuf,
+    /// An RFC 6901 JSON pointer into that file (`/paths/~1private~1WithdrawCancel/post`).
+    pub pointer: String,
+}
+
+impl Origin {
+    /// The origin of the document root of `file`.
+    pub fn root(file: impl Into<PathBuf>) -> Self {
+        Origin {
+            file: file.into(),
+            pointer: String::new(),
+        }
+    }
+
+    /// The origin of the child `segment` of this node; `~` and `/` are escaped per RFC 6901.
+    pub fn child(&self, segment: &str) -> Self {
+        let escaped = segment.replace('~', "~0").replace('/', "~1");
+        Origin {
+            file: self.file.clone(),
+            pointer: format!("{}/{}", self.pointer, escaped),
+        }
+    }
+}
+
+impl Origin {
+    /// The origin of this node's parent (the root's parent is the root).
+    pub fn parent(&self) -> Self {
+        let pointer = self
+            .pointer
+            .rsplit_once('/')
+            .map_or("", |(parent, _)| parent);
+        Origin {
+            file: self.file.clone(),
+            pointer: pointer.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.file.display(), self.pointer)
+    }
+}
+
+/// Documentation carried from the spec onto the generated item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Docs {
+    /// A one-line summary or title.
+    pub summary: Option<String>,
+    /// Longer text, Markdown as in the spec.
+    pub description: Option<String>,
+}
+
+impl Docs {
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.summary.is_none() && self.description.is_none()
+    }
+}
+
+/// One exchange's client: everything the emitter needs for one generated module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// The exchange's name in xgen, also the module name (`kraken`).
+    pub exchange: String,
+    /// What the module's documentation says about the API.
+    pub docs: Docs,
+    /// Settings the spec cannot express (signing, envelope, base URLs).
+    pub profile: ClientProfile,
+    /// Every named type, keyed and therefore ordered by name.
+    pub types: BTreeMap<TypeName, TypeDef>,
+    /// Every operation, keyed and therefore ordered by its id in snake case.
+    pub operations: BTreeMap<String, Operation>,
+    /// The spec files this was generated from, for the generated header.
+    pub sources: Vec<PathBuf>,
+}
+
+/// Per-exchange settings, from the exchange's profile file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientProfile {
+    /// Base URLs by environment name; `production` is required.
+    pub base_urls: BTreeMap<String, String>,
+    /// The runtime signing plugin.
+    pub signing: SigningPlugin,
+    /// The response envelope the runtime unwraps.
+    pub envelope: EnvelopeKind,
+}
+
+/// The signing plugins the runtime has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum SigningPlugin {
+    /// `API-Key` + `API-Sign` (HMAC-SHA512 over path and SHA-256 of nonce and body).
+    Kraken,
+}
+
+/// The response envelopes the runtime decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum EnvelopeKind {
+    /// `{"error": ["EClass:Message", ...], "result": ...}`.
+    Kraken,
+}
+
+impl EnvelopeKind {
+    /// The property of the response object that holds the payload.
+    pub fn payload_property(self) -> &'static str {
+        match self {
+            EnvelopeKind::Kraken => "result",
+        }
+    }
+}
+
+/// A named type the emitter turns into a Rust item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Its Rust name.
+    pub name: TypeName,
+    /// What it documents.
+    pub docs: Docs,
+    /// Where it was declared.
+    pub origin: Origin,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// An object with known fields.
+    Struct(Struct),
+    /// A closed or open set of string or integer values.
+    Enum(Enum),
+    /// One of several shapes, told apart by trying each (`oneOf`/`anyOf`).
+    Union(Union),
+    /// Another name for a type (`type: array` at the top level, say).
+    Alias(TypeRef),
+}
+
+/// An object with known fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// Its fields, sorted by wire name.
+    pub fields: Vec<Field>,
+    /// The type of properties not listed, when `additionalProperties` allows them.
+    pub additional: Option<TypeRef>,
+}
+
+/// One field of a [`Struct`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust and wire names.
+    pub name: FieldName,
+    /// Its type, without the optionality.
+    pub ty: TypeRef,
+    /// Whether the spec requires the field.
+    pub required: bool,
+    /// Whether `null` is a valid value.
+    pub nullable: bool,
+    /// What it documents.
+    pub docs: Docs,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// A set of values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    /// What the values are on the wire.
+    pub repr: EnumRepr,
+    /// The values, in the order the spec lists them (the order of documentation).
+    pub variants: Vec<EnumVariant>,
+    /// Whether a value outside the list is kept rather than refused: response enums are open so
+    /// a new value from the exchange never breaks deserialisation.
+    pub open: bool,
+}
+
+/// The wire type of an enum's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumRepr {
+    /// JSON strings.
+    String,
+    /// JSON integers.
+    Integer,
+}
+
+/// One value of an [`Enum`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumVariant {
+    /// The Rust variant name.
+    pub name: TypeName,
+    /// The value on the wire, as text (`"canceled"`, `"11"`).
+    pub wire: String,
+    /// What it documents.
+    pub docs: Docs,
+}
+
+/// One of several shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// The alternatives, in spec order (tried in that order).
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One alternative of a [`Union`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The Rust variant name.
+    pub name: TypeName,
+    /// Its type.
+    pub ty: TypeRef,
+}
+
+/// A use of a type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeRef {
+    /// A scalar.
+    Primitive(Primitive),
+    /// A named type in [`Api::types`].
+    Named(TypeName),
+    /// A JSON array.
+    Array(Box<TypeRef>),
+    /// A JSON object used as a map from string keys.
+    Map(Box<TypeRef>),
+    /// Any JSON value.
+    Any,
+}
+
+/// Scalar types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Primitive {
+    /// A string.
+    String,
+    /// `true` or `false`.
+    Bool,
+    /// A 32-bit signed integer.
+    I32,
+    /// A 64-bit signed integer.
+    I64,
+    /// A 64-bit float.
+    F64,
+    /// A decimal number that travels as a JSON string, to keep every digit.
+    DecimalString,
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The id as the spec spells it (`cancelWithdrawal`).
+    pub id: String,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The full path, with the server's base path (`/0/private/WithdrawCancel`).
+    pub path: String,
+    /// Summary and description.
+    pub docs: Docs,
+    /// The API key permissions the exchange says the call needs.
+    pub permissions: Option<String>,
+    /// Path, query and header parameters, sorted by wire name.
+    pub params: Vec<Param>,
+    /// The body, if the operation takes one.
+    pub body: Option<RequestBody>,
+    /// The payload of a successful response, inside the envelope.
+    pub response: TypeRef,
+    /// What the spec says the payload means.
+    pub response_docs: Docs,
+    /// Whether the request is signed.
+    pub signed: bool,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+/// A path, query or header parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Rust and wire names.
+    pub name: FieldName,
+    /// Where it travels.
+    pub location: ParamLocation,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether it is required.
+    pub required: bool,
+    /// What it documents.
+    pub docs: Docs,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// Where a [`Param`] travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ParamLocation {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// As a header.
+    Header,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    /// How it is encoded.
+    pub encoding: BodyEncoding,
+    /// The struct the caller fills in (signer-owned fields removed).
+    pub ty: TypeName,
+    /// Fields the signing plugin owns, sorted by wire name.
+    pub signer_fields: Vec<SignerField>,
+}
+
+/// Body encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BodyEncoding {
+    /// `application/json`
+    Json,
+    /// `application/x-www-form-urlencoded`
+    Form,
+}
+
+/// A body field the signer fills in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerField {
+    /// Its wire name (`nonce`).
+    pub wire: String,
+    /// Its wire type, as the spec declares it.
+    pub ty: TypeRef,
+}

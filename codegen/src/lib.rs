@@ -1,0 +1,93 @@
+//! xgen's generator: exchange API specs in, formatted Rust client code out.
+//!
+//! The pipeline has named phases, each its own module: [`source`] reads the specs folder and
+//! parses each input format, `lower` turns those models into the one [`ir`], and `emit` turns
+//! the frozen IR into formatted Rust. [`Config::generate`] is pure and returns file contents;
+//! [`write`] and [`check`] are the only functions that touch `generated/`.
+//!
+//! ```no_run
+//! let files = xgen_codegen::Config::new().specs_dir("specs").generate()?;
+//! let report = xgen_codegen::write(std::path::Path::new("generated"), &files)?;
+//! for path in report.changed() {
+//!     println!("updated {}", path.display());
+//! }
+//! # Ok::<(), xgen_codegen::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod emit;
+mod error;
+pub mod ir;
+mod lower;
+mod output;
+pub mod source;
+
+pub use error::{Error, Result};
+pub use output::{check, write, GeneratedFile, Stale, StaleReason, WriteReport};
+
+use std::path::{Path, PathBuf};
+
+/// What to generate from where: the one set of options shared by the CLI and `build.rs`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    specs_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            specs_dir: PathBuf::from("specs"),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults: specs read from `specs/`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads specs from `dir` instead of `specs/`.
+    ///
+    /// ```
+    /// let config = xgen_codegen::Config::new().specs_dir("my-specs");
+    /// assert_eq!(config.specs(), std::path::Path::new("my-specs"));
+    /// ```
+    pub fn specs_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.specs_dir = dir.into();
+        self
+    }
+
+    /// The specs folder.
+    pub fn specs(&self) -> &Path {
+        &self.specs_dir
+    }
+
+    /// Reads and lowers every exchange under the specs folder, sorted by exchange name.
+    pub fn load(&self) -> Result<Vec<ir::Api>> {
+        source::discover(&self.specs_dir)?
+            .iter()
+            .map(|specs| lower::lower_exchange(specs, &self.specs_dir))
+            .collect()
+    }
+
+    /// Generates every file, in memory: one module per exchange and the index declaring them.
+    /// Nothing is written, so a bad spec leaves `generated/` untouched.
+    pub fn generate(&self) -> Result<Vec<GeneratedFile>> {
+        let apis = self.load()?;
+        let mut files = Vec::with_capacity(apis.len() + 1);
+        for api in &apis {
+            files.push(GeneratedFile {
+                path: PathBuf::from(emit::module_file_name(api)),
+                contents: emit::api_module(api)?,
+            });
+        }
+        files.push(GeneratedFile {
+            path: PathBuf::from(emit::INDEX_FILE),
+            contents: emit::index_module(&apis)?,
+        });
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+}

@@ -1,0 +1,156 @@
+//! Lowering: each front-end's model into the one IR, with references resolved, names assigned
+//! and the profile applied. What leaves this module is a complete [`Api`], frozen from here on.
+
+mod openapi;
+
+use crate::error::{Error, Result};
+use crate::ir::{Api, ClientProfile, Docs, EnvelopeKind, Origin, SigningPlugin, TypeDef, TypeName};
+use crate::source::profile::{Envelope, Signing};
+use crate::source::{self, ExchangeSpecs};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Lowers one exchange folder (profile and every spec file it names) into an [`Api`].
+pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
+    let profile = &specs.profile;
+    let profile_origin = Origin::root(&specs.profile_path);
+    if profile.openapi.is_empty() {
+        return Err(Error::Invalid {
+            origin: profile_origin.child("openapi"),
+            message: "names no spec file to generate from".to_owned(),
+        });
+    }
+    let mut api = Api {
+        exchange: specs.exchange.clone(),
+        docs: Docs {
+            summary: Some(profile.title.clone()),
+            description: None,
+        },
+        profile: ClientProfile {
+            base_urls: profile.base_urls.clone(),
+            signing: match profile.signing {
+                Signing::Kraken => SigningPlugin::Kraken,
+            },
+            envelope: match profile.envelope {
+                Envelope::Kraken => EnvelopeKind::Kraken,
+            },
+        },
+        types: BTreeMap::new(),
+        operations: BTreeMap::new(),
+        sources: vec![relative(&specs.profile_path, specs_root)],
+    };
+    for name in &profile.openapi {
+        let path = specs.file(name);
+        let document = source::openapi::read(&path)?;
+        openapi::lower_document(&document, &path, profile, &mut api)?;
+        api.sources.push(relative(&path, specs_root));
+    }
+    api.sources.sort();
+    check_selected_operations(specs, &profile_origin, &api)?;
+    Ok(api)
+}
+
+/// Every operation the profile selects must exist: a typo would otherwise silently drop it.
+fn check_selected_operations(specs: &ExchangeSpecs, origin: &Origin, api: &Api) -> Result<()> {
+    let Some(selected) = &specs.profile.operations else {
+        return Ok(());
+    };
+    for (index, id) in selected.iter().enumerate() {
+        if !api.operations.values().any(|op| &op.id == id) {
+            return Err(Error::Invalid {
+                origin: origin.child("operations").child(&index.to_string()),
+                message: format!("operation '{id}' is in no spec file of {}", specs.exchange),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Adds a named type, refusing a second, different type under the same name.
+pub(crate) fn define_type(api: &mut Api, def: TypeDef) -> Result<TypeName> {
+    let name = def.name.clone();
+    match api.types.get(&name) {
+        Some(existing) if *existing != def => Err(Error::Invalid {
+            origin: def.origin.clone(),
+            message: format!("type name `{name}` is already taken by {}", existing.origin),
+        }),
+        _ => {
+            api.types.insert(name.clone(), def);
+            Ok(name)
+        }
+    }
+}
+
+/// Splits the "**API Key Permissions Required:** ..." paragraph, Kraken's convention, out of an
+/// operation description so the generated docs can give it its own section.
+pub(crate) fn split_permissions(description: &str) -> (Option<String>, Option<String>) {
+    const MARKER: &str = "**API Key Permissions Required:**";
+    let mut rest = Vec::new();
+    let mut permissions = None;
+    for paragraph in paragraphs(description) {
+        match paragraph.strip_prefix(MARKER) {
+            Some(text) if permissions.is_none() => permissions = Some(text.trim().to_owned()),
+            _ => rest.push(paragraph),
+        }
+    }
+    let rest = (!rest.is_empty()).then(|| rest.join("\n\n"));
+    (rest, permissions)
+}
+
+/// Paragraphs of Markdown text, each with its lines folded and trimmed; blank runs collapse.
+pub(crate) fn paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line.trim_end());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    out
+}
+
+/// `path` relative to the specs folder, with `/` separators on every platform, so generated
+/// headers are the same on every machine.
+fn relative(path: &Path, root: &Path) -> PathBuf {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    PathBuf::from(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_paragraph_is_split_out() {
+        let text = "Cancel a recently requested withdrawal, if it has not already been\nsuccessfully processed.\n\n\n**API Key Permissions Required:** `Funds permissions - Withdraw`, unless\nwithdrawal is a `WalletTransfer`, then no permissions are required.\n";
+        let (rest, permissions) = split_permissions(text);
+        assert_eq!(
+            rest.as_deref(),
+            Some("Cancel a recently requested withdrawal, if it has not already been\nsuccessfully processed.")
+        );
+        assert_eq!(
+            permissions.as_deref(),
+            Some("`Funds permissions - Withdraw`, unless\nwithdrawal is a `WalletTransfer`, then no permissions are required.")
+        );
+    }
+
+    #[test]
+    fn description_without_permissions_is_kept_whole() {
+        let (rest, permissions) = split_permissions("One.\n\nTwo.");
+        assert_eq!(rest.as_deref(), Some("One.\n\nTwo."));
+        assert_eq!(permissions, None);
+    }
+}

@@ -1,0 +1,77 @@
+//! Reading the specs folder: which exchanges there are, their profiles and their spec files.
+//!
+//! Each front-end module parses one input format into its own model; nothing here knows the IR.
+
+pub mod openapi;
+pub mod profile;
+
+use crate::error::{Error, Result};
+use profile::Profile;
+use std::path::{Path, PathBuf};
+
+/// One exchange's folder under `specs/`: its profile and the spec files it names.
+#[derive(Debug)]
+pub struct ExchangeSpecs {
+    /// The folder name, which is the exchange's name in xgen (`kraken`).
+    pub exchange: String,
+    /// The folder.
+    pub dir: PathBuf,
+    /// The profile (`profile.yaml`).
+    pub profile: Profile,
+    /// The profile's path, for diagnostics.
+    pub profile_path: PathBuf,
+}
+
+impl ExchangeSpecs {
+    /// The path of a file the profile names, relative to the exchange folder.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// Finds every exchange under `specs_dir`, sorted by name so the output never depends on the
+/// order the file system lists them in.
+pub fn discover(specs_dir: &Path) -> Result<Vec<ExchangeSpecs>> {
+    let read_err = |source| Error::Read {
+        path: specs_dir.to_owned(),
+        source,
+    };
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(specs_dir).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let dir = entry.path();
+        if dir.join(profile::FILE_NAME).is_file() {
+            dirs.push(dir);
+        }
+    }
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(Error::NoSpecs {
+            path: specs_dir.to_owned(),
+        });
+    }
+    dirs.into_iter()
+        .map(|dir| {
+            let exchange = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let profile_path = dir.join(profile::FILE_NAME);
+            let profile = Profile::read(&profile_path)?;
+            Ok(ExchangeSpecs {
+                exchange,
+                dir,
+                profile,
+                profile_path,
+            })
+        })
+        .collect()
+}
+
+/// Reads a whole file, with the path in the error.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })
+}

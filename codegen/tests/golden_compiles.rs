@@ -1,0 +1,56 @@
+//! The golden output compiles without warnings, and behaves: open enums keep unknown values,
+//! wire names survive renames, optional fields stay off the wire.
+#![deny(warnings)]
+
+#[allow(dead_code)]
+mod vocab {
+    include!("fixtures/vocabulary/expected/vocab.rs");
+}
+
+use vocab::{Kind, PlaceThingRequest, Thing, ThingStatus};
+
+#[test]
+fn unknown_enum_values_are_kept() {
+    let thing: Thing =
+        serde_json::from_str(r#"{"id":"a","status":42,"tags":[],"parent":7}"#).unwrap();
+    assert_eq!(thing.status, ThingStatus::Other(42));
+    assert_eq!(thing.status.value(), 42);
+    let kind: Kind = serde_json::from_str(r#""iceberg""#).unwrap();
+    assert_eq!(kind, Kind::Other("iceberg".to_owned()));
+    assert_eq!(serde_json::to_string(&kind).unwrap(), r#""iceberg""#);
+}
+
+#[test]
+fn known_enum_values_round_trip_by_wire_name() {
+    assert_eq!(
+        serde_json::from_str::<Kind>(r#""stop-loss""#).unwrap(),
+        Kind::StopLoss
+    );
+    assert_eq!(serde_json::to_string(&ThingStatus::V11).unwrap(), "11");
+    assert_eq!(ThingStatus::from_value(5), ThingStatus::V5);
+}
+
+#[test]
+fn renamed_and_optional_fields_keep_wire_names() {
+    let request = PlaceThingRequest {
+        kind: Kind::Limit,
+        pair: "XBTUSD".into(),
+        price: None,
+        type_: Some("buy".into()),
+        withdraw_id: Some("A".into()),
+        withdraw_id_2: None,
+    };
+    let form = serde_urlencoded::to_string(&request).unwrap();
+    assert_eq!(form, "kind=limit&pair=XBTUSD&type=buy&withdrawID=A");
+}
+
+#[test]
+fn operation_table_describes_the_form_body_and_signer_fields() {
+    let op = &vocab::operations::PLACE_THING;
+    assert_eq!(op.body, xgen_runtime::BodyEncoding::Form);
+    assert_eq!(op.path, "/0/private/PlaceThing");
+    assert_eq!(op.signer_fields[0].wire_name, "nonce");
+    assert!(op.param("nonce").is_none());
+    assert!(op.param("withdrawID").is_some());
+    assert!(!vocab::operations::PING.signed);
+}

@@ -1,0 +1,309 @@
+//! Request bodies: encoded once, then spliced by the signer.
+//!
+//! Exchanges sign the exact bytes sent, so the body is serialised exactly once and the signer
+//! works on those bytes. Its own fields (Kraken's `nonce`) go in front of the caller's fields by
+//! splicing text, not by re-parsing and re-serialising, which could change the bytes (key order,
+//! number formatting, escapes) and costs time on every request.
+
+use serde::Serialize;
+
+use crate::digits::Digits;
+use crate::error::Error;
+use crate::operation::BodyEncoding;
+
+/// An encoded request body: the bytes that will be sent, and how they are encoded.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Body {
+    bytes: Vec<u8>,
+    encoding: BodyEncoding,
+}
+
+/// A body field owned by the signer, to be put in front of the caller's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyField<'a> {
+    /// The name on the wire.
+    pub name: &'a str,
+    /// The value.
+    pub value: FieldValue<'a>,
+}
+
+/// The value of a signer-owned body field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    /// An unsigned integer: a bare JSON number, or decimal digits in a form.
+    Integer(u64),
+    /// Text: an escaped JSON string, or a urlencoded form value.
+    String(&'a str),
+}
+
+impl Body {
+    /// A body with no bytes and [`BodyEncoding::None`].
+    pub fn empty() -> Body {
+        Body {
+            bytes: Vec::new(),
+            encoding: BodyEncoding::None,
+        }
+    }
+
+    /// Serialises `fields` with `encoding`.
+    ///
+    /// JSON must come out as an object, because signers add fields to it. With
+    /// [`BodyEncoding::None`] the fields are ignored and the body is empty.
+    pub fn encode<T: Serialize + ?Sized>(
+        encoding: BodyEncoding,
+        fields: &T,
+    ) -> Result<Body, Error> {
+        let bytes = match encoding {
+            BodyEncoding::None => Vec::new(),
+            BodyEncoding::Json => {
+                let bytes = serde_json::to_vec(fields)
+                    .map_err(|e| Error::encode(format!("JSON serialisation failed: {e}")))?;
+                if bytes.first() != Some(&b'{') {
+                    return Err(Error::encode(
+                        "a JSON body must be an object, but the request serialised to another kind of value",
+                    ));
+                }
+                bytes
+            }
+            BodyEncoding::Form => serde_urlencoded::to_string(fields)
+                .map_err(|e| Error::encode(format!("form serialisation failed: {e}")))?
+                .into_bytes(),
+        };
+        Ok(Body { bytes, encoding })
+    }
+
+    /// Puts `fields`, in order, in front of the fields already in the body.
+    ///
+    /// JSON `{"asset":"XBT"}` becomes `{"nonce":123,"asset":"XBT"}` (and `{}` becomes
+    /// `{"nonce":123}`); a form `asset=XBT` becomes `nonce=123&asset=XBT`. Fails on a body with
+    /// [`BodyEncoding::None`], which has nowhere to put them.
+    pub fn prepend_fields(&mut self, fields: &[BodyField<'_>]) -> Result<(), Error> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let extra: usize = fields
+            .iter()
+            .map(|f| {
+                let value_len = match f.value {
+                    FieldValue::Integer(_) => 20,
+                    FieldValue::String(s) => s.len(),
+                };
+                // Room for quotes, separators and a few escapes without a second allocation.
+                f.name.len() + value_len + 8
+            })
+            .sum();
+        let mut out = Vec::with_capacity(self.bytes.len() + extra);
+        match self.encoding {
+            BodyEncoding::None => {
+                return Err(Error::encode(
+                    "the operation has no request body, so signer fields cannot be added to it",
+                ))
+            }
+            BodyEncoding::Json => {
+                let rest = match self.bytes.split_first() {
+                    Some((b'{', rest)) => rest,
+                    _ => return Err(Error::encode("the JSON body is not an object")),
+                };
+                out.push(b'{');
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    push_json_string(&mut out, field.name)?;
+                    out.push(b':');
+                    match field.value {
+                        FieldValue::Integer(n) => out.extend_from_slice(Digits::new(n).as_bytes()),
+                        FieldValue::String(s) => push_json_string(&mut out, s)?,
+                    }
+                }
+                if rest != b"}" {
+                    out.push(b',');
+                }
+                out.extend_from_slice(rest);
+            }
+            BodyEncoding::Form => {
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b'&');
+                    }
+                    push_form_encoded(&mut out, field.name.as_bytes());
+                    out.push(b'=');
+                    match field.value {
+                        FieldValue::Integer(n) => out.extend_from_slice(Digits::new(n).as_bytes()),
+                        FieldValue::String(s) => push_form_encoded(&mut out, s.as_bytes()),
+                    }
+                }
+                if !self.bytes.is_empty() {
+                    out.push(b'&');
+                    out.extend_from_slice(&self.bytes);
+                }
+            }
+        }
+        self.bytes = out;
+        Ok(())
+    }
+
+    /// The bytes that will be sent.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// How the bytes are encoded.
+    pub fn encoding(&self) -> BodyEncoding {
+        self.encoding
+    }
+
+    /// The bytes, consuming the body.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("encoding", &self.encoding)
+            .field("text", &String::from_utf8_lossy(&self.bytes))
+            .finish()
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+fn push_json_string(out: &mut Vec<u8>, s: &str) -> Result<(), Error> {
+    // Nonces and field names never need escaping; skip serde_json for them.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return Ok(());
+    }
+    serde_json::to_writer(&mut *out, s)
+        .map_err(|e| Error::encode(format!("JSON serialisation of a signer field failed: {e}")))
+}
+
+/// Writes `bytes` `application/x-www-form-urlencoded`, the way `serde_urlencoded` does, so the
+/// signer's fields look like the caller's.
+fn push_form_encoded(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(b),
+            b' ' => out.push(b'+'),
+            _ => {
+                out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xF)]])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn nonce(n: u64) -> [BodyField<'static>; 1] {
+        [BodyField {
+            name: "nonce",
+            value: FieldValue::Integer(n),
+        }]
+    }
+
+    fn text(body: &Body) -> &str {
+        std::str::from_utf8(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn json_nonce_goes_first() {
+        let mut body = Body::encode(BodyEncoding::Json, &json!({"asset": "XBT"})).unwrap();
+        body.prepend_fields(&nonce(123)).unwrap();
+        assert_eq!(text(&body), r#"{"nonce":123,"asset":"XBT"}"#);
+    }
+
+    #[test]
+    fn json_empty_object_gets_no_trailing_comma() {
+        let mut body = Body::encode(BodyEncoding::Json, &json!({})).unwrap();
+        body.prepend_fields(&nonce(1_616_492_376_594)).unwrap();
+        assert_eq!(text(&body), r#"{"nonce":1616492376594}"#);
+    }
+
+    #[test]
+    fn json_string_values_are_escaped() {
+        let mut body = Body::encode(BodyEncoding::Json, &json!({"a": 1})).unwrap();
+        let fields = [
+            BodyField {
+                name: "nonce",
+                value: FieldValue::String("1700000000456"),
+            },
+            BodyField {
+                name: "we\"ird",
+                value: FieldValue::String("quote \" slash \\ newline \n é"),
+            },
+        ];
+        body.prepend_fields(&fields).unwrap();
+        let expected =
+            r#"{"nonce":"1700000000456","we\"ird":"quote \" slash \\ newline \n é","a":1}"#;
+        assert_eq!(text(&body), expected);
+        // The splice must still be valid JSON with the same meaning.
+        let parsed: serde_json::Value = serde_json::from_slice(body.as_bytes()).unwrap();
+        assert_eq!(parsed["we\"ird"], "quote \" slash \\ newline \n é");
+    }
+
+    #[test]
+    fn json_rejects_non_objects() {
+        let err = Body::encode(BodyEncoding::Json, &[1, 2]).unwrap_err();
+        assert!(matches!(err, Error::Encode { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn form_nonce_goes_first() {
+        let fields = [
+            ("asset", "XBT"),
+            ("refid", "FTQcuak-V6Za8qrWnhzTx67yYHz8Tg"),
+        ];
+        let mut body = Body::encode(BodyEncoding::Form, &fields).unwrap();
+        body.prepend_fields(&nonce(123)).unwrap();
+        assert_eq!(
+            text(&body),
+            "nonce=123&asset=XBT&refid=FTQcuak-V6Za8qrWnhzTx67yYHz8Tg"
+        );
+    }
+
+    #[test]
+    fn form_empty_body_gets_no_trailing_ampersand() {
+        let mut body = Body::encode(BodyEncoding::Form, &json!({})).unwrap();
+        body.prepend_fields(&nonce(1_700_000_000_000_000_000))
+            .unwrap();
+        assert_eq!(text(&body), "nonce=1700000000000000000");
+    }
+
+    #[test]
+    fn form_encoding_matches_serde_urlencoded() {
+        let tricky = "a b&c=d+é/~*-._%\"";
+        let mut body = Body::encode(BodyEncoding::Form, &json!({})).unwrap();
+        body.prepend_fields(&[BodyField {
+            name: "k y",
+            value: FieldValue::String(tricky),
+        }])
+        .unwrap();
+        let expected = serde_urlencoded::to_string([("k y", tricky)]).unwrap();
+        assert_eq!(text(&body), expected);
+    }
+
+    #[test]
+    fn no_body_cannot_take_fields() {
+        let mut body = Body::encode(BodyEncoding::None, &json!({"ignored": 1})).unwrap();
+        assert!(body.is_empty());
+        assert!(body.prepend_fields(&nonce(1)).is_err());
+        assert!(body.prepend_fields(&[]).is_ok());
+    }
+}

@@ -1,0 +1,190 @@
+//! The reply seam: how each exchange wraps its results, and the checks every envelope shares.
+//!
+//! An [`Envelope`] decides what a reply means. The helpers here make the cases that have nothing
+//! to do with the exchange come out the same everywhere, in this order:
+//!
+//! 1. an empty body is [`Error::EmptyBody`], whatever the status;
+//! 2. a well-formed envelope carrying an exchange error is that error (it keeps the status), even
+//!    on a non-2xx status, because the exchange's words say more than the status;
+//! 3. a body that is not JSON at all (an HTML page from a proxy) is [`Error::NotJson`];
+//! 4. otherwise a non-2xx status is [`Error::Http`];
+//! 5. JSON that is truncated, malformed or of the wrong shape is [`Error::Decode`].
+
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use crate::error::Error;
+use crate::transport::RawResponse;
+
+/// The most body bytes an excerpt shows.
+pub const EXCERPT_LIMIT: usize = 512;
+
+/// Turns an exchange's reply into the typed result or a typed error.
+pub trait Envelope {
+    /// Decodes `response`.
+    fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error>;
+}
+
+/// For replies with no envelope: the whole body is the result.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainJson;
+
+impl Envelope for PlainJson {
+    fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
+        ensure_body(response)?;
+        match serde_json::from_slice(&response.body) {
+            Ok(value) => {
+                ensure_success(response)?;
+                Ok(value)
+            }
+            Err(e) => Err(parse_failure(response, e)),
+        }
+    }
+}
+
+/// [`Error::EmptyBody`] if the body is empty or only whitespace.
+pub fn ensure_body(response: &RawResponse) -> Result<(), Error> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::EmptyBody {
+            status: response.status,
+        });
+    }
+    Ok(())
+}
+
+/// [`Error::Http`] if the status is not 2xx. For use once the body has been found to carry no
+/// exchange error.
+pub fn ensure_success(response: &RawResponse) -> Result<(), Error> {
+    if (200..300).contains(&response.status) {
+        return Ok(());
+    }
+    Err(Error::Http {
+        status: response.status,
+        body_excerpt: body_excerpt(&response.body),
+    })
+}
+
+/// The error for a body that failed to parse with `error`: [`Error::NotJson`],
+/// [`Error::Http`] or [`Error::Decode`], per the order in the module docs.
+pub fn parse_failure(response: &RawResponse, error: serde_json::Error) -> Error {
+    let body = &response.body;
+    if let Err(e) = ensure_body(response) {
+        return e;
+    }
+    let starts_like_json = matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    );
+    let says_not_json = response
+        .content_type
+        .as_deref()
+        .is_some_and(|ct| !ct.to_ascii_lowercase().contains("json"));
+    // Checking validity again costs a second parse, but only on this failure path, and it keeps
+    // a valid but unexpected value (`"ok"`) from being called "not JSON".
+    if (!starts_like_json || says_not_json) && serde_json::from_slice::<IgnoredAny>(body).is_err() {
+        return Error::NotJson {
+            status: response.status,
+            content_type: response.content_type.clone(),
+            body_excerpt: body_excerpt(body),
+        };
+    }
+    if let Err(e) = ensure_success(response) {
+        return e;
+    }
+    Error::Decode {
+        status: response.status,
+        body_excerpt: body_excerpt(body),
+        source: error,
+    }
+}
+
+/// The first [`EXCERPT_LIMIT`] bytes of `body` as one line of text, for error messages.
+///
+/// Invalid UTF-8 becomes U+FFFD, runs of whitespace become one space, other control characters
+/// become U+FFFD (a hostile body must not drive the terminal), and `…` marks a cut. The cut
+/// falls on a character boundary.
+pub fn body_excerpt(body: &[u8]) -> String {
+    let mut end = body.len().min(EXCERPT_LIMIT);
+    let cut = end < body.len();
+    if cut {
+        // Step back over at most three continuation bytes so a multi-byte character is not split.
+        let mut back = 0;
+        while back < 3 && end > 0 && body.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
+            end -= 1;
+            back += 1;
+        }
+    }
+    let text = String::from_utf8_lossy(body.get(..end).unwrap_or_default());
+    let mut out = String::with_capacity(text.len() + 3);
+    let mut in_space = false;
+    for c in text.trim().chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        out.push(if c.is_control() { '\u{FFFD}' } else { c });
+    }
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, content_type: Option<&str>, body: &[u8]) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: content_type.map(str::to_owned),
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn excerpt_short_body_is_whole() {
+        assert_eq!(
+            body_excerpt(b"  <html>\r\n  <b>Bad\tGateway</b>\n"),
+            "<html> <b>Bad Gateway</b>"
+        );
+    }
+
+    #[test]
+    fn excerpt_cuts_long_body_on_char_boundary() {
+        // 511 ASCII bytes then a 2-byte 'é' straddling the 512-byte limit.
+        let mut body = vec![b'a'; 511];
+        body.extend_from_slice("é and more".as_bytes());
+        let excerpt = body_excerpt(&body);
+        assert!(excerpt.ends_with("a…"), "{excerpt}");
+        assert!(!excerpt.contains('\u{FFFD}'));
+        assert_eq!(excerpt.chars().filter(|&c| c == 'a').count(), 511);
+    }
+
+    #[test]
+    fn excerpt_neutralises_control_characters() {
+        assert_eq!(body_excerpt(b"a\x1b[31mb\xff"), "a\u{FFFD}[31mb\u{FFFD}");
+    }
+
+    #[test]
+    fn plain_json_decodes_and_classifies() {
+        let ok: Vec<u8> =
+            PlainJson::decode(&reply(200, Some("application/json"), b"[1,2]")).unwrap();
+        assert_eq!(ok, [1, 2]);
+        let err = PlainJson::decode::<Vec<u8>>(&reply(200, None, b"[1,")).unwrap_err();
+        assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+        let err = PlainJson::decode::<Vec<u8>>(&reply(503, None, b"[1,2]")).unwrap_err();
+        assert!(matches!(err, Error::Http { status: 503, .. }), "{err:?}");
+        let err =
+            PlainJson::decode::<Vec<u8>>(&reply(200, Some("text/plain"), b"nope")).unwrap_err();
+        assert!(matches!(err, Error::NotJson { status: 200, .. }), "{err:?}");
+        let err =
+            PlainJson::decode::<Vec<u8>>(&reply(200, None, b"\"valid but wrong\"")).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        let err = PlainJson::decode::<Vec<u8>>(&reply(204, None, b" \n")).unwrap_err();
+        assert!(matches!(err, Error::EmptyBody { status: 204 }), "{err:?}");
+    }
+}

@@ -1,0 +1,207 @@
+//! The one error type generated clients return.
+
+use crate::kraken::{CredentialsError, KrakenErrors};
+use crate::signer::SignError;
+
+/// Everything that can go wrong between building a request and decoding its reply.
+///
+/// Variants that come from a reply carry the HTTP status and, where the body was not what was
+/// expected, its first bytes ([`crate::envelope::body_excerpt`]), so a log line alone explains
+/// the failure. No variant ever holds a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The reply had a non-2xx status and did not carry an exchange error in its envelope.
+    #[error("the exchange answered HTTP {status}; body starts: {body_excerpt}")]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The first bytes of the body.
+        body_excerpt: String,
+    },
+    /// The reply had no body (or only whitespace).
+    #[error("the exchange answered HTTP {status} with an empty body")]
+    EmptyBody {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The body is not JSON at all, typically an HTML error page from a proxy or CDN.
+    #[error(
+        "the exchange answered HTTP {status} with a body that is not JSON (content type {}); body starts: {body_excerpt}",
+        content_type.as_deref().unwrap_or("not given")
+    )]
+    NotJson {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header, if any.
+        content_type: Option<String>,
+        /// The first bytes of the body.
+        body_excerpt: String,
+    },
+    /// The body looks like JSON but is truncated, malformed, or not the expected shape.
+    #[error(
+        "the exchange's HTTP {status} reply could not be decoded ({} at line {}, column {}); body starts: {body_excerpt}",
+        decode_problem(source), source.line(), source.column()
+    )]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// The first bytes of the body.
+        body_excerpt: String,
+        /// What `serde_json` objected to, with its position.
+        source: serde_json::Error,
+    },
+    /// Kraken answered with one or more errors in its envelope.
+    #[error(transparent)]
+    Kraken(KrakenErrors),
+    /// The request could not be sent or its reply could not be read in full.
+    #[error("{}", describe_transport(.0))]
+    Transport(#[source] reqwest::Error),
+    /// The reply body was larger than the runtime accepts.
+    #[error("the exchange's HTTP {status} reply is larger than the {limit} bytes accepted")]
+    ResponseTooLarge {
+        /// The HTTP status.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request body could not be encoded.
+    #[error("could not encode the request body{}: {message}", for_operation(*operation))]
+    Encode {
+        /// The operation id, when known.
+        operation: Option<&'static str>,
+        /// What went wrong.
+        message: String,
+    },
+    /// The signer could not sign the request.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// The credentials given are unusable.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// The base URL given to [`crate::Client`] is unusable.
+    #[error("the base URL `{url}` is unusable: {reason}")]
+    InvalidBaseUrl {
+        /// The URL, with any user name and password removed.
+        url: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A client was asked, by name, for an operation it does not have.
+    #[error("{exchange} has no operation named `{operation}`")]
+    UnknownOperation {
+        /// The exchange.
+        exchange: String,
+        /// The name asked for.
+        operation: String,
+    },
+    /// The parameters given do not fit the operation's request type.
+    #[error("invalid parameters for operation `{operation}`: {message}")]
+    InvalidRequest {
+        /// The operation id.
+        operation: &'static str,
+        /// What does not fit.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the reply this error came from, if it came from one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. }
+            | Error::EmptyBody { status }
+            | Error::NotJson { status, .. }
+            | Error::Decode { status, .. }
+            | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Kraken(errors) => Some(errors.status),
+            Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn encode(message: impl Into<String>) -> Error {
+        Error::Encode {
+            operation: None,
+            message: message.into(),
+        }
+    }
+
+    /// Names the operation in an error that could not know it where it was made.
+    pub(crate) fn in_operation(self, id: &'static str) -> Error {
+        match self {
+            Error::Encode {
+                operation: None,
+                message,
+            } => Error::Encode {
+                operation: Some(id),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+fn for_operation(operation: Option<&str>) -> String {
+    operation
+        .map(|id| format!(" of operation `{id}`"))
+        .unwrap_or_default()
+}
+
+fn decode_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "the JSON ends too early",
+        serde_json::error::Category::Syntax => "malformed JSON",
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+fn describe_transport(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "failed while reading the reply body (connection closed or body cut short)"
+    } else if e.is_builder() {
+        "could not be built (invalid header or URL)"
+    } else if e.is_redirect() {
+        "was redirected, which signed requests do not follow"
+    } else {
+        "failed"
+    };
+    match e.url() {
+        Some(url) => format!("the HTTP request to {url} {what}"),
+        None => format!("the HTTP request {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_error_says_where() {
+        let source =
+            serde_json::from_slice::<serde_json::Value>(br#"{"error":[],"res"#).unwrap_err();
+        let err = Error::Decode {
+            status: 200,
+            body_excerpt: r#"{"error":[],"res"#.into(),
+            source,
+        };
+        assert_eq!(
+            err.to_string(),
+            r#"the exchange's HTTP 200 reply could not be decoded (the JSON ends too early at line 1, column 16); body starts: {"error":[],"res"#
+        );
+    }
+
+    #[test]
+    fn encode_error_names_operation_once_known() {
+        let err = Error::encode("boom").in_operation("cancelWithdrawal");
+        assert_eq!(
+            err.to_string(),
+            "could not encode the request body of operation `cancelWithdrawal`: boom"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! Kraken's reply envelope: `{"error":[...],"result":...}`.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::errors::{KrakenError, KrakenErrors, WireError};
+use crate::envelope::{ensure_body, ensure_success, parse_failure, Envelope};
+use crate::error::Error;
+use crate::transport::RawResponse;
+
+/// Decodes Kraken replies. Any `E...` entry makes the reply [`Error::Kraken`], whatever the
+/// status and whether or not a `result` came with it; warnings alone do not.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KrakenEnvelope;
+
+#[derive(Deserialize)]
+struct Reply<T> {
+    #[serde(default)]
+    error: Vec<WireError>,
+    result: T,
+}
+
+#[derive(Deserialize)]
+struct ErrorsOnly {
+    #[serde(default)]
+    error: Vec<WireError>,
+}
+
+impl Envelope for KrakenEnvelope {
+    fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
+        ensure_body(response)?;
+        // One pass on the usual path. Only when it fails (no `result`, or a `result` that does
+        // not fit `T`) is the body read again for the error list alone, which then explains it.
+        match serde_json::from_slice::<Reply<T>>(&response.body) {
+            Ok(reply) => {
+                if let Some(errors) = collect(reply.error, response.status) {
+                    return Err(Error::Kraken(errors));
+                }
+                ensure_success(response)?;
+                Ok(reply.result)
+            }
+            Err(first) => {
+                if let Ok(only) = serde_json::from_slice::<ErrorsOnly>(&response.body) {
+                    if let Some(errors) = collect(only.error, response.status) {
+                        return Err(Error::Kraken(errors));
+                    }
+                }
+                Err(parse_failure(response, first))
+            }
+        }
+    }
+}
+
+fn collect(entries: Vec<WireError>, status: u16) -> Option<KrakenErrors> {
+    if entries.is_empty() {
+        return None;
+    }
+    KrakenErrors::from_entries(entries.into_iter().map(KrakenError::from).collect(), status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kraken::{KrakenErrorKind, Severity};
+
+    fn reply(status: u16, content_type: &str, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: Some(content_type.to_owned()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, Error> {
+        KrakenEnvelope::decode(&reply(status, "application/json; charset=utf-8", body))
+    }
+
+    #[test]
+    fn success() {
+        assert!(decode::<bool>(200, r#"{"error":[],"result":true}"#).unwrap());
+    }
+
+    #[test]
+    fn invalid_nonce_is_a_typed_kraken_error() {
+        let err = decode::<bool>(200, r#"{"error":["EAPI:Invalid nonce"]}"#).unwrap_err();
+        let Error::Kraken(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors.status, 200);
+        let [e] = errors.errors.as_slice() else {
+            panic!("{errors:?}")
+        };
+        assert_eq!(e.kind(), KrakenErrorKind::InvalidNonce);
+        assert_eq!(e.severity, Severity::Error);
+        assert_eq!(e.category, "API");
+        assert_eq!(e.message, "Invalid nonce");
+        assert_eq!(e.raw, "EAPI:Invalid nonce");
+    }
+
+    #[test]
+    fn error_wins_over_a_result_of_the_wrong_shape_and_over_the_status() {
+        let err = decode::<Vec<String>>(
+            403,
+            r#"{"error":["EGeneral:Permission denied"],"result":{}}"#,
+        )
+        .unwrap_err();
+        let Error::Kraken(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors.status, 403);
+        assert!(errors.has_kind(KrakenErrorKind::PermissionDenied));
+    }
+
+    #[test]
+    fn warnings_with_a_result_are_ok() {
+        let value: u32 = decode(
+            200,
+            r#"{"error":["WGeneral:Deprecated endpoint"],"result":7}"#,
+        )
+        .unwrap();
+        assert_eq!(value, 7);
+    }
+
+    #[test]
+    fn missing_result_without_errors_is_a_decode_error() {
+        for body in [
+            r#"{"error":[]}"#,
+            r#"{"error":["WGeneral:Just a warning"]}"#,
+        ] {
+            let err = decode::<bool>(200, body).unwrap_err();
+            assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+            assert!(std::error::Error::source(&err)
+                .unwrap()
+                .to_string()
+                .contains("result"));
+        }
+    }
+
+    #[test]
+    fn html_502_is_not_json() {
+        let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>cloudflare</body></html>";
+        let err = KrakenEnvelope::decode::<bool>(&reply(502, "text/html", page)).unwrap_err();
+        let Error::NotJson {
+            status,
+            content_type,
+            body_excerpt,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!((*status, content_type.as_deref()), (502, Some("text/html")));
+        assert!(
+            body_excerpt.starts_with("<html> <head><title>502 Bad Gateway"),
+            "{body_excerpt}"
+        );
+        assert!(err.to_string().contains("HTTP 502"), "{err}");
+    }
+
+    #[test]
+    fn empty_body() {
+        let err = decode::<bool>(200, "").unwrap_err();
+        assert!(matches!(err, Error::EmptyBody { status: 200 }), "{err:?}");
+    }
+
+    #[test]
+    fn truncated_json_is_a_decode_error_with_position() {
+        let err = decode::<bool>(200, r#"{"error":[],"res"#).unwrap_err();
+        let Error::Decode {
+            status,
+            body_excerpt,
+            source,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (*status, body_excerpt.as_str()),
+            (200, r#"{"error":[],"res"#)
+        );
+        assert!(source.is_eof());
+        assert!(err.to_string().contains("line 1, column 16"), "{err}");
+    }
+
+    #[test]
+    fn plain_text_500_keeps_status() {
+        let err =
+            KrakenEnvelope::decode::<bool>(&reply(500, "text/plain", "Internal Server Error"))
+                .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NotJson { status: 500, .. } | Error::Http { status: 500, .. }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("Internal Server Error"));
+    }
+
+    #[test]
+    fn json_success_body_with_error_status_is_http() {
+        let err = decode::<bool>(500, r#"{"error":[],"result":true}"#).unwrap_err();
+        assert!(matches!(err, Error::Http { status: 500, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn kraken_pay_error_objects() {
+        let body = r#"{"error":[{"severity":"E","errorClass":"Funding","type":"x","errorMessage":"Unknown asset"}],"result":{}}"#;
+        let err = decode::<serde_json::Value>(200, body).unwrap_err();
+        let Error::Kraken(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors.errors[0].kind(), KrakenErrorKind::UnknownAsset);
+        assert!(errors.errors[0].raw.contains("errorMessage"));
+    }
+}

@@ -1,0 +1,3 @@
+//! Signing plugins, one module per exchange.
+
+pub mod kraken;

@@ -1,0 +1,357 @@
+//! Sending requests: encode, sign, send, read the reply.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::body::Body;
+use crate::envelope::Envelope;
+use crate::error::Error;
+use crate::operation::{Method, Operation};
+use crate::signer::{HttpRequest, RedactedHeaders, Signer};
+
+/// Replies larger than this are refused rather than buffered: no endpoint a client calls returns
+/// anything close, and a misbehaving server must not exhaust memory.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A client for one exchange: a base URL, a signer and a connection pool. Cheap to clone; clones
+/// share the pool and the signer (and so the signer's nonce source).
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    signer: Arc<dyn Signer>,
+}
+
+/// A request encoded and signed, ready to send (or to show, for `xgen request`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PreparedRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The full URL.
+    pub url: String,
+    /// The headers, in send order.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes, exactly as signed.
+    pub body: Vec<u8>,
+}
+
+/// A reply as received, before any envelope has looked at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, if present and readable as text.
+    pub content_type: Option<String>,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl Client {
+    /// A client for `base_url` (`https://api.kraken.com`), with TLS through rustls, a 10 s connect
+    /// timeout and a 30 s total timeout.
+    ///
+    /// Redirects are not followed: a signed request must not be replayed elsewhere, and custom
+    /// auth headers (`API-Key`) are not stripped on cross-host redirects the way
+    /// `Authorization` is.
+    pub fn new(base_url: &str, signer: Arc<dyn Signer>) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("xgen-runtime/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(Error::Transport)?;
+        Client::with_http_client(base_url, signer, http)
+    }
+
+    /// A client that sends through `http`, for callers who configure their own (proxies,
+    /// timeouts, test certificates).
+    pub fn with_http_client(
+        base_url: &str,
+        signer: Arc<dyn Signer>,
+        http: reqwest::Client,
+    ) -> Result<Client, Error> {
+        Ok(Client {
+            http,
+            base_url: validate_base_url(base_url)?,
+            signer,
+        })
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Encodes `body` for `operation` and signs the request if the operation requires it.
+    pub fn prepare<B: Serialize + ?Sized>(
+        &self,
+        operation: &'static Operation,
+        body: &B,
+    ) -> Result<PreparedRequest, Error> {
+        self.prepare_with_query(operation, &(), body)
+    }
+
+    /// Like [`Client::prepare`], with query parameters: `query` is urlencoded and appended to the
+    /// path (and so signed with it, where the exchange signs the path). An empty query adds
+    /// nothing.
+    pub fn prepare_with_query<Q: Serialize + ?Sized, B: Serialize + ?Sized>(
+        &self,
+        operation: &'static Operation,
+        query: &Q,
+        body: &B,
+    ) -> Result<PreparedRequest, Error> {
+        let body = Body::encode(operation.body, body).map_err(|e| e.in_operation(operation.id))?;
+        let query = serde_urlencoded::to_string(query).map_err(|e| Error::Encode {
+            operation: Some(operation.id),
+            message: format!("the query parameters could not be urlencoded: {e}"),
+        })?;
+        let mut path_and_query = String::with_capacity(operation.path.len() + 1 + query.len());
+        path_and_query.push_str(operation.path);
+        if !query.is_empty() {
+            path_and_query.push('?');
+            path_and_query.push_str(&query);
+        }
+        let mut request = HttpRequest {
+            operation,
+            method: operation.method,
+            url: format!("{}{}", self.base_url, path_and_query),
+            path_and_query,
+            headers: Vec::with_capacity(4),
+            body,
+        };
+        if operation.signed {
+            self.signer.sign(&mut request)?;
+        }
+        // Signers usually add it, since some sign it; add it here only if one did not.
+        if let Some(content_type) = request.body.encoding().content_type() {
+            let present = request
+                .headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+            if !present {
+                request
+                    .headers
+                    .push(("Content-Type".to_owned(), content_type.to_owned()));
+            }
+        }
+        Ok(PreparedRequest {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: request.body.into_bytes(),
+        })
+    }
+
+    /// Sends a prepared request and reads the whole reply. Any status is a reply; only failures
+    /// to send or to read the body in full are errors here.
+    pub async fn execute(&self, request: PreparedRequest) -> Result<RawResponse, Error> {
+        let mut builder = self.http.request(to_reqwest(request.method), &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body);
+        }
+        let mut response = builder.send().await.map_err(Error::Transport)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let capacity = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            .min(MAX_RESPONSE_BYTES);
+        let mut body = Vec::with_capacity(capacity);
+        // A body cut short (connection closed before Content-Length bytes) surfaces here as a
+        // reqwest body error.
+        while let Some(chunk) = response.chunk().await.map_err(Error::Transport)? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(Error::ResponseTooLarge {
+                    status,
+                    limit: MAX_RESPONSE_BYTES,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(RawResponse {
+            status,
+            content_type,
+            body,
+        })
+    }
+
+    /// Prepares, sends, and decodes the reply with the envelope `E`.
+    pub async fn send<B: Serialize + ?Sized, E: Envelope, T: DeserializeOwned>(
+        &self,
+        operation: &'static Operation,
+        body: &B,
+    ) -> Result<T, Error> {
+        let request = self.prepare(operation, body)?;
+        let response = self.execute(request).await?;
+        E::decode(&response)
+    }
+}
+
+impl PreparedRequest {
+    /// The body as text, with invalid UTF-8 replaced.
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("body", &self.body_text())
+            .finish()
+    }
+}
+
+fn to_reqwest(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
+/// Checks `base_url` and returns it without trailing slashes.
+fn validate_base_url(base_url: &str) -> Result<String, Error> {
+    let trimmed = base_url.trim();
+    let invalid = |url: String, reason: &str| Error::InvalidBaseUrl {
+        url,
+        reason: reason.to_owned(),
+    };
+    let mut url = reqwest::Url::parse(trimmed)
+        .map_err(|e| invalid(trimmed.to_owned(), &format!("it is not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Keep credentials out of the error message.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        return Err(invalid(
+            url.to_string(),
+            "it must not contain a user name or password",
+        ));
+    }
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid(
+            trimmed.to_owned(),
+            "the scheme must be http or https",
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid(trimmed.to_owned(), "it has no host"));
+    }
+    if url.query().is_some() {
+        return Err(invalid(
+            trimmed.to_owned(),
+            "it must not have a query string",
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(invalid(trimmed.to_owned(), "it must not have a fragment"));
+    }
+    Ok(trimmed.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::{BodyEncoding, Operation};
+    use crate::signer::Unsigned;
+
+    const PUBLIC: Operation = Operation {
+        exchange: "kraken",
+        id: "getServerTime",
+        name: "get-server-time",
+        method: Method::Get,
+        path: "/0/public/Time",
+        body: BodyEncoding::None,
+        params: &[],
+        signer_fields: &[],
+        signed: false,
+    };
+    const SIGNED: Operation = Operation {
+        id: "cancelWithdrawal",
+        method: Method::Post,
+        path: "/0/private/WithdrawCancel",
+        body: BodyEncoding::Form,
+        signed: true,
+        ..PUBLIC
+    };
+
+    fn client(url: &str) -> Result<Client, Error> {
+        Client::new(url, Arc::new(Unsigned))
+    }
+
+    #[test]
+    fn base_url_is_validated_and_trimmed() {
+        assert_eq!(
+            client("https://api.kraken.com/").unwrap().base_url(),
+            "https://api.kraken.com"
+        );
+        assert_eq!(
+            client("http://127.0.0.1:8080/api").unwrap().base_url(),
+            "http://127.0.0.1:8080/api"
+        );
+        for bad in [
+            "api.kraken.com",
+            "ftp://x.org",
+            "https://x.org/?a=1",
+            "https://x.org/#f",
+            "",
+        ] {
+            let err = client(bad).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidBaseUrl { .. }),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_error_hides_password() {
+        let err = client("https://user:hunter2@x.org")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2") && !err.contains("user:"), "{err}");
+    }
+
+    #[test]
+    fn prepare_public_get_with_query() {
+        let client = client("https://api.kraken.com").unwrap();
+        let request = client
+            .prepare_with_query(&PUBLIC, &[("pair", "XBT USD")], &())
+            .unwrap();
+        assert_eq!(
+            request.url,
+            "https://api.kraken.com/0/public/Time?pair=XBT+USD"
+        );
+        assert!(request.headers.is_empty(), "{:?}", request.headers);
+        assert!(request.body.is_empty());
+    }
+
+    #[test]
+    fn prepare_signed_without_credentials_fails_before_sending() {
+        let client = client("https://api.kraken.com").unwrap();
+        let err = client.prepare(&SIGNED, &[("asset", "XBT")]).unwrap_err();
+        assert!(err.to_string().contains("cancelWithdrawal"), "{err}");
+        assert!(matches!(err, Error::Sign(_)));
+    }
+}
