@@ -3,7 +3,7 @@
 //! The pipeline has named phases, each its own module: [`source`] reads the specs folder and
 //! parses each input format, `lower` turns those models into the one [`ir`], and `emit` turns
 //! the frozen IR into formatted Rust. [`Config::generate`] is pure and returns file contents;
-//! [`write`] and [`check`] are the only functions that touch `generated/`.
+//! [`write()`] and [`check()`] are the only functions that touch `generated/`.
 //!
 //! ```no_run
 //! let files = xgen_codegen::Config::new().specs_dir("specs").generate()?;

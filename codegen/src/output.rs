@@ -16,7 +16,7 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
     /// Files that did not exist before.
