@@ -151,3 +151,26 @@ fn empty_specs_folder() {
         "specs: no exchange found: expected folders with a profile.yaml in them"
     );
 }
+
+#[test]
+fn exchange_folder_names_must_make_module_names() {
+    for bad in ["1inch", "type", "Kraken", "okx_v5"] {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(bad);
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(folder.join("spot-rest.yaml"), SEED).unwrap();
+        fs::write(folder.join("profile.yaml"), PROFILE).unwrap();
+        let error = xgen_codegen::Config::new()
+            .specs_dir(dir.path())
+            .generate()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error.replace(&dir.path().display().to_string(), "specs"),
+            format!(
+                "specs/{bad}#: exchange folder name '{bad}' must be lower-case letters, digits and '-', \
+                 start with a letter, and not be a Rust keyword"
+            )
+        );
+    }
+}

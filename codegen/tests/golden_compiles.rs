@@ -54,3 +54,23 @@ fn operation_table_describes_the_form_body_and_signer_fields() {
     assert!(op.param("withdrawID").is_some());
     assert!(!vocab::operations::PING.signed);
 }
+
+#[test]
+fn recursive_types_are_boxed_and_decode() {
+    let node: vocab::Node =
+        serde_json::from_str(r#"{"side":"buy","next":{"side":"Other","next":{"side":"hold"}}}"#)
+            .unwrap();
+    let second = node.next.as_deref().unwrap();
+    assert_eq!(second.side, vocab::Side::Other);
+    let third = second.next.as_deref().unwrap();
+    assert_eq!(third.side, vocab::Side::OtherValue("hold".to_owned()));
+    assert!(third.next.is_none());
+}
+
+#[test]
+fn a_spec_type_named_like_a_prelude_type_does_not_shadow_it() {
+    let outcome = vocab::ResultType {
+        ..Default::default()
+    };
+    assert_eq!(serde_json::to_string(&outcome).unwrap(), "{}");
+}

@@ -3,10 +3,10 @@
 use super::docs::lines;
 use super::types::type_ref;
 use crate::ir::{
-    Api, BodyEncoding, EnumRepr, EnvelopeKind, HttpMethod, Operation, ParamLocation, Primitive,
-    SigningPlugin, TypeKind, TypeRef,
+    Api, BodyEncoding, EnumRepr, EnvelopeKind, FieldName, HttpMethod, Operation, ParamLocation,
+    Primitive, SigningPlugin, TypeKind, TypeRef,
 };
-use heck::{ToKebabCase, ToShoutySnakeCase};
+use heck::ToKebabCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -28,7 +28,7 @@ pub(super) fn operations_module(api: &Api) -> TokenStream {
 }
 
 fn operation_ident(op: &Operation) -> Ident {
-    format_ident!("{}", op.id.to_shouty_snake_case())
+    format_ident!("{}", FieldName::from_wire(&op.id).constant())
 }
 
 fn operation_static(op: &Operation, api: &Api) -> TokenStream {
@@ -213,7 +213,7 @@ pub(super) fn client(api: &Api) -> TokenStream {
 
 fn base_url_consts(api: &Api) -> TokenStream {
     let consts = api.profile.base_urls.iter().map(|(env, url)| {
-        let ident = format_ident!("{}_URL", env.to_shouty_snake_case());
+        let ident = format_ident!("{}_URL", FieldName::from_wire(env).constant());
         let doc = lines(&format!("The base URL of the `{env}` environment."));
         quote! { #doc pub const #ident: &'static str = #url; }
     });
@@ -221,7 +221,7 @@ fn base_url_consts(api: &Api) -> TokenStream {
 }
 
 fn operation_method(op: &Operation, api: &Api) -> TokenStream {
-    let ident = format_ident!("{}", crate::ir::FieldName::from_wire(&op.id).rust);
+    let ident = format_ident!("{}", FieldName::from_wire(&op.id).rust);
     let doc = method_docs(op);
     let statik = operation_ident(op);
     let envelope = envelope_type(api.profile.envelope);

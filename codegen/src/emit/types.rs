@@ -1,7 +1,9 @@
 //! Named types: structs, enums, unions and aliases.
 
 use super::docs::{doc_attrs, lines};
-use crate::ir::{Enum, EnumRepr, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union};
+use crate::ir::{
+    Enum, EnumRepr, EnumValue, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
+};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -59,8 +61,14 @@ fn structure(name: &proc_macro2::Ident, strukt: &Struct) -> TokenStream {
             pub additional_properties: ::std::collections::BTreeMap<String, #value>,
         }
     });
+    // A struct whose fields are all optional can be built with `..Default::default()`.
+    let default = strukt
+        .fields
+        .iter()
+        .all(|f| !f.required)
+        .then(|| quote! { Default, });
     quote! {
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
         pub struct #name {
             #(#fields)*
             #additional
@@ -72,7 +80,7 @@ fn struct_field(field: &Field) -> TokenStream {
     let doc = doc_attrs(&field.docs, &format!("The `{}` field.", field.name.wire));
     let ident = format_ident!("{}", field.name.rust);
     let rename = serde_rename(&field.name.rust, &field.name.wire);
-    let inner = type_ref(&field.ty);
+    let inner = boxed(type_ref(&field.ty), field.boxed);
     let (ty, optional) = if field.required && !field.nullable {
         (inner, quote! {})
     } else if field.required {
@@ -92,6 +100,14 @@ fn struct_field(field: &Field) -> TokenStream {
     }
 }
 
+fn boxed(ty: TokenStream, boxed: bool) -> TokenStream {
+    if boxed {
+        quote! { Box<#ty> }
+    } else {
+        ty
+    }
+}
+
 /// `#[serde(rename = "...")]`, only where the Rust spelling differs from the wire spelling.
 fn serde_rename(rust: &str, wire: &str) -> TokenStream {
     let rust = rust.strip_prefix("r#").unwrap_or(rust);
@@ -107,14 +123,15 @@ const UNKNOWN_VALUE_DOC: &str =
 
 fn string_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
     let variants = e.variants.iter().map(|v| {
-        let doc = doc_attrs(&v.docs, &format!("`{}`", v.wire));
+        let doc = doc_attrs(&v.docs, &format!("`{}`", v.value));
         let ident = format_ident!("{}", v.name.as_str());
-        let rename = serde_rename(v.name.as_str(), &v.wire);
+        let rename = serde_rename(v.name.as_str(), &v.value.to_string());
         quote! { #doc #rename #ident, }
     });
-    let other = e.open.then(|| {
+    let other = e.fallback.as_ref().map(|fallback| {
         let doc = lines(UNKNOWN_VALUE_DOC);
-        quote! { #doc #[serde(untagged)] Other(String), }
+        let ident = format_ident!("{}", fallback.as_str());
+        quote! { #doc #[serde(untagged)] #ident(String), }
     });
     quote! {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
@@ -127,6 +144,7 @@ fn string_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
 }
 
 /// Integer enums: serde's derive cannot rename to numbers, so the impls map through `i64`.
+/// They are always open: `from_value` needs somewhere to put a value it does not know.
 fn integer_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
     let idents: Vec<_> = e
         .variants
@@ -136,22 +154,28 @@ fn integer_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
     let values: Vec<Literal> = e
         .variants
         .iter()
-        .map(|v| Literal::i64_unsuffixed(v.wire.parse().unwrap_or_default()))
+        .filter_map(|v| match v.value {
+            EnumValue::Integer(value) => Some(Literal::i64_unsuffixed(value)),
+            EnumValue::String(_) => None,
+        })
         .collect();
     let docs = e
         .variants
         .iter()
-        .map(|v| doc_attrs(&v.docs, &format!("`{}`", v.wire)));
+        .map(|v| doc_attrs(&v.docs, &format!("`{}`", v.value)));
+    let other = format_ident!("{}", e.fallback.as_ref().map_or("Other", |f| f.as_str()));
     let other_doc = lines(UNKNOWN_VALUE_DOC);
     let value_doc = lines("The value on the wire.");
-    let from_doc = lines("The variant for a wire value; unknown values are kept in `Other`.");
+    let from_doc = lines(&format!(
+        "The variant for a wire value; unknown values are kept in `{other}`."
+    ));
     quote! {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum #name {
             #( #docs #idents, )*
             #other_doc
-            Other(i64),
+            #other(i64),
         }
 
         impl #name {
@@ -159,7 +183,7 @@ fn integer_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
             pub fn value(self) -> i64 {
                 match self {
                     #( Self::#idents => #values, )*
-                    Self::Other(value) => value,
+                    Self::#other(value) => value,
                 }
             }
 
@@ -167,7 +191,7 @@ fn integer_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
             pub fn from_value(value: i64) -> Self {
                 match value {
                     #( #values => Self::#idents, )*
-                    other => Self::Other(other),
+                    other => Self::#other(other),
                 }
             }
         }
@@ -189,7 +213,7 @@ fn integer_enum(name: &proc_macro2::Ident, e: &Enum) -> TokenStream {
 fn untagged_union(name: &proc_macro2::Ident, union: &Union) -> TokenStream {
     let variants = union.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.name.as_str());
-        let ty = type_ref(&v.ty);
+        let ty = boxed(type_ref(&v.ty), v.boxed);
         let doc = lines(&format!("The `{}` shape.", v.name));
         quote! { #doc #ident(#ty), }
     });

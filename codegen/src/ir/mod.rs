@@ -176,6 +176,8 @@ pub struct Field {
     pub required: bool,
     /// Whether `null` is a valid value.
     pub nullable: bool,
+    /// Whether it must be boxed because the type contains itself through it.
+    pub boxed: bool,
     /// What it documents.
     pub docs: Docs,
     /// Where it was declared.
@@ -189,9 +191,10 @@ pub struct Enum {
     pub repr: EnumRepr,
     /// The values, in the order the spec lists them (the order of documentation).
     pub variants: Vec<EnumVariant>,
-    /// Whether a value outside the list is kept rather than refused: response enums are open so
-    /// a new value from the exchange never breaks deserialisation.
-    pub open: bool,
+    /// The variant that keeps a value outside the list, as sent (`Other`, or `OtherValue` when a
+    /// listed value already takes `Other`). Enums are open so a value the exchange adds never
+    /// breaks a user's build or deserialisation; `None` would make the enum closed.
+    pub fallback: Option<TypeName>,
 }
 
 /// The wire type of an enum's values.
@@ -208,10 +211,28 @@ pub enum EnumRepr {
 pub struct EnumVariant {
     /// The Rust variant name.
     pub name: TypeName,
-    /// The value on the wire, as text (`"canceled"`, `"11"`).
-    pub wire: String,
+    /// The value on the wire.
+    pub value: EnumValue,
     /// What it documents.
     pub docs: Docs,
+}
+
+/// A value of an [`Enum`] as it travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnumValue {
+    /// A JSON string.
+    String(String),
+    /// A JSON integer.
+    Integer(i64),
+}
+
+impl fmt::Display for EnumValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnumValue::String(text) => f.write_str(text),
+            EnumValue::Integer(number) => write!(f, "{number}"),
+        }
+    }
 }
 
 /// One of several shapes.
@@ -228,6 +249,8 @@ pub struct UnionVariant {
     pub name: TypeName,
     /// Its type.
     pub ty: TypeRef,
+    /// Whether it must be boxed because the type contains itself through it.
+    pub boxed: bool,
 }
 
 /// A use of a type.

@@ -16,16 +16,31 @@ const KEYWORDS: &[&str] = &[
     "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// Names the generated module itself uses unqualified (`Option<T>`, `Vec<T>`, its `Client`): a
+/// spec type of the same name would shadow them, so such types get a `Type` suffix.
+const RESERVED_ITEM_NAMES: &[&str] = &["Box", "Client", "Option", "Result", "String", "Vec"];
+
 /// A Rust type (or enum variant) name in UpperCamelCase.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeName(String);
 
 impl TypeName {
-    /// The UpperCamelCase name for a spec identifier (`cancel-3` → `Cancel3`).
-    ///
-    /// Identifiers with nothing usable in them become `Unnamed`; ones that start with a digit get
-    /// a `V` in front (`1` → `V1`), which reads as "value 1" for enum variants.
+    /// The UpperCamelCase name of a module-level type for a spec identifier (`cancel-3` →
+    /// `Cancel3`, `result` → `ResultType`).
     pub fn from_spec(raw: &str) -> Self {
+        let TypeName(name) = Self::variant(raw);
+        if RESERVED_ITEM_NAMES.contains(&name.as_str()) {
+            return TypeName(format!("{name}Type"));
+        }
+        TypeName(name)
+    }
+
+    /// The UpperCamelCase name of an enum variant for a spec value (`cancel-pending` →
+    /// `CancelPending`). Variants cannot shadow anything, so only keywords are changed.
+    ///
+    /// Values with nothing usable in them become `Unnamed`; ones that start with a digit get
+    /// a `V` in front (`1` → `V1`), which reads as "value 1".
+    pub fn variant(raw: &str) -> Self {
         let camel = sanitise(raw).to_upper_camel_case();
         let name = match camel.chars().next() {
             None => "Unnamed".to_owned(),
@@ -92,6 +107,12 @@ impl FieldName {
     /// Whether the Rust spelling differs from the wire spelling, so serde needs a rename.
     pub fn needs_rename(&self) -> bool {
         self.rust != self.wire
+    }
+
+    /// The SCREAMING_SNAKE_CASE spelling, for constants (`cancelWithdrawal` →
+    /// `CANCEL_WITHDRAWAL`).
+    pub fn constant(&self) -> String {
+        self.rust.to_uppercase()
     }
 
     /// Makes the Rust spellings unique by appending `_2`, `_3`, ... to later duplicates.
@@ -161,14 +182,72 @@ mod tests {
             ("1", "V1"),
             ("", "Unnamed"),
             ("status-prop", "StatusProp"),
+            ("result", "ResultType"),
+            ("Client", "ClientType"),
+            ("string", "StringType"),
         ];
         for (raw, rust) in table {
             assert_eq!(TypeName::from_spec(raw).as_str(), rust, "spec name {raw:?}");
+        }
+        let variants = [
+            ("result", "Result"),
+            ("client", "Client"),
+            ("self", "Self_"),
+            ("11", "V11"),
+        ];
+        for (raw, rust) in variants {
+            assert_eq!(TypeName::variant(raw).as_str(), rust, "spec value {raw:?}");
         }
         assert_eq!(
             TypeName::joined(&["cancelWithdrawal", "Request"]).as_str(),
             "CancelWithdrawalRequest"
         );
+    }
+
+    #[test]
+    fn constants() {
+        assert_eq!(
+            FieldName::from_wire("cancelWithdrawal").constant(),
+            "CANCEL_WITHDRAWAL"
+        );
+        assert_eq!(FieldName::from_wire("123abc").constant(), "N123ABC");
+        assert_eq!(
+            FieldName::from_wire("demo-trading").constant(),
+            "DEMO_TRADING"
+        );
+        assert_eq!(FieldName::from_wire("type").constant(), "TYPE_");
+    }
+
+    #[test]
+    fn every_name_is_a_valid_identifier() {
+        let nasty = [
+            "",
+            "_",
+            "1",
+            "9lives",
+            "a b",
+            "ünïcode",
+            "self",
+            "Self",
+            "crate",
+            "r#type",
+            "--",
+            "x.y",
+            "Result",
+        ];
+        for raw in nasty {
+            for ident in [
+                TypeName::from_spec(raw).0,
+                TypeName::variant(raw).0,
+                FieldName::from_wire(raw).rust,
+                FieldName::from_wire(raw).constant(),
+            ] {
+                assert!(
+                    syn::parse_str::<syn::Ident>(&ident).is_ok(),
+                    "{raw:?} gave {ident:?}"
+                );
+            }
+        }
     }
 
     #[test]

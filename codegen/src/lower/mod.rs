@@ -2,6 +2,7 @@
 //! and the profile applied. What leaves this module is a complete [`Api`], frozen from here on.
 
 mod openapi;
+mod recursion;
 
 use crate::error::{Error, Result};
 use crate::ir::{Api, ClientProfile, Docs, EnvelopeKind, Origin, SigningPlugin, TypeDef, TypeName};
@@ -47,6 +48,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     }
     api.sources.sort();
     check_selected_operations(specs, &profile_origin, &api)?;
+    recursion::box_recursive_fields(&mut api);
     Ok(api)
 }
 

@@ -6,9 +6,9 @@
 use super::{define_type, split_permissions};
 use crate::error::{Error, Result};
 use crate::ir::{
-    Api, BodyEncoding, Docs, Enum, EnumRepr, EnumVariant, Field, FieldName, HttpMethod, Operation,
-    Origin, Param, ParamLocation, Primitive, RequestBody, SignerField, Struct, TypeDef, TypeKind,
-    TypeName, TypeRef, Union, UnionVariant,
+    Api, BodyEncoding, Docs, Enum, EnumRepr, EnumValue, EnumVariant, Field, FieldName, HttpMethod,
+    Operation, Origin, Param, ParamLocation, Primitive, RequestBody, SignerField, Struct, TypeDef,
+    TypeKind, TypeName, TypeRef, Union, UnionVariant,
 };
 use crate::source::profile::Profile;
 use indexmap::IndexMap;
@@ -458,12 +458,24 @@ impl<'a> Lowering<'a> {
         let nullable = schema.schema_data.nullable;
         let ty = match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-                let values = s.enumeration.iter().flatten().cloned().collect();
+                let values: Vec<EnumValue> = s
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .map(EnumValue::String)
+                    .collect();
                 self.enumeration(name, EnumRepr::String, values, docs.clone(), origin)?
             }
             SchemaKind::Type(Type::String(_)) => TypeRef::Primitive(Primitive::String),
             SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
-                let values = i.enumeration.iter().flatten().map(i64::to_string).collect();
+                let values: Vec<EnumValue> = i
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .map(EnumValue::Integer)
+                    .collect();
                 self.enumeration(name, EnumRepr::Integer, values, docs.clone(), origin)?
             }
             SchemaKind::Type(Type::Integer(i)) => TypeRef::Primitive(match i.format {
@@ -512,10 +524,10 @@ impl<'a> Lowering<'a> {
             return self.array(any.items.as_ref(), origin, &name);
         }
         if !any.enumeration.is_empty() {
-            let values: Option<Vec<String>> = any
+            let values: Option<Vec<EnumValue>> = any
                 .enumeration
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned))
+                .map(|v| v.as_str().map(|s| EnumValue::String(s.to_owned())))
                 .collect();
             return match values {
                 Some(values) => self.enumeration(name, EnumRepr::String, values, docs, origin),
@@ -651,6 +663,7 @@ impl<'a> Lowering<'a> {
                 ty: lowered.ty,
                 required: shape.required.contains(&wire),
                 nullable: lowered.nullable,
+                boxed: false,
                 docs: lowered.docs,
                 origin,
             });
@@ -670,31 +683,40 @@ impl<'a> Lowering<'a> {
         &mut self,
         name: TypeName,
         repr: EnumRepr,
-        values: Vec<String>,
+        values: Vec<EnumValue>,
         docs: Docs,
         origin: &Origin,
     ) -> Result<TypeRef> {
-        let mut names: Vec<TypeName> = values.iter().map(|v| TypeName::from_spec(v)).collect();
+        let mut names: Vec<TypeName> = values
+            .iter()
+            .map(|v| TypeName::variant(&v.to_string()))
+            .collect();
         TypeName::dedupe(&mut names);
+        // Open everywhere: an exchange adding a value must not break a user's build or decode.
+        let fallback = if names.iter().any(|n| n.as_str() == "Other") {
+            "OtherValue"
+        } else {
+            "Other"
+        };
         let variants = values
             .into_iter()
             .zip(names)
-            .map(|(wire, name)| EnumVariant {
+            .map(|(value, name)| EnumVariant {
                 name,
-                wire,
+                value,
                 docs: Docs::default(),
             })
             .collect();
-        // Open everywhere: an exchange adding a value must not break a user's build or decode.
+        let kind = TypeKind::Enum(Enum {
+            repr,
+            variants,
+            fallback: Some(TypeName::variant(fallback)),
+        });
         let def = TypeDef {
             name,
             docs,
             origin: origin.clone(),
-            kind: TypeKind::Enum(Enum {
-                repr,
-                variants,
-                open: true,
-            }),
+            kind,
         };
         Ok(TypeRef::Named(define_type(self.api, def)?))
     }
@@ -723,14 +745,18 @@ impl<'a> Lowering<'a> {
             let ty = self
                 .schema_ref(variant, &at, TypeName::joined(&[name.as_str(), &label]))?
                 .ty;
-            lowered.push((TypeName::from_spec(&label), ty));
+            lowered.push((TypeName::variant(&label), ty));
         }
         let mut names: Vec<TypeName> = lowered.iter().map(|(n, _)| n.clone()).collect();
         TypeName::dedupe(&mut names);
         let variants = lowered
             .into_iter()
             .zip(names)
-            .map(|((_, ty), name)| UnionVariant { name, ty })
+            .map(|((_, ty), name)| UnionVariant {
+                name,
+                ty,
+                boxed: false,
+            })
             .collect();
         let def = TypeDef {
             name,

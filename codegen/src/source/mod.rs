@@ -56,6 +56,7 @@ pub fn discover(specs_dir: &Path) -> Result<Vec<ExchangeSpecs>> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            check_exchange_name(&exchange, &dir)?;
             let profile_path = dir.join(profile::FILE_NAME);
             let profile = Profile::read(&profile_path)?;
             Ok(ExchangeSpecs {
@@ -66,6 +67,26 @@ pub fn discover(specs_dir: &Path) -> Result<Vec<ExchangeSpecs>> {
             })
         })
         .collect()
+}
+
+/// The folder name becomes a module name and the name `xgen request` takes, so it must be a
+/// plain lower-case word (`kraken`, `kraken-pay`) that is not a Rust keyword.
+fn check_exchange_name(name: &str, dir: &Path) -> Result<()> {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let module = name.replace('-', "_");
+    if plain && crate::ir::FieldName::from_wire(&module).rust == module {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        origin: crate::ir::Origin::root(dir),
+        message: format!(
+            "exchange folder name '{name}' must be lower-case letters, digits and '-', \
+             start with a letter, and not be a Rust keyword"
+        ),
+    })
 }
 
 /// Reads a whole file, with the path in the error.
