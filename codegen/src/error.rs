@@ -87,11 +87,15 @@ impl Error {
         let (line, column) = error
             .location()
             .map_or((0, 0), |at| (at.line(), at.column()));
-        // The location is already in our prefix; the parser's own text repeats it.
-        let message = error.to_string();
-        let message = match message.find(" at line ") {
-            Some(cut) => message[..cut].to_owned(),
-            None => message,
+        // The location is already in our prefix; the parser's text repeats it, then may say
+        // where the construct it was in began, which is worth keeping.
+        let text = error.to_string();
+        let message = match text.split_once(" at line ") {
+            Some((problem, rest)) => match rest.split_once(", while ") {
+                Some((_, context)) => format!("{problem} (while {context})"),
+                None => problem.to_owned(),
+            },
+            None => text,
         };
         Error::Syntax {
             path,

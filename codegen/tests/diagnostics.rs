@@ -52,7 +52,7 @@ fn malformed_yaml_gives_line_and_column() {
     );
     assert_eq!(
         error(&spec, PROFILE),
-        "specs/kraken/spot-rest.yaml:84:18: did not find expected ',' or ']'"
+        "specs/kraken/spot-rest.yaml:84:18: did not find expected ',' or ']' (while parsing a flow sequence at line 83 column 16)"
     );
 }
 

@@ -343,7 +343,7 @@ fn malformed_yaml() {
                 "      summary: [unclosed\n",
             )
         },
-        "specs/kraken/spot-rest.yaml:84:18: did not find expected ',' or ']'",
+        "specs/kraken/spot-rest.yaml:84:18: did not find expected ',' or ']' (while parsing a flow sequence at line 83 column 16)",
     );
 }
 
