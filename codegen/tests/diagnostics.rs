@@ -8,11 +8,16 @@ const PROFILE: &str = include_str!("../../specs/kraken/profile.yaml");
 
 /// A specs folder with one `kraken` exchange, whose spec and profile are `spec` and `profile`.
 fn specs(spec: &str, profile: &str) -> (tempfile::TempDir, PathBuf) {
+    specs_named("kraken", spec, profile)
+}
+
+/// A specs folder with one exchange folder called `exchange`.
+fn specs_named(exchange: &str, spec: &str, profile: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let kraken = dir.path().join("kraken");
-    fs::create_dir_all(&kraken).unwrap();
-    fs::write(kraken.join("spot-rest.yaml"), spec).unwrap();
-    fs::write(kraken.join("profile.yaml"), profile).unwrap();
+    let folder = dir.path().join(exchange);
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("spot-rest.yaml"), spec).unwrap();
+    fs::write(folder.join("profile.yaml"), profile).unwrap();
     let root = dir.path().to_owned();
     (dir, root)
 }
@@ -155,18 +160,14 @@ fn empty_specs_folder() {
 #[test]
 fn exchange_folder_names_must_make_module_names() {
     for bad in ["1inch", "type", "Kraken", "okx_v5"] {
-        let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join(bad);
-        fs::create_dir_all(&folder).unwrap();
-        fs::write(folder.join("spot-rest.yaml"), SEED).unwrap();
-        fs::write(folder.join("profile.yaml"), PROFILE).unwrap();
+        let (_dir, root) = specs_named(bad, SEED, PROFILE);
         let error = xgen_codegen::Config::new()
-            .specs_dir(dir.path())
+            .specs_dir(&root)
             .generate()
             .unwrap_err()
             .to_string();
         assert_eq!(
-            error.replace(&dir.path().display().to_string(), "specs"),
+            error.replace(&root.display().to_string(), "specs"),
             format!(
                 "specs/{bad}#: exchange folder name '{bad}' must be lower-case letters, digits and '-', \
                  start with a letter, and not be a Rust keyword"
