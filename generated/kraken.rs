@@ -85,6 +85,10 @@ impl Client {
     ///
     /// Cancel a recently requested withdrawal, if it has not already been successfully processed.
     ///
+    /// # What success means
+    ///
+    /// Kraken accepted the cancellation request (`result: true`); cancellation cannot be guaranteed. WithdrawStatus says whether it happened: the withdrawal's `status-prop` becomes `canceled` (`cancel-pending` while in progress, `cancel-denied` if refused).
+    ///
     /// # API key permissions
     ///
     /// `Funds permissions - Withdraw`, unless withdrawal is a `WalletTransfer`, then no permissions are required.

@@ -1,6 +1,6 @@
 //! End-to-end tests of the generated Kraken client (`xgen_clients::kraken`) against a fake Kraken
 //! that runs on 127.0.0.1 and checks signatures, nonces and arguments with its own code
-//! (`tests/support/fake_kraken.rs`).
+//! (`xgen_fake_exchanges::kraken`, re-exported as `tests/support::fake_kraken`).
 
 mod support;
 
@@ -96,7 +96,7 @@ async fn cancel_withdrawal_succeeds_with_a_valid_signature() {
 #[tokio::test]
 async fn result_false_is_returned_as_false() {
     let fake = FakeKraken::start(TEST_API_KEY, KRAKEN_DOC_SECRET).await;
-    fake.respond_with(Reply::Result("false".into()));
+    fake.respond_with(Reply::result("false"));
     let client = client(&fake, TEST_API_KEY, KRAKEN_DOC_SECRET);
     assert!(!client
         .cancel_withdrawal(&cancel_request())
@@ -108,9 +108,7 @@ async fn result_false_is_returned_as_false() {
 async fn warnings_next_to_a_result_do_not_fail_the_call() {
     // Kraken may send `W...` entries in `error` next to a successful `result`.
     let fake = FakeKraken::start(TEST_API_KEY, KRAKEN_DOC_SECRET).await;
-    fake.respond_with(Reply::SuccessWithWarnings(vec![
-        "WGeneral:Deprecated".into()
-    ]));
+    fake.respond_with(Reply::success_with_warnings(["WGeneral:Deprecated"]));
     let client = client(&fake, TEST_API_KEY, KRAKEN_DOC_SECRET);
     assert!(client
         .cancel_withdrawal(&cancel_request())
@@ -229,9 +227,9 @@ async fn scripted_error_envelopes_are_typed_and_keep_the_raw_text() {
     }
 
     // Several errors: all kept, in order.
-    fake.respond_with(Reply::Errors(vec![
-        "EGeneral:Invalid arguments".into(),
-        "EFunding:Unknown reference id".into(),
+    fake.respond_with(Reply::errors([
+        "EGeneral:Invalid arguments",
+        "EFunding:Unknown reference id",
     ]));
     let (_, errors) = kraken_errors(client.cancel_withdrawal(&cancel_request()).await);
     let raws: Vec<&str> = errors.iter().map(|e| e.raw.as_str()).collect();
@@ -962,7 +960,10 @@ mod fake_selftest {
         )
         .await;
         assert_eq!(sent.status, 404);
-        assert_eq!(fake.last_request().unwrap().verdict, Verdict::UnknownMethod);
+        assert_eq!(
+            fake.last_request().unwrap().verdict,
+            Verdict::UnknownEndpoint
+        );
     }
 
     #[tokio::test]
@@ -1002,9 +1003,7 @@ mod fake_selftest {
         assert_eq!(sent.body.unwrap(), "Internal Server Error");
 
         fake.respond_with(Reply::Success);
-        fake.respond_once(Reply::SuccessWithWarnings(
-            vec!["WGeneral:Something".into()],
-        ));
+        fake.respond_once(Reply::success_with_warnings(["WGeneral:Something"]));
         assert_eq!(
             call(&fake, 6).await.body.unwrap(),
             r#"{"error":["WGeneral:Something"],"result":true}"#
@@ -1014,7 +1013,7 @@ mod fake_selftest {
             r#"{"error":[],"result":true}"#
         );
 
-        fake.respond_with(Reply::Result("false".into()));
+        fake.respond_with(Reply::result("false"));
         assert_eq!(
             call(&fake, 8).await.body.unwrap(),
             r#"{"error":[],"result":false}"#

@@ -108,7 +108,7 @@ fn unknown_profile_key_gives_line_and_column() {
         "signing: kraken",
         "signing: kraken\nsigner: kraken",
     );
-    assert_eq!(error(SEED, &profile), "specs/kraken/profile.yaml:10:1: unknown field `signer`, expected one of `title`, `openapi`, `base_urls`, `signing`, `envelope`, `signer_fields`, `operations`");
+    assert_eq!(error(SEED, &profile), "specs/kraken/profile.yaml:10:1: unknown field `signer`, expected one of `title`, `openapi`, `schemas`, `base_urls`, `signing`, `envelope`, `signer_fields`, `operations`, `success_means`");
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn unknown_signing_plugin() {
     let profile = replace_once(PROFILE, "signing: kraken", "signing: krakn");
     assert_eq!(
         error(SEED, &profile),
-        "specs/kraken/profile.yaml:9:10: signing: unknown variant `krakn`, expected `kraken`"
+        "specs/kraken/profile.yaml:9:10: signing: unknown variant `krakn`, expected one of `kraken`, `okx`, `bybit`, `alphapoint`"
     );
 }
 

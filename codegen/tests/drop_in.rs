@@ -25,10 +25,14 @@ fn newer_kraken_spec_drops_in_unedited() {
         .specs_dir(specs.path())
         .generate()
         .unwrap();
-    let stale = xgen_codegen::check(&here.join("../generated"), &files).unwrap();
+    let kraken = files
+        .iter()
+        .find(|f| f.path.as_os_str() == "kraken.rs")
+        .expect("kraken.rs is generated");
+    let checked_in = fs::read_to_string(here.join("../generated/kraken.rs")).unwrap();
     assert!(
-        stale.is_empty(),
-        "a newer spec with the same WithdrawCancel changed the client: {stale:?}"
+        kraken.contents == checked_in,
+        "a newer spec with the same WithdrawCancel changed the Kraken client"
     );
 }
 

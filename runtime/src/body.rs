@@ -72,6 +72,34 @@ impl Body {
         Ok(Body { bytes, encoding })
     }
 
+    /// A body of exactly `bytes`, for callers that must send a serialisation of their own (to
+    /// match another client byte for byte, say Python's `json.dumps` with its `", "`
+    /// separators and `\u00e9` escapes). The signer signs these bytes as they are.
+    ///
+    /// JSON must be one valid JSON object starting at the first byte, because signers may add
+    /// fields to it; [`BodyEncoding::None`] takes no bytes. Form bytes are taken as given.
+    pub fn from_bytes(encoding: BodyEncoding, bytes: Vec<u8>) -> Result<Body, Error> {
+        match encoding {
+            BodyEncoding::None if !bytes.is_empty() => {
+                return Err(Error::encode(
+                    "the operation has no request body, but body bytes were given",
+                ))
+            }
+            BodyEncoding::Json => {
+                if bytes.first() != Some(&b'{') {
+                    return Err(Error::encode(
+                        "a JSON body must be an object starting at its first byte",
+                    ));
+                }
+                serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| {
+                    Error::encode(format!("the JSON body given is not valid JSON: {e}"))
+                })?;
+            }
+            _ => {}
+        }
+        Ok(Body { bytes, encoding })
+    }
+
     /// Puts `fields`, in order, in front of the fields already in the body.
     ///
     /// JSON `{"asset":"XBT"}` becomes `{"nonce":123,"asset":"XBT"}` (and `{}` becomes
@@ -116,7 +144,9 @@ impl Body {
                         FieldValue::String(s) => push_json_string(&mut out, s)?,
                     }
                 }
-                if rest != b"}" {
+                // `{}` or, for bytes given as they are, `{ }`: no fields to separate from.
+                let empty = rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+                if !empty {
                     out.push(b',');
                 }
                 out.extend_from_slice(rest);
@@ -297,6 +327,33 @@ mod tests {
         .unwrap();
         let expected = serde_urlencoded::to_string([("k y", tricky)]).unwrap();
         assert_eq!(text(&body), expected);
+    }
+
+    #[test]
+    fn from_bytes_keeps_bytes_and_still_takes_fields() {
+        let mut body =
+            Body::from_bytes(BodyEncoding::Json, br#"{"name": "\u00e9"}"#.to_vec()).unwrap();
+        assert_eq!(text(&body), r#"{"name": "\u00e9"}"#);
+        body.prepend_fields(&nonce(5)).unwrap();
+        assert_eq!(text(&body), r#"{"nonce":5,"name": "\u00e9"}"#);
+        let mut spaced = Body::from_bytes(BodyEncoding::Json, b"{ }".to_vec()).unwrap();
+        spaced.prepend_fields(&nonce(5)).unwrap();
+        assert_eq!(text(&spaced), r#"{"nonce":5 }"#);
+        serde_json::from_slice::<serde_json::Value>(spaced.as_bytes()).unwrap();
+        let form = Body::from_bytes(BodyEncoding::Form, b"a=b%20c".to_vec()).unwrap();
+        assert_eq!(text(&form), "a=b%20c");
+        for (encoding, bad) in [
+            (BodyEncoding::Json, &b" {}"[..]),
+            (BodyEncoding::Json, b"[1]"),
+            (BodyEncoding::Json, b"{\"a\":"),
+            (BodyEncoding::None, b"x"),
+        ] {
+            let err = Body::from_bytes(encoding, bad.to_vec()).unwrap_err();
+            assert!(matches!(err, Error::Encode { .. }), "{err:?}");
+        }
+        assert!(Body::from_bytes(BodyEncoding::None, Vec::new())
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The one error type generated clients return.
 
+use crate::alphapoint::AlphaPointError;
+use crate::bybit::BybitError;
 use crate::kraken::{CredentialsError, KrakenErrors};
+use crate::okx::OkxError;
 use crate::signer::SignError;
 
 /// Everything that can go wrong between building a request and decoding its reply.
@@ -54,6 +57,15 @@ pub enum Error {
     /// Kraken answered with one or more errors in its envelope.
     #[error(transparent)]
     Kraken(KrakenErrors),
+    /// OKX answered with a `code` other than `"0"`.
+    #[error(transparent)]
+    Okx(OkxError),
+    /// Bybit answered with a `retCode` other than 0.
+    #[error(transparent)]
+    Bybit(BybitError),
+    /// AlphaPoint answered with an `errorcode` other than 0.
+    #[error(transparent)]
+    AlphaPoint(AlphaPointError),
     /// The request could not be sent or its reply could not be read in full.
     #[error("{}", describe_transport(.0))]
     Transport(#[source] reqwest::Error),
@@ -79,6 +91,15 @@ pub enum Error {
     /// The credentials given are unusable.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
+    /// The OKX credentials given are unusable.
+    #[error(transparent)]
+    OkxCredentials(#[from] crate::okx::CredentialsError),
+    /// The Bybit credentials given are unusable.
+    #[error(transparent)]
+    BybitCredentials(#[from] crate::bybit::CredentialsError),
+    /// The AlphaPoint credentials given are unusable.
+    #[error(transparent)]
+    AlphaPointCredentials(#[from] crate::alphapoint::CredentialsError),
     /// The base URL given to [`crate::Client`] is unusable.
     #[error("the base URL `{url}` is unusable: {reason}")]
     InvalidBaseUrl {
@@ -115,6 +136,9 @@ impl Error {
             | Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Kraken(errors) => Some(errors.status),
+            Error::Okx(e) => Some(e.status),
+            Error::Bybit(e) => Some(e.status),
+            Error::AlphaPoint(e) => Some(e.status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
         }

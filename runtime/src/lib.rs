@@ -9,13 +9,16 @@
 //!   the bytes that go on the wire.
 //! - [`Signer`] is the seam for authentication. [`Client`] builds an [`HttpRequest`] and hands it
 //!   to the signer, which adds body fields and headers in place. One plugin per exchange lives
-//!   under its own module ([`kraken`]).
+//!   under its own module ([`kraken`], [`okx`], [`bybit`], [`alphapoint`]).
 //! - [`NonceSource`] hands out strictly increasing nonces; [`MonotonicNonce`] is the default and
-//!   [`FixedNonce`] makes output reproducible.
+//!   [`FixedNonce`] makes output reproducible. Signers that sign the time instead (OKX, Bybit)
+//!   read a [`TimestampSource`]: [`SystemClock`] by default, [`FixedTimestamp`] for reproducible
+//!   output.
 //! - [`Envelope`] is the seam for replies: each exchange wraps results its own way
-//!   (`{"error":[],"result":..}` for Kraken). An envelope turns a [`RawResponse`] into the typed
-//!   result or a typed [`Error`]; the helpers in [`envelope`] give every exchange the same
-//!   treatment of empty, non-JSON, truncated and non-2xx replies.
+//!   (`{"error":[],"result":..}` for Kraken, `{"code":"0","data":..}` for OKX,
+//!   `{"retCode":0,"result":..}` for Bybit, none at all for AlphaPoint). An envelope turns a
+//!   [`RawResponse`] into the typed result or a typed [`Error`]; the helpers in [`envelope`] give
+//!   every exchange the same treatment of empty, non-JSON, truncated and non-2xx replies.
 //! - [`Error`] is the single error type callers match on.
 //!
 //! ```no_run
@@ -50,6 +53,7 @@ mod nonce;
 mod secret;
 mod signer;
 mod signers;
+pub mod timestamp;
 mod transport;
 
 pub use body::{Body, BodyField, FieldValue};
@@ -59,5 +63,8 @@ pub use error::Error;
 pub use nonce::{FixedNonce, MonotonicNonce, NonceSource};
 pub use secret::Secret;
 pub use signer::{HttpRequest, SignError, Signer, Unsigned};
-pub use signers::kraken;
+pub use signers::{alphapoint, bybit, kraken, okx};
+pub use timestamp::{
+    iso8601_millis, parse_timestamp, FixedTimestamp, SystemClock, TimestampError, TimestampSource,
+};
 pub use transport::{Client, PreparedRequest, RawResponse};

@@ -80,6 +80,15 @@ pub enum SignError {
         /// What went wrong.
         message: String,
     },
+    /// The signature itself could not be computed (an RSA key the signing primitive refused).
+    /// Nothing about the key is said.
+    #[error("the {signer} signer could not compute the signature for operation `{operation}`")]
+    SignatureFailed {
+        /// The operation id.
+        operation: &'static str,
+        /// The signer's name.
+        signer: &'static str,
+    },
     /// The operation must be signed, but the client has no credentials.
     #[error(
         "operation `{operation}` must be signed, but the client was built without credentials"

@@ -1,8 +1,9 @@
-//! Shared helpers for the end-to-end tests: fake exchanges that run on 127.0.0.1.
+//! Shared helpers for the end-to-end tests. The fake exchanges live in the `xgen-fake-exchanges`
+//! crate (`fake-exchanges/`); the Kraken one keeps its old path here.
 
 #![allow(dead_code)]
 
-pub mod fake_kraken;
+pub use xgen_fake_exchanges::kraken as fake_kraken;
 
 /// Kraken's published documentation secret (spot-rest-auth guide). Public test data, not a credential.
 pub const KRAKEN_DOC_SECRET: &str =

@@ -7,11 +7,22 @@ use xgen_runtime::{Operation, ParamLocation, ValueKind};
 
 pub const AFTER_HELP: &str = "\
 Exchanges and operations:
-  kraken cancel-withdrawal   --param asset=XBT --param refid=FTQcuak-V6Za8qrWnhzTx67yYHz8Tg
+  kraken      cancel-withdrawal        --param asset=XBT --param refid=FTQcuak-V6Za8qrWnhzTx67yYHz8Tg
+  kraken-pay  cancel-payment-request   --param external_id=Zm9vYmFy
+  okx         cancel-withdrawal        --param wdId=1123456
+  bybit       cancel-withdrawal        --param id=10197
+  alphapoint  cancel-withdrawal        --param OMSId=1 --param UserId=1 --param AccountId=1
+                                       --param RequestCode=<GUID> --base-url https://<venue host>
 
 Credentials come from the environment:
-  KRAKEN_API_KEY      the API key
-  KRAKEN_API_SECRET   the API secret, base64 as Kraken shows it
+  KRAKEN_API_KEY, KRAKEN_API_SECRET          Kraken spot; the secret base64, as Kraken shows it
+  KRAKEN_PAY_API_KEY, KRAKEN_PAY_API_SECRET  Kraken Pay; same kind of key
+  OKX_API_KEY, OKX_API_SECRET, OKX_API_PASSPHRASE
+  BYBIT_API_KEY, BYBIT_API_SECRET            the HMAC secret, or an RSA private key in PEM
+  ALPHAPOINT_API_KEY, ALPHAPOINT_API_SECRET, ALPHAPOINT_USER_ID
+
+--nonce fixes Kraken's, Kraken Pay's and AlphaPoint's nonce; --timestamp fixes OKX's and Bybit's
+timestamp (Unix milliseconds, or 2020-12-08T09:08:57.715Z), so output can be checked by hand.
 
 Exit codes: 0 the exchange accepted the request (or --dry-run printed it); 1 the exchange or
 the network refused it (the typed error is printed); 2 bad input (unknown exchange, operation or
@@ -20,9 +31,9 @@ parameter, a value of the wrong type, missing credentials).";
 /// Arguments of `xgen request`.
 #[derive(Debug, clap::Args)]
 pub struct RequestArgs {
-    /// The exchange (kraken).
+    /// The exchange: kraken, kraken-pay, okx, bybit or alphapoint.
     exchange: String,
-    /// The operation, its operationId in kebab case (cancel-withdrawal).
+    /// The operation, its id in kebab case (cancel-withdrawal, cancel-payment-request).
     operation: String,
     /// A parameter by its wire name: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -36,10 +47,10 @@ pub struct RequestArgs {
     /// With --dry-run: print one JSON object {"method","url","headers","body"}.
     #[arg(long)]
     json: bool,
-    /// Fix the nonce (Kraken), so the signature can be checked by hand.
+    /// Fix the nonce (Kraken, Kraken Pay, AlphaPoint), so the signature can be checked by hand.
     #[arg(long)]
     nonce: Option<u64>,
-    /// Fix the timestamp (exchanges that sign a timestamp).
+    /// Fix the timestamp (OKX, Bybit): Unix milliseconds or ISO-8601 with milliseconds.
     #[arg(long)]
     timestamp: Option<String>,
 }

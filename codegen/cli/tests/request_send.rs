@@ -58,7 +58,7 @@ async fn sends_and_prints_the_result() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exchange_error_exits_1_with_the_typed_error() {
     let fake = FakeKraken::start(TEST_API_KEY, KRAKEN_DOC_SECRET).await;
-    fake.respond_with(Reply::Errors(vec!["EFunding:Unknown reference id".into()]));
+    fake.respond_with(Reply::error("EFunding:Unknown reference id"));
     let output = xgen(send_args(&fake, &[])).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -153,12 +153,18 @@ fn method_variant(method: HttpMethod) -> &'static str {
 fn signer_type(signing: SigningPlugin) -> TokenStream {
     match signing {
         SigningPlugin::Kraken => quote! { ::xgen_runtime::kraken::KrakenSigner },
+        SigningPlugin::Okx => quote! { ::xgen_runtime::okx::OkxSigner },
+        SigningPlugin::Bybit => quote! { ::xgen_runtime::bybit::BybitSigner },
+        SigningPlugin::AlphaPoint => quote! { ::xgen_runtime::alphapoint::AlphaPointSigner },
     }
 }
 
 fn envelope_type(envelope: EnvelopeKind) -> TokenStream {
     match envelope {
         EnvelopeKind::Kraken => quote! { ::xgen_runtime::kraken::KrakenEnvelope },
+        EnvelopeKind::Okx => quote! { ::xgen_runtime::okx::OkxEnvelope },
+        EnvelopeKind::Bybit => quote! { ::xgen_runtime::bybit::BybitEnvelope },
+        EnvelopeKind::AlphaPoint => quote! { ::xgen_runtime::alphapoint::AlphaPointEnvelope },
     }
 }
 
@@ -173,6 +179,15 @@ pub(super) fn client(api: &Api) -> TokenStream {
     let urls = base_url_consts(api);
     let methods = api.operations.values().map(|op| operation_method(op, api));
     let dispatch = prepare_by_name(api);
+    // A white-label API has no production host of its own: callers always give one.
+    let new = api.profile.base_urls.contains_key("production").then(|| {
+        quote! {
+            /// A client for the production environment.
+            pub fn new(signer: #signer) -> Result<Self, ::xgen_runtime::Error> {
+                Self::with_base_url(signer, Self::PRODUCTION_URL)
+            }
+        }
+    });
     quote! {
         #doc
         #[derive(Debug, Clone)]
@@ -183,10 +198,7 @@ pub(super) fn client(api: &Api) -> TokenStream {
         impl Client {
             #urls
 
-            /// A client for the production environment.
-            pub fn new(signer: #signer) -> Result<Self, ::xgen_runtime::Error> {
-                Self::with_base_url(signer, Self::PRODUCTION_URL)
-            }
+            #new
 
             /// A client for another base URL: another environment, or a test server.
             pub fn with_base_url(signer: #signer, base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
@@ -251,9 +263,24 @@ fn method_docs(op: &Operation) -> TokenStream {
         text.push_str("\n\n");
         text.push_str(description.trim());
     }
+    if let Some(meaning) = &op.success_means {
+        text.push_str("\n\n# What success means\n\n");
+        text.push_str(meaning.trim());
+    }
     if let Some(permissions) = &op.permissions {
         text.push_str("\n\n# API key permissions\n\n");
         text.push_str(permissions.trim());
+    }
+    if let Some(limit) = &op.rate_limit {
+        let per = match limit.per_seconds {
+            1 => "second".to_owned(),
+            60 => "minute".to_owned(),
+            n => format!("{n} seconds"),
+        };
+        text.push_str(&format!(
+            "\n\n# Rate limit\n\n{} requests per {per}, per {}.",
+            limit.requests, limit.scope
+        ));
     }
     if let Some(meaning) = op
         .response_docs

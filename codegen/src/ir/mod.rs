@@ -97,7 +97,7 @@ pub struct Api {
 /// Per-exchange settings, from the exchange's profile file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientProfile {
-    /// Base URLs by environment name; `production` is required.
+    /// Base URLs by environment; without `production` (white-label venues) callers give one.
     pub base_urls: BTreeMap<String, String>,
     /// The runtime signing plugin.
     pub signing: SigningPlugin,
@@ -111,21 +111,35 @@ pub struct ClientProfile {
 pub enum SigningPlugin {
     /// `API-Key` + `API-Sign` (HMAC-SHA512 over path and SHA-256 of nonce and body).
     Kraken,
+    /// `OK-ACCESS-*` (HMAC-SHA256 over timestamp, method, path and body).
+    Okx,
+    /// `X-BAPI-*` (HMAC-SHA256 hex or RSA over timestamp, key, receive window and payload).
+    Bybit,
+    /// `Nonce`, `APIKey`, `Signature`, `UserId` (HMAC-SHA256 hex over nonce, user id and key).
+    AlphaPoint,
 }
 
 /// The response envelopes the runtime decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum EnvelopeKind {
-    /// `{"error": ["EClass:Message", ...], "result": ...}`.
+    /// `{"error": [...], "result": ...}`; the error items are strings (spot) or objects (Pay).
     Kraken,
+    /// `{"code": "0", "msg": "", "data": [...]}`.
+    Okx,
+    /// `{"retCode": 0, "retMsg": "OK", "result": {...}, "retExtInfo": {}, "time": ...}`.
+    Bybit,
+    /// No envelope: the reply object is the payload, and `errorcode` other than 0 is an error.
+    AlphaPoint,
 }
 
 impl EnvelopeKind {
-    /// The property of the response object that holds the payload.
-    pub fn payload_property(self) -> &'static str {
+    /// The property of the response object that holds the payload, if the payload is wrapped.
+    pub fn payload_property(self) -> Option<&'static str> {
         match self {
-            EnvelopeKind::Kraken => "result",
+            EnvelopeKind::Kraken | EnvelopeKind::Bybit => Some("result"),
+            EnvelopeKind::Okx => Some("data"),
+            EnvelopeKind::AlphaPoint => None,
         }
     }
 }
@@ -298,6 +312,10 @@ pub struct Operation {
     pub docs: Docs,
     /// The API key permissions the exchange says the call needs.
     pub permissions: Option<String>,
+    /// The rate limit the exchange documents.
+    pub rate_limit: Option<RateLimit>,
+    /// What a successful reply means, where the spec or profile says (accepted, not done).
+    pub success_means: Option<String>,
     /// Path, query and header parameters, sorted by wire name.
     pub params: Vec<Param>,
     /// The body, if the operation takes one.
@@ -310,6 +328,17 @@ pub struct Operation {
     pub signed: bool,
     /// Where it was declared.
     pub origin: Origin,
+}
+
+/// A documented rate limit: `requests` per `per_seconds`, counted per `scope`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// How many requests.
+    pub requests: u32,
+    /// In how many seconds.
+    pub per_seconds: u32,
+    /// Counted per what (`user ID`, `IP`).
+    pub scope: String,
 }
 
 /// HTTP methods.

@@ -3,9 +3,13 @@
 
 mod openapi;
 mod recursion;
+mod schema;
 
 use crate::error::{Error, Result};
-use crate::ir::{Api, ClientProfile, Docs, EnvelopeKind, Origin, SigningPlugin, TypeDef, TypeName};
+use crate::ir::{
+    Api, ClientProfile, Docs, EnumVariant, EnvelopeKind, FieldName, Operation, Origin,
+    SigningPlugin, TypeDef, TypeName,
+};
 use crate::source::profile::{Envelope, Signing};
 use crate::source::{self, ExchangeSpecs};
 use std::collections::BTreeMap;
@@ -15,10 +19,11 @@ use std::path::{Path, PathBuf};
 pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     let profile = &specs.profile;
     let profile_origin = Origin::root(&specs.profile_path);
-    if profile.openapi.is_empty() {
+    if profile.openapi.is_empty() && profile.schemas.is_empty() {
         return Err(Error::Invalid {
-            origin: profile_origin.child("openapi"),
-            message: "names no spec file to generate from".to_owned(),
+            origin: profile_origin,
+            message: "names no spec file to generate from: list files under `openapi` or `schemas`"
+                .to_owned(),
         });
     }
     let mut api = Api {
@@ -31,9 +36,15 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
             base_urls: profile.base_urls.clone(),
             signing: match profile.signing {
                 Signing::Kraken => SigningPlugin::Kraken,
+                Signing::Okx => SigningPlugin::Okx,
+                Signing::Bybit => SigningPlugin::Bybit,
+                Signing::Alphapoint => SigningPlugin::AlphaPoint,
             },
             envelope: match profile.envelope {
                 Envelope::Kraken => EnvelopeKind::Kraken,
+                Envelope::Okx => EnvelopeKind::Okx,
+                Envelope::Bybit => EnvelopeKind::Bybit,
+                Envelope::Alphapoint => EnvelopeKind::AlphaPoint,
             },
         },
         types: BTreeMap::new(),
@@ -46,10 +57,56 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         openapi::lower_document(&document, &path, profile, &mut api)?;
         api.sources.push(relative(&path, specs_root));
     }
+    for name in &profile.schemas {
+        let path = specs.file(name);
+        let file = source::schema::read(&path)?;
+        schema::lower_file(&file, &path, profile, &mut api)?;
+        api.sources.push(relative(&path, specs_root));
+    }
     api.sources.sort();
     check_selected_operations(specs, &profile_origin, &api)?;
+    apply_success_means(specs, &profile_origin, &mut api)?;
     recursion::box_recursive_fields(&mut api);
     Ok(api)
+}
+
+/// Adds an operation, refusing a second one whose method name would be the same.
+pub(crate) fn insert_operation(api: &mut Api, operation: Operation) -> Result<()> {
+    let key = FieldName::from_wire(&operation.id).rust;
+    if let Some(existing) = api.operations.get(&key) {
+        return Err(Error::Invalid {
+            origin: operation.origin,
+            message: format!(
+                "operation id '{}' collides with {}",
+                operation.id, existing.origin
+            ),
+        });
+    }
+    api.operations.insert(key, operation);
+    Ok(())
+}
+
+/// The name of an open enum's catch-all variant: `Other`, unless a listed value took it.
+pub(crate) fn fallback_variant(variants: &[EnumVariant]) -> TypeName {
+    let taken = variants.iter().any(|v| v.name.as_str() == "Other");
+    TypeName::variant(if taken { "OtherValue" } else { "Other" })
+}
+
+/// The profile's words on what success means, for specs that cannot say it themselves.
+fn apply_success_means(specs: &ExchangeSpecs, origin: &Origin, api: &mut Api) -> Result<()> {
+    for (id, meaning) in &specs.profile.success_means {
+        let Some(operation) = api.operations.values_mut().find(|op| &op.id == id) else {
+            return Err(Error::Invalid {
+                origin: origin.child("success_means").child(id),
+                message: format!(
+                    "names operation '{id}', which is not generated for {}",
+                    specs.exchange
+                ),
+            });
+        };
+        operation.success_means = Some(meaning.trim().to_owned());
+    }
+    Ok(())
 }
 
 /// Every operation the profile selects must exist: a typo would otherwise silently drop it.

@@ -90,14 +90,7 @@ impl<'a> Lowering<'a> {
                 let full_path = format!("{base_path}{path}");
                 let lowered =
                     self.operation(id, method, full_path, operation, &item.parameters, origin)?;
-                let key = FieldName::from_wire(id).rust;
-                if let Some(existing) = self.api.operations.get(&key) {
-                    return Err(Error::Invalid {
-                        origin: lowered.origin,
-                        message: format!("operation id '{id}' collides with {}", existing.origin),
-                    });
-                }
-                self.api.operations.insert(key, lowered);
+                super::insert_operation(self.api, lowered)?;
             }
         }
         Ok(())
@@ -172,6 +165,8 @@ impl<'a> Lowering<'a> {
                 description,
             },
             permissions,
+            rate_limit: None,
+            success_means: None,
             params,
             body,
             response,
@@ -360,10 +355,16 @@ impl<'a> Lowering<'a> {
                 message: "the success response has no application/json schema".to_owned(),
             });
         };
-        let (schema, schema_origin) = self.resolve(schema, &media_origin.child("schema"))?;
+        let name = TypeName::joined(&[id, "Response"]);
+        let media_schema = media_origin.child("schema");
+        let Some(payload) = self.api.profile.envelope.payload_property() else {
+            // No envelope: the whole reply is the payload.
+            let lowered = self.schema_ref(schema, &media_schema, name)?;
+            return Ok((lowered.ty, lowered.docs));
+        };
+        let (schema, schema_origin) = self.resolve(schema, &media_schema)?;
         let mut shape = ObjectShape::default();
         self.collect_object(schema, &schema_origin, &mut shape)?;
-        let payload = self.api.profile.envelope.payload_property();
         let Some((property, at)) = shape.properties.get(payload) else {
             return Err(Error::Invalid {
                 origin: schema_origin,
@@ -373,7 +374,7 @@ impl<'a> Lowering<'a> {
             });
         };
         let (property, at) = (*property, at.clone());
-        let lowered = self.schema_ref(property, &at, TypeName::joined(&[id, "Response"]))?;
+        let lowered = self.schema_ref(property, &at, name)?;
         Ok((lowered.ty, lowered.docs))
     }
 
@@ -692,13 +693,7 @@ impl<'a> Lowering<'a> {
             .map(|v| TypeName::variant(&v.to_string()))
             .collect();
         TypeName::dedupe(&mut names);
-        // Open everywhere: an exchange adding a value must not break a user's build or decode.
-        let fallback = if names.iter().any(|n| n.as_str() == "Other") {
-            "OtherValue"
-        } else {
-            "Other"
-        };
-        let variants = values
+        let variants: Vec<EnumVariant> = values
             .into_iter()
             .zip(names)
             .map(|(value, name)| EnumVariant {
@@ -707,10 +702,12 @@ impl<'a> Lowering<'a> {
                 docs: Docs::default(),
             })
             .collect();
+        // Open everywhere: an exchange adding a value must not break a user's build or decode.
+        let fallback = Some(super::fallback_variant(&variants));
         let kind = TypeKind::Enum(Enum {
             repr,
             variants,
-            fallback: Some(TypeName::variant(fallback)),
+            fallback,
         });
         let def = TypeDef {
             name,

@@ -4,6 +4,7 @@
 
 pub mod openapi;
 pub mod profile;
+pub mod schema;
 
 use crate::error::{Error, Result};
 use profile::Profile;

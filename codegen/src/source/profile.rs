@@ -21,7 +21,12 @@ pub struct Profile {
     /// OpenAPI files in this folder, read as published.
     #[serde(default)]
     pub openapi: Vec<String>,
-    /// Base URLs by environment; `production` is required.
+    /// Hand-written schema files in this folder.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// Base URLs by environment. `production` is what `Client::new` uses; a white-label API
+    /// (AlphaPoint APEX) has none, and callers always give the host.
+    #[serde(default)]
     pub base_urls: BTreeMap<String, String>,
     /// The runtime signing plugin.
     pub signing: Signing,
@@ -33,6 +38,10 @@ pub struct Profile {
     /// The operation ids to generate; all of them when absent.
     #[serde(default)]
     pub operations: Option<Vec<String>>,
+    /// What a successful reply of an operation means, by operation id, where the spec cannot
+    /// say it (Kraken's OpenAPI calls a cancel reply "whether cancellation was successful").
+    #[serde(default)]
+    pub success_means: BTreeMap<String, String>,
 }
 
 /// Signing plugins a profile can name.
@@ -41,6 +50,12 @@ pub struct Profile {
 pub enum Signing {
     /// Kraken's `API-Key` / `API-Sign`.
     Kraken,
+    /// OKX v5's `OK-ACCESS-*`.
+    Okx,
+    /// Bybit v5's `X-BAPI-*`.
+    Bybit,
+    /// AlphaPoint APEX's per-request `Nonce`/`APIKey`/`Signature`/`UserId`.
+    Alphapoint,
 }
 
 /// Envelopes a profile can name.
@@ -49,20 +64,18 @@ pub enum Signing {
 pub enum Envelope {
     /// Kraken's `{error, result}`.
     Kraken,
+    /// OKX's `{code, msg, data}`.
+    Okx,
+    /// Bybit's `{retCode, retMsg, result, retExtInfo, time}`.
+    Bybit,
+    /// AlphaPoint's flat `{result, errormsg, errorcode, detail}`.
+    Alphapoint,
 }
 
 impl Profile {
     /// Reads and parses a profile file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = super::read_text(path)?;
-        let profile: Profile =
-            yaml_serde::from_str(&text).map_err(|e| Error::yaml(path.to_owned(), &e))?;
-        if !profile.base_urls.contains_key("production") {
-            return Err(Error::Invalid {
-                origin: crate::ir::Origin::root(path).child("base_urls"),
-                message: "no `production` base URL".to_owned(),
-            });
-        }
-        Ok(profile)
+        yaml_serde::from_str(&text).map_err(|e| Error::yaml(path.to_owned(), &e))
     }
 }

@@ -1,3 +1,10 @@
 //! Signing plugins, one module per exchange.
 
+pub mod alphapoint;
+pub mod bybit;
+mod common;
 pub mod kraken;
+pub mod okx;
+
+#[cfg(test)]
+mod serialization_pairs;

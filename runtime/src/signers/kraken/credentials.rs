@@ -8,6 +8,7 @@ use hmac::{Hmac, KeyInit};
 use sha2::Sha512;
 
 use crate::secret::Secret;
+pub(crate) use crate::signers::common::ApiKeyHint;
 
 /// Why Kraken credentials were refused. Messages never contain the secret or any part of it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,16 +127,6 @@ impl fmt::Debug for KrakenCredentials {
             .field("api_key", &ApiKeyHint(&self.api_key))
             .field("secret", &format_args!("[redacted]"))
             .finish()
-    }
-}
-
-/// Shows the first four characters of an API key: enough to tell keys apart in logs.
-pub(crate) struct ApiKeyHint<'a>(pub(crate) &'a str);
-
-impl fmt::Debug for ApiKeyHint<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: String = self.0.chars().take(4).collect();
-        write!(f, "\"{shown}…\"")
     }
 }
 

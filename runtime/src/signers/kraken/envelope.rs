@@ -212,4 +212,43 @@ mod tests {
         assert_eq!(errors.errors[0].kind(), KrakenErrorKind::UnknownAsset);
         assert!(errors.errors[0].raw.contains("errorMessage"));
     }
+
+    #[test]
+    fn kraken_pay_reused_external_id_keeps_every_part() {
+        let body = r#"{"error":[{"severity":"E","errorClass":"EGeneral","type":"InvalidArguments","errorMessage":"id already used"}],"result":{}}"#;
+        let err = decode::<serde_json::Map<String, serde_json::Value>>(200, body).unwrap_err();
+        let Error::Kraken(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors.status, 200);
+        let [e] = errors.errors.as_slice() else {
+            panic!("{errors:?}")
+        };
+        assert_eq!(e.severity, Severity::Error);
+        assert_eq!(e.category, "EGeneral");
+        assert_eq!(e.error_type.as_deref(), Some("InvalidArguments"));
+        assert_eq!(e.message, "id already used");
+        assert_eq!(e.kind(), KrakenErrorKind::InvalidArguments);
+        assert!(!errors.is_retryable());
+        let raw: serde_json::Value = serde_json::from_str(&e.raw).unwrap();
+        assert_eq!(
+            raw,
+            serde_json::json!({"severity":"E","errorClass":"EGeneral","type":"InvalidArguments","errorMessage":"id already used"})
+        );
+        let text = Error::Kraken(errors.clone()).to_string();
+        assert!(
+            text.contains("id already used") && text.contains("InvalidArguments"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn kraken_pay_success_with_empty_result_is_an_empty_map() {
+        let map: serde_json::Map<String, serde_json::Value> =
+            decode(200, r#"{"error":[],"result":{}}"#).unwrap();
+        assert!(map.is_empty());
+        let map: std::collections::HashMap<String, String> =
+            decode(200, r#"{"error":[],"result":{}}"#).unwrap();
+        assert!(map.is_empty());
+    }
 }

@@ -140,6 +140,8 @@ pub struct KrakenError {
     pub message: String,
     /// The entry as received (for Kraken Pay objects, their JSON text).
     pub raw: String,
+    /// Kraken Pay's `type` (`InvalidArguments`); `None` for spot strings, which have none.
+    pub error_type: Option<String>,
 }
 
 impl KrakenError {
@@ -159,6 +161,7 @@ impl KrakenError {
                     category: category.to_owned(),
                     message: message.trim().to_owned(),
                     raw: raw.to_owned(),
+                    error_type: None,
                 }
             }
             _ => KrakenError {
@@ -166,17 +169,25 @@ impl KrakenError {
                 category: String::new(),
                 message: raw.trim().to_owned(),
                 raw: raw.to_owned(),
+                error_type: None,
             },
         }
     }
 
     /// Which documented error this is. Matching ignores case and any `:extra` detail.
+    ///
+    /// Kraken Pay entries match too: their `errorClass` may carry the severity letter
+    /// (`EGeneral`), and their `type` names the error without spaces (`InvalidArguments` for
+    /// `Invalid arguments`) while `errorMessage` says something specific ("id already used").
     pub fn kind(&self) -> KrakenErrorKind {
         let head = self.message.split(':').next().unwrap_or_default().trim();
+        let pay_type = self.error_type.as_deref().map(str::trim);
         KINDS
             .iter()
             .find(|(category, message, _)| {
-                self.category.eq_ignore_ascii_case(category) && head.eq_ignore_ascii_case(message)
+                category_matches(&self.category, category)
+                    && (head.eq_ignore_ascii_case(message)
+                        || pay_type.is_some_and(|t| squashed_eq(t, message)))
             })
             .map_or(KrakenErrorKind::Other, |(_, _, kind)| *kind)
     }
@@ -203,6 +214,28 @@ impl KrakenError {
             return None;
         }
         self.message.rsplit(':').next()?.trim().parse().ok()
+    }
+}
+
+/// Whether an entry's category is `expected`, also when written with its severity letter in
+/// front (Kraken Pay's `errorClass: "EGeneral"`).
+fn category_matches(actual: &str, expected: &str) -> bool {
+    actual.eq_ignore_ascii_case(expected)
+        || actual
+            .strip_prefix(['E', 'W'])
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(expected))
+}
+
+/// `InvalidArguments` against `Invalid arguments`: equal ignoring case and spaces.
+fn squashed_eq(squashed: &str, spaced: &str) -> bool {
+    let mut words = spaced.bytes().filter(|b| *b != b' ');
+    let mut given = squashed.bytes().filter(|b| *b != b' ');
+    loop {
+        match (words.next(), given.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
+            _ => return false,
+        }
     }
 }
 
@@ -297,6 +330,7 @@ impl From<WireError> for KrakenError {
                 category: pay.error_class.clone(),
                 message: pay.error_message.trim().to_owned(),
                 raw: serde_json::to_string(&pay).unwrap_or_default(),
+                error_type: pay.kind.filter(|t| !t.trim().is_empty()),
             },
         }
     }
@@ -404,6 +438,41 @@ mod tests {
         assert_eq!(
             KrakenError::parse("EAPI:Invalid nonce").throttled_until(),
             None
+        );
+    }
+
+    #[test]
+    fn pay_categories_and_types_match_spot_kinds() {
+        let pay = |class: &str, kind: Option<&str>, message: &str| KrakenError {
+            severity: Severity::Error,
+            category: class.to_owned(),
+            message: message.to_owned(),
+            raw: String::new(),
+            error_type: kind.map(str::to_owned),
+        };
+        assert_eq!(
+            pay("EGeneral", Some("InvalidArguments"), "id already used").kind(),
+            KrakenErrorKind::InvalidArguments
+        );
+        assert_eq!(
+            pay("General", None, "Permission denied").kind(),
+            KrakenErrorKind::PermissionDenied
+        );
+        assert_eq!(
+            pay("EFunding", Some("x"), "Unknown asset").kind(),
+            KrakenErrorKind::UnknownAsset
+        );
+        assert_eq!(
+            pay("Exchange", Some("InvalidArguments"), "x").kind(),
+            KrakenErrorKind::Other
+        );
+        assert_eq!(
+            pay("EGeneral", Some("InvalidArgumentsX"), "x").kind(),
+            KrakenErrorKind::Other
+        );
+        assert_eq!(
+            pay("EGeneral", Some("Invalid"), "x").kind(),
+            KrakenErrorKind::Other
         );
     }
 

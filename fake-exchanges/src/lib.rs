@@ -1,0 +1,99 @@
+//! Fake crypto exchanges for testing exchange clients: the withdrawal-cancel endpoints of
+//! Kraken spot, Kraken Pay, OKX v5, Bybit v5 and AlphaPoint APEX, each a real HTTP/1.1 server on
+//! `127.0.0.1:<ephemeral port>`.
+//!
+//! Each fake:
+//! - starts inside the caller's tokio runtime and stops when dropped;
+//! - checks auth with **its own** signing code (`hmac`, `sha2`, `base64`, and `rsa` for Bybit RSA
+//!   keys), never with the signers of the client under test, and enforces the exchange's replay
+//!   rules (Kraken nonces, OKX and Bybit timestamp windows, AlphaPoint nonce reuse);
+//! - answers the way the exchange does: its envelope, its error codes, its HTTP statuses. A bad
+//!   request never panics the fake; it gets the exchange's error;
+//! - records every request ([`Recorded`]: method, path, query, headers, body, the [`Verdict`]
+//!   its checks reached, and the reply sent);
+//! - plays a scripted [`Reply`] to requests that pass: success (the default), any documented
+//!   error of that exchange (a `DocumentedError` enum per module), a rate limit, an HTML 502,
+//!   a truncated body, an empty body, or anything raw;
+//! - reads time from an injectable [`Clock`], so stale timestamps are deterministic.
+//!
+//! | module | endpoint | fake |
+//! |---|---|---|
+//! | [`kraken`] | `POST /0/private/WithdrawCancel` | [`kraken::FakeKraken`] |
+//! | [`kraken_pay`] | `POST /0/private/Pay/request/cancel` | [`kraken_pay::FakeKrakenPay`] |
+//! | [`okx`] | `POST /api/v5/asset/cancel-withdrawal` | [`okx::FakeOkx`] |
+//! | [`bybit`] | `POST /v5/asset/withdraw/cancel` | [`bybit::FakeBybit`] |
+//! | [`alphapoint`] | `POST /AP/CancelWithdraw` | [`alphapoint::FakeAlphaPoint`] |
+//!
+//! All five are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once`, `requests` /
+//! `last_request`, `set_clock` work the same everywhere; each module adds its `start`
+//! constructor, key management and settings, its `Reply` alias with constructors for its
+//! documented errors, and its own signing functions (handy for hand-made requests).
+//!
+//! Secrets given to a fake stay in memory: no `Debug`, `Display` or error message prints them,
+//! and `Recorded`'s `Debug` redacts credential headers such as `OK-ACCESS-PASSPHRASE`.
+//!
+//! # Example
+//!
+//! Start a fake, point the client's base URL at [`Fake::base_url`], script a reply, and look at
+//! what the fake received. Here the "client" is a bare HTTP request signed by hand; a generated
+//! client takes the same base URL (e.g. `Client::with_base_url(signer, &fake.base_url())`).
+//!
+//! ```
+//! use xgen_fake_exchanges::okx::{self, DocumentedError, FakeOkx, Reply, Verdict};
+//! use xgen_fake_exchanges::Clock;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let fake = FakeOkx::start("my-key", "my-secret", "my-passphrase").await;
+//! fake.set_clock(Clock::Fixed(1_607_418_537_715)); // 2020-12-08T09:08:57.715Z
+//!
+//! let body = r#"{"wdId":"1123456"}"#;
+//! let ts = okx::timestamp(1_607_418_537_715);
+//! let sign = okx::sign("my-secret", &ts, "POST", okx::CANCEL_WITHDRAWAL_PATH, body.as_bytes());
+//! let send = || {
+//!     reqwest::Client::new()
+//!         .post(format!("{}{}", fake.base_url(), okx::CANCEL_WITHDRAWAL_PATH))
+//!         .header("Content-Type", "application/json")
+//!         .header("OK-ACCESS-KEY", "my-key")
+//!         .header("OK-ACCESS-SIGN", &sign)
+//!         .header("OK-ACCESS-TIMESTAMP", &ts)
+//!         .header("OK-ACCESS-PASSPHRASE", "my-passphrase")
+//!         .body(body)
+//!         .send()
+//! };
+//!
+//! let reply = send().await.unwrap().text().await.unwrap();
+//! assert_eq!(reply, r#"{"code":"0","msg":"","data":[{"wdId":"1123456"}]}"#);
+//!
+//! fake.respond_with(Reply::error(DocumentedError::WithdrawalIdDoesNotExist));
+//! let reply = send().await.unwrap().text().await.unwrap();
+//! assert_eq!(reply, r#"{"code":"58215","msg":"Withdrawal ID does not exist.","data":[]}"#);
+//!
+//! let seen = fake.last_request().unwrap();
+//! assert_eq!(seen.verdict, Verdict::Accepted);
+//! assert_eq!(seen.header("ok-access-key"), Some("my-key"));
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod clock;
+mod record;
+mod reply;
+mod server;
+mod util;
+
+pub mod alphapoint;
+pub mod bybit;
+pub mod kraken;
+pub mod kraken_pay;
+pub mod okx;
+
+pub use clock::Clock;
+pub use record::{Recorded, Verdict};
+pub use reply::Reply;
+pub use server::{Exchange, Fake, StartError};
+
+/// The `rsa` crate this crate verifies Bybit RSA signatures with, for building
+/// [`bybit::Credential::Rsa`] keys of the matching version.
+pub use rsa;
