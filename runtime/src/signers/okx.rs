@@ -219,6 +219,8 @@ pub enum OkxErrorKind {
     /// `50004` (HTTP 400): endpoint request timeout. The outcome is unknown: check the state
     /// before acting again.
     RequestTimeout,
+    /// `50006`: the body is not valid JSON, or the `Content-Type` is not `application/json`.
+    InvalidMediaType,
     /// `50011` (HTTP 200 or 429): rate limit reached.
     RateLimitReached,
     /// `50013` (HTTP 429): systems are busy.
@@ -269,6 +271,7 @@ const KINDS: &[(&str, OkxErrorKind)] = &[
     ("2", OkxErrorKind::BulkPartiallySucceeded),
     ("50001", OkxErrorKind::ServiceUnavailable),
     ("50004", OkxErrorKind::RequestTimeout),
+    ("50006", OkxErrorKind::InvalidMediaType),
     ("50011", OkxErrorKind::RateLimitReached),
     ("50013", OkxErrorKind::SystemBusy),
     ("50014", OkxErrorKind::ParameterEmpty),

@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(e.category, "EGeneral");
         assert_eq!(e.error_type.as_deref(), Some("InvalidArguments"));
         assert_eq!(e.message, "id already used");
-        assert_eq!(e.kind(), KrakenErrorKind::InvalidArguments);
+        assert_eq!(e.kind(), KrakenErrorKind::IdAlreadyUsed);
         assert!(!errors.is_retryable());
         let raw: serde_json::Value = serde_json::from_str(&e.raw).unwrap();
         assert_eq!(

@@ -58,6 +58,9 @@ pub enum KrakenErrorKind {
     UnknownAsset,
     /// `EFunding:Max fee exceeded`
     MaxFeeExceeded,
+    /// Kraken Pay: the `external_id` was used before. Pay's docs call this error the only guard
+    /// against a double request, so a retry that gets it means the first attempt arrived.
+    IdAlreadyUsed,
     /// Anything else.
     Other,
 }
@@ -182,6 +185,13 @@ impl KrakenError {
     pub fn kind(&self) -> KrakenErrorKind {
         let head = self.message.split(':').next().unwrap_or_default().trim();
         let pay_type = self.error_type.as_deref().map(str::trim);
+        // Pay documents this one by its words ("your id is already used"), not by a class or
+        // type, and it matters more than whatever class it arrives under.
+        let id_used = head.to_ascii_lowercase().contains("already used")
+            || pay_type.is_some_and(|t| squashed_eq(t, "Id already used"));
+        if id_used {
+            return KrakenErrorKind::IdAlreadyUsed;
+        }
         KINDS
             .iter()
             .find(|(category, message, _)| {
@@ -452,6 +462,14 @@ mod tests {
         };
         assert_eq!(
             pay("EGeneral", Some("InvalidArguments"), "id already used").kind(),
+            KrakenErrorKind::IdAlreadyUsed
+        );
+        assert_eq!(
+            pay("General", Some("IdAlreadyUsed"), "x").kind(),
+            KrakenErrorKind::IdAlreadyUsed
+        );
+        assert_eq!(
+            pay("EGeneral", Some("InvalidArguments"), "external_id too long").kind(),
             KrakenErrorKind::InvalidArguments
         );
         assert_eq!(
