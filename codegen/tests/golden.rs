@@ -44,6 +44,11 @@ fn vocabulary() {
 }
 
 #[test]
+fn schema_vocabulary() {
+    fixture("schema-vocabulary");
+}
+
+#[test]
 fn output_is_byte_identical_across_runs_and_locations() {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vocabulary/specs");
     let first = xgen_codegen::Config::new()

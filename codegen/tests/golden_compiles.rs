@@ -7,6 +7,11 @@ mod vocab {
     include!("fixtures/vocabulary/expected/vocab.rs");
 }
 
+#[allow(dead_code)]
+mod handwritten {
+    include!("fixtures/schema-vocabulary/expected/handwritten.rs");
+}
+
 use vocab::{Kind, PlaceThingRequest, Thing, ThingStatus};
 
 #[test]
@@ -73,4 +78,45 @@ fn a_spec_type_named_like_a_prelude_type_does_not_shadow_it() {
         ..Default::default()
     };
     assert_eq!(serde_json::to_string(&outcome).unwrap(), "{}");
+}
+
+#[test]
+fn hand_written_format_request_keeps_wire_names_and_decimal_strings() {
+    let request = handwritten::PlaceTransferRequest {
+        amount: "0.10000000".into(),
+        chain_type: Some(handwritten::PlaceTransferRequestChainType::Trx),
+        coin: "USDT".into(),
+        memo: None,
+        priority: Some(2),
+        route: Some(handwritten::Route {
+            venue: "a".into(),
+            next: Some(Box::new(handwritten::Route {
+                venue: "b".into(),
+                next: None,
+            })),
+        }),
+    };
+    assert_eq!(
+        serde_json::to_string(&request).unwrap(),
+        r#"{"amount":"0.10000000","chainType":"TRX","coin":"USDT","priority":2,"route":{"next":{"venue":"b"},"venue":"a"}}"#
+    );
+}
+
+#[test]
+fn hand_written_format_response_decodes_every_shape() {
+    let reply: handwritten::PlaceTransferResponse = serde_json::from_str(
+        r#"{"transferId":"t1","status":"success","fee":"0.001","legs":[{"venue":"x"}],
+            "balances":{"USDT":"5"},"extra":{"any":[1]},"done":true}"#,
+    )
+    .unwrap();
+    assert_eq!(reply.status, handwritten::TransferStatus::Success);
+    assert_eq!(
+        reply.fee,
+        Some(handwritten::PlaceTransferResponseFee::String(
+            "0.001".into()
+        ))
+    );
+    assert_eq!(reply.balances.unwrap()["USDT"], "5");
+    let unknown: handwritten::TransferStatus = serde_json::from_str(r#""Reject""#).unwrap();
+    assert_eq!(unknown, handwritten::TransferStatus::Other("Reject".into()));
 }
