@@ -15,7 +15,7 @@ pub struct CancelWithdrawalReceipt {
     /// A successful receipt of the withdraw ticket cancellation request returns true; an unsuccessful receipt (an error condition) returns false. Not to be trusted alone: the documented sample pairs `true` with error code 101.
     pub result: bool,
 }
-/// The request body of `cancelWithdrawal`.
+/// The request of `cancelWithdrawal`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelWithdrawalRequest {
     /// The ID of the account from which the withdraw was made.

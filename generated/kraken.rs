@@ -3,7 +3,7 @@
 
 /// Request Withdrawal Cancelation Request Body
 ///
-/// The request body of `cancelWithdrawal`; the signer adds `nonce`.
+/// The request of `cancelWithdrawal`; the signer adds `nonce`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelWithdrawalRequest {
     /// Asset being withdrawn

@@ -8,7 +8,7 @@ pub struct CancelWithdrawalAccepted {
     #[serde(rename = "wdId")]
     pub wd_id: String,
 }
-/// The request body of `cancelWithdrawal`.
+/// The request of `cancelWithdrawal`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelWithdrawalRequest {
     /// Withdrawal ID

@@ -137,10 +137,17 @@ fn missing_spec_file() {
 }
 
 #[test]
-fn query_parameters_are_refused_rather_than_dropped() {
-    let spec = replace_once(SEED, "      operationId: cancelWithdrawal\n",
-        "      operationId: cancelWithdrawal\n      parameters:\n        - name: id\n          in: query\n          schema:\n            type: string\n");
-    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/parameters/0: not supported: sending query parameters ('id') from a generated client");
+fn a_parameter_may_not_share_a_body_fields_name() {
+    let spec = replace_once(
+        SEED,
+        "      operationId: cancelWithdrawal\n",
+        "      operationId: cancelWithdrawal\n      parameters:\n        - name: asset\n          in: query\n          schema:\n            type: string\n",
+    );
+    assert_eq!(
+        error(&spec, PROFILE),
+        "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/parameters/0: parameter 'asset' has the same \
+         name as the body field at specs/kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset"
+    );
 }
 
 #[test]

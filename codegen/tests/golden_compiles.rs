@@ -120,3 +120,38 @@ fn hand_written_format_response_decodes_every_shape() {
     let unknown: handwritten::TransferStatus = serde_json::from_str(r#""Reject""#).unwrap();
     assert_eq!(unknown, handwritten::TransferStatus::Other("Reject".into()));
 }
+
+#[test]
+fn path_query_and_header_parameters_travel_where_the_spec_says() {
+    let client = vocab::Client::from_runtime(
+        xgen_runtime::Client::new(
+            "http://127.0.0.1:9",
+            std::sync::Arc::new(xgen_runtime::Unsigned),
+        )
+        .unwrap(),
+    );
+    let request = vocab::GetThingRequest {
+        limit: Some(5),
+        thing_id: "a b".into(),
+        withdraw_id: Some("W1".into()),
+        x_trace: None,
+    };
+    let prepared = client
+        .prepare_by_name("get-thing", serde_json::to_value(&request).unwrap())
+        .unwrap();
+    assert_eq!(prepared.method, xgen_runtime::Method::Get);
+    assert_eq!(
+        prepared.url,
+        "http://127.0.0.1:9/0/public/Things/a%20b?limit=5&withdrawID=W1"
+    );
+    assert!(prepared.body.is_empty());
+    let op = &vocab::operations::GET_THING;
+    assert_eq!(
+        op.param("thingId").unwrap().location,
+        xgen_runtime::ParamLocation::Path
+    );
+    assert_eq!(
+        op.param("X-Trace").unwrap().location,
+        xgen_runtime::ParamLocation::Header
+    );
+}

@@ -50,6 +50,7 @@ mod dispatch;
 pub mod envelope;
 mod error;
 mod nonce;
+mod route;
 mod secret;
 mod signer;
 mod signers;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::body::Body;
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::operation::{Method, Operation};
+use crate::operation::{Method, Operation, ParamLocation};
 use crate::signer::{HttpRequest, RedactedHeaders, Signer};
 
 /// Replies larger than this are refused rather than buffered: no endpoint a client calls returns
@@ -96,7 +96,18 @@ impl Client {
         operation: &'static Operation,
         body: &B,
     ) -> Result<PreparedRequest, Error> {
-        self.prepare_with_query(operation, &(), body)
+        let body_only = operation
+            .params
+            .iter()
+            .all(|p| p.location == ParamLocation::Body);
+        if body_only {
+            return self.prepare_with_query(operation, &(), body);
+        }
+        // Path, query or header parameters: split the fields by where each travels.
+        let routed = crate::route::route(operation, body)?;
+        let body =
+            Body::encode(operation.body, &routed.body).map_err(|e| e.in_operation(operation.id))?;
+        self.build(operation, &routed.path, &routed.query, routed.headers, body)
     }
 
     /// Like [`Client::prepare`], with query parameters: `query` is urlencoded and appended to the
@@ -113,18 +124,33 @@ impl Client {
             operation: Some(operation.id),
             message: format!("the query parameters could not be urlencoded: {e}"),
         })?;
-        let mut path_and_query = String::with_capacity(operation.path.len() + 1 + query.len());
-        path_and_query.push_str(operation.path);
+        self.build(operation, operation.path, &query, Vec::new(), body)
+    }
+
+    /// The request for `path?query` with `body`, signed if the operation is, with the header
+    /// parameters first so the signer's headers follow them.
+    fn build(
+        &self,
+        operation: &'static Operation,
+        path: &str,
+        query: &str,
+        headers: Vec<(String, String)>,
+        body: Body,
+    ) -> Result<PreparedRequest, Error> {
+        let mut path_and_query = String::with_capacity(path.len() + 1 + query.len());
+        path_and_query.push_str(path);
         if !query.is_empty() {
             path_and_query.push('?');
-            path_and_query.push_str(&query);
+            path_and_query.push_str(query);
         }
+        let mut headers = headers;
+        headers.reserve(4);
         let mut request = HttpRequest {
             operation,
             method: operation.method,
             url: format!("{}{}", self.base_url, path_and_query),
             path_and_query,
-            headers: Vec::with_capacity(4),
+            headers,
             body,
         };
         if operation.signed {

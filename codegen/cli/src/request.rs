@@ -3,7 +3,7 @@
 use crate::exchanges::{self, Fixed};
 use crate::Failure;
 use std::process::ExitCode;
-use xgen_runtime::{Operation, ParamLocation, ValueKind};
+use xgen_runtime::{Operation, ValueKind};
 
 pub const AFTER_HELP: &str = "\
 Exchanges and operations:
@@ -130,12 +130,6 @@ fn params_json(operation: &Operation, pairs: &[String]) -> Result<serde_json::Va
                 known()
             ))
         })?;
-        if param.location != ParamLocation::Body {
-            return Err(Failure::Input(format!(
-                "parameter '{name}' travels in the {:?}, which xgen request does not send yet",
-                param.location
-            )));
-        }
         if object
             .insert(name.to_owned(), typed_value(name, param.kind, value)?)
             .is_some()

@@ -78,11 +78,19 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
 /// Body fields and path/query/header parameters, sorted by wire name.
 fn params_metadata(op: &Operation, api: &Api) -> Vec<TokenStream> {
     let mut params: Vec<(&str, &'static str, &TypeRef, bool)> = Vec::new();
-    if let Some(body) = &op.body {
-        if let Some(TypeKind::Struct(strukt)) = api.types.get(&body.ty).map(|d| &d.kind) {
-            for field in &strukt.fields {
-                params.push((&field.name.wire, "Body", &field.ty, field.required));
-            }
+    let request = op
+        .request
+        .as_ref()
+        .and_then(|name| api.types.get(name))
+        .map(|d| &d.kind);
+    if let Some(TypeKind::Struct(strukt)) = request {
+        // The request struct holds the parameters too; what is not a parameter is a body field.
+        let body_fields = strukt
+            .fields
+            .iter()
+            .filter(|f| !op.params.iter().any(|p| p.name.wire == f.name.wire));
+        for field in body_fields {
+            params.push((&field.name.wire, "Body", &field.ty, field.required));
         }
     }
     for param in &op.params {
@@ -238,9 +246,9 @@ fn operation_method(op: &Operation, api: &Api) -> TokenStream {
     let statik = operation_ident(op);
     let envelope = envelope_type(api.profile.envelope);
     let response = type_ref(&op.response);
-    let (arg, body) = match &op.body {
-        Some(body) => {
-            let ty = format_ident!("{}", body.ty.as_str());
+    let (arg, body) = match &op.request {
+        Some(request) => {
+            let ty = format_ident!("{}", request.as_str());
             (quote! { , request: &#ty }, quote! { request })
         }
         None => (quote! {}, quote! { &() }),
@@ -322,9 +330,9 @@ fn prepare_by_name(api: &Api) -> TokenStream {
     let arms = api.operations.values().map(|op| {
         let name = op.id.to_kebab_case();
         let statik = operation_ident(op);
-        match &op.body {
-            Some(body) => {
-                let ty = format_ident!("{}", body.ty.as_str());
+        match &op.request {
+            Some(request) => {
+                let ty = format_ident!("{}", request.as_str());
                 quote! {
                     #name => {
                         let request: #ty = ::xgen_runtime::request_from_params(&operations::#statik, params)?;

@@ -17,7 +17,6 @@ pub use index::INDEX_FILE;
 
 /// The generated module for one exchange, as formatted source.
 pub fn api_module(api: &Api) -> Result<String> {
-    refuse_unsendable(api)?;
     let types = api.types.values().map(types::type_def);
     let operations = client::operations_module(api);
     let client = client::client(api);
@@ -36,22 +35,6 @@ pub fn api_module(api: &Api) -> Result<String> {
         tokens,
         &format!("{} in the specs folder", sources.join(", ")),
     )
-}
-
-/// The IR carries path, query and header parameters, but the runtime does not send them yet: a
-/// method that silently dropped them would send a different request than the spec describes.
-fn refuse_unsendable(api: &Api) -> Result<()> {
-    match api.operations.values().flat_map(|op| &op.params).next() {
-        Some(param) => Err(Error::Unsupported {
-            origin: param.origin.clone(),
-            what: format!(
-                "sending {:?} parameters ('{}') from a generated client",
-                param.location, param.name.wire
-            )
-            .to_lowercase(),
-        }),
-        None => Ok(()),
-    }
 }
 
 /// The index that declares one module per exchange.

@@ -320,6 +320,9 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The body, if the operation takes one.
     pub body: Option<RequestBody>,
+    /// The struct the caller fills in: the body's fields and the path, query and header
+    /// parameters, by wire name; `None` when the operation takes nothing.
+    pub request: Option<TypeName>,
     /// The payload of a successful response, inside the envelope.
     pub response: TypeRef,
     /// What the spec says the payload means.
@@ -389,8 +392,6 @@ pub enum ParamLocation {
 pub struct RequestBody {
     /// How it is encoded.
     pub encoding: BodyEncoding,
-    /// The struct the caller fills in (signer-owned fields removed).
-    pub ty: TypeName,
     /// Fields the signing plugin owns, sorted by wire name.
     pub signer_fields: Vec<SignerField>,
 }

@@ -7,8 +7,8 @@ mod schema;
 
 use crate::error::{Error, Result};
 use crate::ir::{
-    Api, ClientProfile, Docs, EnumVariant, EnvelopeKind, FieldName, Operation, Origin,
-    SigningPlugin, TypeDef, TypeName,
+    Api, ClientProfile, Docs, EnumVariant, EnvelopeKind, Field, FieldName, Operation, Origin,
+    Param, ParamLocation, SignerField, SigningPlugin, Struct, TypeDef, TypeKind, TypeName,
 };
 use crate::source::profile::{Envelope, Signing};
 use crate::source::{self, ExchangeSpecs};
@@ -84,6 +84,100 @@ pub(crate) fn insert_operation(api: &mut Api, operation: Operation) -> Result<()
     }
     api.operations.insert(key, operation);
     Ok(())
+}
+
+/// Defines the struct the caller fills in for operation `id`: the body's fields and the path,
+/// query and header parameters, sorted by wire name. `None` when there is neither a body nor a
+/// parameter, so the method takes no argument.
+pub(crate) fn request_struct(
+    api: &mut Api,
+    id: &str,
+    body: Option<(Vec<Field>, &[SignerField])>,
+    params: &[Param],
+    docs: Docs,
+    origin: Origin,
+) -> Result<Option<TypeName>> {
+    if body.is_none() && params.is_empty() {
+        return Ok(None);
+    }
+    let (body_fields, signer_fields) = body.unwrap_or_default();
+    let mut fields = body_fields;
+    for param in params {
+        if let Some(clash) = fields.iter().find(|f| f.name.wire == param.name.wire) {
+            return Err(Error::Invalid {
+                origin: param.origin.clone(),
+                message: format!(
+                    "parameter '{}' has the same name as the body field at {}",
+                    param.name.wire, clash.origin
+                ),
+            });
+        }
+        fields.push(Field {
+            name: param.name.clone(),
+            ty: param.ty.clone(),
+            required: param.required,
+            nullable: false,
+            boxed: false,
+            docs: match param.docs.is_empty() {
+                false => param.docs.clone(),
+                true => {
+                    let place = match param.location {
+                        ParamLocation::Path => "path",
+                        ParamLocation::Query => "query",
+                        ParamLocation::Header => "header",
+                    };
+                    let text = format!("The `{}` {place} parameter.", param.name.wire);
+                    Docs {
+                        summary: None,
+                        description: Some(text),
+                    }
+                }
+            },
+            origin: param.origin.clone(),
+        });
+    }
+    fields.sort_by(|a, b| a.name.wire.cmp(&b.name.wire));
+    let mut names: Vec<FieldName> = fields
+        .iter()
+        .map(|f| FieldName::from_wire(&f.name.wire))
+        .collect();
+    FieldName::dedupe(&mut names);
+    for (field, name) in fields.iter_mut().zip(names) {
+        field.name = name;
+    }
+    let owned: Vec<String> = signer_fields
+        .iter()
+        .map(|f| format!("`{}`", f.wire))
+        .collect();
+    let role = match owned.is_empty() {
+        true => format!("The request of `{id}`."),
+        false => format!(
+            "The request of `{id}`; the signer adds {}.",
+            owned.join(", ")
+        ),
+    };
+    let docs = Docs {
+        summary: docs.summary,
+        description: Some(match docs.description {
+            Some(text) => format!("{text}\n\n{role}"),
+            None => role,
+        }),
+    };
+    let name = TypeName::joined(&[id, "Request"]);
+    let kind = TypeKind::Struct(Struct {
+        fields,
+        additional: None,
+    });
+    define_type(
+        api,
+        TypeDef {
+            name,
+            docs,
+            origin,
+            kind,
+        },
+    )
+    .map(Some)
 }
 
 /// The name of an open enum's catch-all variant: `Other`, unless a listed value took it.

@@ -49,6 +49,14 @@ struct Lowering<'a> {
     visiting: BTreeSet<String>,
 }
 
+/// A request body, and the fields the caller sets in it.
+struct LoweredBody {
+    body: RequestBody,
+    fields: Vec<Field>,
+    docs: Docs,
+    origin: Origin,
+}
+
 /// A lowered use of a schema, with what the use site needs to know about it.
 struct Lowered {
     ty: TypeRef,
@@ -156,6 +164,26 @@ impl<'a> Lowering<'a> {
             });
         }
         let (response, response_docs) = self.response(id, operation, &origin.child("responses"))?;
+        let (body, request) = match body {
+            Some(LoweredBody {
+                body,
+                fields,
+                docs,
+                origin,
+            }) => {
+                let parts = Some((fields, body.signer_fields.as_slice()));
+                let request = super::request_struct(self.api, id, parts, &params, docs, origin)?;
+                (Some(body), request)
+            }
+            None => {
+                let docs = Docs::default();
+                let at = origin.child("parameters");
+                (
+                    None,
+                    super::request_struct(self.api, id, None, &params, docs, at)?,
+                )
+            }
+        };
         Ok(Operation {
             id: id.to_owned(),
             method,
@@ -169,6 +197,7 @@ impl<'a> Lowering<'a> {
             success_means: None,
             params,
             body,
+            request,
             response,
             response_docs,
             signed,
@@ -235,7 +264,7 @@ impl<'a> Lowering<'a> {
         body: &ReferenceOr<openapiv3::RequestBody>,
         signed: bool,
         origin: &Origin,
-    ) -> Result<RequestBody> {
+    ) -> Result<LoweredBody> {
         let ReferenceOr::Item(body) = body else {
             return Err(unsupported(origin, "a `$ref` request body"));
         };
@@ -289,36 +318,16 @@ impl<'a> Lowering<'a> {
         }
         signer_fields.sort_by(|a, b| a.wire.cmp(&b.wire));
         let name = TypeName::joined(&[id, "Request"]);
-        let mut docs = schema_docs(schema);
-        let owned: Vec<String> = signer_fields
-            .iter()
-            .map(|f| format!("`{}`", f.wire))
-            .collect();
-        let role = match owned.is_empty() {
-            true => format!("The request body of `{id}`."),
-            false => format!(
-                "The request body of `{id}`; the signer adds {}.",
-                owned.join(", ")
-            ),
-        };
-        docs.description = Some(match docs.description {
-            Some(text) => format!("{text}\n\n{role}"),
-            None => role,
-        });
         let strukt = self.structure(&name, shape)?;
-        let ty = define_type(
-            self.api,
-            TypeDef {
-                name,
-                docs,
-                origin: schema_origin,
-                kind: TypeKind::Struct(strukt),
-            },
-        )?;
-        Ok(RequestBody {
+        let body = RequestBody {
             encoding,
-            ty,
             signer_fields,
+        };
+        Ok(LoweredBody {
+            body,
+            fields: strukt.fields,
+            docs: schema_docs(schema),
+            origin: schema_origin,
         })
     }
 

@@ -88,6 +88,18 @@ impl Lowering<'_> {
             &origin.child("response"),
             TypeName::joined(&[id, "Response"]),
         )?;
+        let parts = body
+            .as_ref()
+            .map(|(body, fields)| (fields.clone(), body.signer_fields.as_slice()));
+        let request = super::request_struct(
+            self.api,
+            id,
+            parts,
+            &params,
+            Docs::default(),
+            origin.child("params"),
+        )?;
+        let body = body.map(|(body, _)| body);
         Ok(Operation {
             id: id.to_owned(),
             method: match spec.method {
@@ -111,6 +123,7 @@ impl Lowering<'_> {
             success_means: spec.success_means.clone(),
             params,
             body,
+            request,
             response: response.0,
             response_docs: response.1,
             signed: spec.signed,
@@ -149,7 +162,7 @@ impl Lowering<'_> {
         fields: Vec<(&Node, Origin)>,
         signed: bool,
         origin: &Origin,
-    ) -> Result<RequestBody> {
+    ) -> Result<(RequestBody, Vec<Field>)> {
         let mut signer_fields = Vec::new();
         let mut caller_fields = Vec::new();
         for (node, at) in fields {
@@ -180,35 +193,13 @@ impl Lowering<'_> {
         signer_fields.sort_by(|a, b| a.wire.cmp(&b.wire));
         let name = TypeName::joined(&[id, "Request"]);
         let strukt = self.structure(&name, &caller_fields)?;
-        let owned: Vec<String> = signer_fields
-            .iter()
-            .map(|f| format!("`{}`", f.wire))
-            .collect();
-        let description = match owned.is_empty() {
-            true => format!("The request body of `{id}`."),
-            false => format!(
-                "The request body of `{id}`; the signer adds {}.",
-                owned.join(", ")
-            ),
-        };
-        let docs = Docs {
-            summary: None,
-            description: Some(description),
-        };
-        let ty = define_type(
-            self.api,
-            TypeDef {
-                name,
-                docs,
-                origin: origin.child("params"),
-                kind: TypeKind::Struct(strukt),
+        Ok((
+            RequestBody {
+                encoding,
+                signer_fields,
             },
-        )?;
-        Ok(RequestBody {
-            encoding,
-            ty,
-            signer_fields,
-        })
+            strukt.fields,
+        ))
     }
 
     fn structure(&mut self, name: &TypeName, fields: &[(&Node, Origin)]) -> Result<Struct> {
