@@ -117,6 +117,9 @@ fn hand_written_format_response_decodes_every_shape() {
         ))
     );
     assert_eq!(reply.balances.unwrap()["USDT"], "5");
+    let chain: handwritten::PlaceTransferRequestChainType =
+        serde_json::from_str(r#""ETH""#).unwrap();
+    assert_eq!(chain, handwritten::PlaceTransferRequestChainType::Ethereum);
     let unknown: handwritten::TransferStatus = serde_json::from_str(r#""Reject""#).unwrap();
     assert_eq!(unknown, handwritten::TransferStatus::Other("Reject".into()));
 }

@@ -61,15 +61,23 @@ impl TypeName {
     }
 
     /// Makes each name in `names` unique by appending `2`, `3`, ... to later duplicates, in the
-    /// order given (callers pass spec order or sorted order, both deterministic).
+    /// order given (callers pass spec order or sorted order, both deterministic). A suffixed name
+    /// never takes a name that is already in the list (`V1` twice beside `V12` gives `V13`).
     pub fn dedupe(names: &mut [TypeName]) {
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut taken: std::collections::BTreeSet<String> =
+            names.iter().map(|n| n.0.clone()).collect();
+        let mut seen = std::collections::BTreeSet::new();
         for name in names.iter_mut() {
-            let count = seen.entry(name.0.clone()).or_insert(0);
-            *count += 1;
-            if *count > 1 {
-                name.0 = format!("{}{}", name.0, count);
+            if seen.insert(name.0.clone()) {
+                continue;
             }
+            let unique = (2..)
+                .map(|n| format!("{}{n}", name.0))
+                .find(|c| !taken.contains(c))
+                .unwrap_or_default();
+            taken.insert(unique.clone());
+            seen.insert(unique.clone());
+            name.0 = unique;
         }
     }
 }

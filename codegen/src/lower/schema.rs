@@ -392,11 +392,8 @@ impl Lowering<'_> {
                 summary: None,
                 description: spec.description.clone(),
             };
-            variants.push(EnumVariant {
-                name: TypeName::variant(&value.to_string()),
-                value,
-                docs,
-            });
+            let name = TypeName::variant(spec.name.as_deref().unwrap_or(&value.to_string()));
+            variants.push(EnumVariant { name, value, docs });
         }
         let mut names: Vec<TypeName> = variants.iter().map(|v| v.name.clone()).collect();
         TypeName::dedupe(&mut names);

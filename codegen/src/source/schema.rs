@@ -219,6 +219,10 @@ pub enum LocationSpec {
 pub struct EnumValueSpec {
     /// The value: a string or an integer.
     pub value: ScalarSpec,
+    /// The Rust variant's name, where the value itself makes a poor one (OKX's state `-3` is
+    /// `Canceling`); derived from the value otherwise.
+    #[serde(default)]
+    pub name: Option<String>,
     /// What it means.
     #[serde(default)]
     pub description: Option<String>,
