@@ -1,7 +1,8 @@
-//! Kraken spot REST: `POST /0/private/WithdrawCancel`.
+//! Kraken spot REST: `POST /0/private/WithdrawCancel` and `POST /0/private/WithdrawStatus`.
 //!
 //! For every request the fake checks, in Kraken's order:
-//! 1. method and path, else HTTP 404 `EGeneral:Unknown method` ([`Verdict::UnknownEndpoint`]);
+//! 1. method and path are one of the two endpoints, else HTTP 404 `EGeneral:Unknown method`
+//!    ([`Verdict::UnknownEndpoint`]);
 //! 2. `API-Key` is a configured key, else `EAPI:Invalid key` ([`Verdict::InvalidKey`]);
 //! 3. the body parses per its `Content-Type` (`application/json` or
 //!    `application/x-www-form-urlencoded`), else `EGeneral:Invalid arguments`;
@@ -13,11 +14,40 @@
 //! 6. the nonce is fresh for that key: strictly greater than every nonce seen, or with a nonce
 //!    window `n` ([`Fake::set_nonce_window`]) not lower than the highest seen by more than `n`,
 //!    and never an exact reuse; else `EAPI:Invalid nonce`;
-//! 7. the body holds `asset` and `refid` strings and no other field (`nonce`, `otp` are
-//!    allowed), else `EGeneral:Invalid arguments`.
+//! 7. WithdrawCancel: the body holds `asset` and `refid` strings and no other field (`nonce`,
+//!    `otp` are allowed); WithdrawStatus: only `asset`, `aclass`, `method`, `start`, `end`
+//!    (digits, Unix seconds), `cursor` (bool or string), `limit` (a positive integer),
+//!    `rebase_multiplier`, `nonce`, `otp`; else `EGeneral:Invalid arguments`.
 //!
 //! Every rejection is HTTP 200 with `{"error":["<message>"]}` (no `result`), as Kraken does.
-//! A request that passes gets the scripted [`Reply`] (default `{"error":[],"result":true}`).
+//! A request that passes gets the scripted [`Reply`] (default: the book's answer below).
+//!
+//! # The withdrawal book
+//!
+//! [`Fake::add_withdrawal`] adds a [`Withdrawal`] with a [`WithdrawalState`] (IFEX `status` plus
+//! the optional `status-prop`) and a [`CancelScript`]. While the book is empty,
+//! WithdrawCancel answers `{"error":[],"result":true}` to any refid (the behaviour before books
+//! existed). Once it holds a withdrawal, WithdrawCancel looks the `refid` up (and the `asset`,
+//! matched as described at [`legacy_asset_code`]):
+//!
+//! | script | WithdrawCancel | WithdrawStatus row afterwards |
+//! |---|---|---|
+//! | unknown refid, or [`CancelScript::Unknown`] | `{"error":["EFunding:Unknown reference id"]}` | not listed |
+//! | [`CancelScript::CancelsAfter`] `{ polls: n }` | `{"error":[],"result":true}` | `n` polls: its status with `"status-prop":"cancel-pending"`; then `"status":"Failure","status-prop":"canceled"` (the docs' pairing) |
+//! | [`CancelScript::StaysPending`] | `result: true` | its status with `cancel-pending`, for ever |
+//! | [`CancelScript::AlreadyCompleted`] | `result: true` | `"status":"Success"`, no `status-prop` |
+//! | [`CancelScript::NotCancellable`] | `result: true` (Kraken's reply is a request only) | its status with `cancel-denied` (a `return` prop is kept) |
+//! | already `cancel-pending` / `canceled` | `result: true` | unchanged |
+//!
+//! WithdrawStatus answers `{"error":[],"result":[<row>...]}`, each row
+//! `{"method","network","aclass","asset","refid","txid","info","amount","fee","time","status","status-prop"?,"key"}`
+//! (`time` an integer, Unix seconds; `status-prop` left out when there is none), for the
+//! withdrawals matching the request's `asset`, `method`, `aclass` (default `currency`) and
+//! `start` ≤ `time` ≤ `end`, in the order added, at most `limit` (default 500). `asset` comes
+//! back in Kraken's legacy form (`XXBT` when `XBT` was asked). The paginated shape for
+//! `cursor=true` is undocumented: the fake accepts `cursor` and always answers the plain array.
+//! Each accepted WithdrawStatus request counts as a poll ([`Fake::status_polls`]) for every
+//! withdrawal its filters select.
 //!
 //! Secrets are kept decoded in memory only and never printed.
 
@@ -29,19 +59,323 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 
+use crate::book::{book_api, Book, CancelOutcome, Ledger};
 use crate::reply::HttpReply;
 use crate::server::machinery::{Answered, Checked, Machinery, RequestParts};
-use crate::util::{header, media_type, parse_form, NonceBooks};
+use crate::util::{header, js, media_type, parse_digits, parse_form, NonceBooks};
 
+pub use crate::book::CancelScript;
 pub use crate::clock::Clock;
 pub use crate::record::Verdict;
 pub use crate::server::{Fake, StartError};
 
-/// The one endpoint the fake plays.
+/// The cancel endpoint.
 pub const WITHDRAW_CANCEL_PATH: &str = "/0/private/WithdrawCancel";
+
+/// The status endpoint.
+pub const WITHDRAW_STATUS_PATH: &str = "/0/private/WithdrawStatus";
 
 /// Body fields WithdrawCancel accepts. `otp` is Kraken's generic 2FA body parameter.
 const ALLOWED_FIELDS: &[&str] = &["nonce", "asset", "refid", "otp"];
+
+/// Body fields WithdrawStatus accepts.
+const STATUS_FIELDS: &[&str] = &[
+    "nonce",
+    "otp",
+    "asset",
+    "aclass",
+    "method",
+    "start",
+    "end",
+    "cursor",
+    "limit",
+    "rebase_multiplier",
+];
+
+/// WithdrawStatus's default `limit`.
+const DEFAULT_STATUS_LIMIT: usize = 500;
+
+/// A withdrawal's IFEX `status`, as WithdrawStatus shows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// `Initial`.
+    Initial,
+    /// `Pending` (the default).
+    #[default]
+    Pending,
+    /// `Settled`.
+    Settled,
+    /// `Success`.
+    Success,
+    /// `Failure` (also what a cancelled withdrawal shows, with `status-prop: canceled`).
+    Failure,
+}
+
+impl Status {
+    /// The wire value, e.g. `"Pending"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Initial => "Initial",
+            Status::Pending => "Pending",
+            Status::Settled => "Settled",
+            Status::Success => "Success",
+            Status::Failure => "Failure",
+        }
+    }
+}
+
+/// A withdrawal's optional `status-prop`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusProp {
+    /// `cancel-pending`: a cancel is in progress.
+    CancelPending,
+    /// `canceled`: cancelled.
+    Canceled,
+    /// `cancel-denied`: the cancel was refused.
+    CancelDenied,
+    /// `return`: initiated by Kraken, cannot be cancelled.
+    Return,
+    /// `onhold`.
+    OnHold,
+}
+
+impl StatusProp {
+    /// The wire value, e.g. `"cancel-pending"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusProp::CancelPending => "cancel-pending",
+            StatusProp::Canceled => "canceled",
+            StatusProp::CancelDenied => "cancel-denied",
+            StatusProp::Return => "return",
+            StatusProp::OnHold => "onhold",
+        }
+    }
+}
+
+/// A withdrawal's state in Kraken's words: `status` and the optional `status-prop`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct WithdrawalState {
+    /// `status`.
+    pub status: Status,
+    /// `status-prop`, left out of the row when `None`.
+    pub status_prop: Option<StatusProp>,
+}
+
+impl WithdrawalState {
+    /// A state without `status-prop`.
+    pub const fn new(status: Status) -> WithdrawalState {
+        WithdrawalState {
+            status,
+            status_prop: None,
+        }
+    }
+
+    /// A state with a `status-prop`.
+    pub const fn with_prop(status: Status, prop: StatusProp) -> WithdrawalState {
+        WithdrawalState {
+            status,
+            status_prop: Some(prop),
+        }
+    }
+
+    /// `Pending`, `cancel-pending`.
+    pub const CANCEL_PENDING: WithdrawalState =
+        WithdrawalState::with_prop(Status::Pending, StatusProp::CancelPending);
+    /// `Failure`, `canceled`: how a cancelled withdrawal shows.
+    pub const CANCELED: WithdrawalState =
+        WithdrawalState::with_prop(Status::Failure, StatusProp::Canceled);
+}
+
+/// One withdrawal in the fake's book: the fields of a WithdrawStatus row, its state, and what a
+/// cancel does to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// `refid`: the id WithdrawCancel takes.
+    pub refid: String,
+    /// `asset` as WithdrawStatus lists it: Kraken's legacy code, e.g. `XXBT`
+    /// ([`Withdrawal::new`] converts with [`legacy_asset_code`]).
+    pub asset: String,
+    /// `aclass`: `currency` (the default) or `tokenized_asset`.
+    pub aclass: String,
+    /// `method`, e.g. `Bitcoin`.
+    pub method: String,
+    /// `network`, e.g. `Bitcoin`.
+    pub network: String,
+    /// `amount`, a decimal string.
+    pub amount: String,
+    /// `fee`, a decimal string.
+    pub fee: String,
+    /// `txid` (empty until broadcast).
+    pub txid: String,
+    /// `info`: the destination address.
+    pub info: String,
+    /// `key`: the withdrawal key name.
+    pub key: String,
+    /// `time`: Unix seconds; 0 is replaced by the fake's clock when added.
+    pub time: u64,
+    /// The current state.
+    pub state: WithdrawalState,
+    /// What a cancel does.
+    pub script: CancelScript,
+}
+
+impl Default for Withdrawal {
+    fn default() -> Self {
+        Withdrawal {
+            refid: String::new(),
+            asset: String::new(),
+            aclass: "currency".to_owned(),
+            method: String::new(),
+            network: String::new(),
+            amount: "0".to_owned(),
+            fee: "0".to_owned(),
+            txid: String::new(),
+            info: String::new(),
+            key: String::new(),
+            time: 0,
+            state: WithdrawalState::default(),
+            script: CancelScript::default(),
+        }
+    }
+}
+
+impl Withdrawal {
+    /// A `Pending` withdrawal of `amount` `asset` (given as a client sends it, e.g. `XBT`; stored
+    /// in legacy form, `XXBT`) with the default script ([`CancelScript::CancelsAfter`]
+    /// `{ polls: 0 }`).
+    pub fn new(refid: &str, asset: &str, amount: &str) -> Withdrawal {
+        Withdrawal {
+            refid: refid.to_owned(),
+            asset: legacy_asset_code(asset),
+            amount: amount.to_owned(),
+            ..Withdrawal::default()
+        }
+    }
+
+    /// Sets the state, builder style.
+    pub fn with_state(mut self, state: WithdrawalState) -> Withdrawal {
+        self.state = state;
+        self
+    }
+
+    /// Sets the cancel script, builder style.
+    pub fn with_script(mut self, script: CancelScript) -> Withdrawal {
+        self.script = script;
+        self
+    }
+}
+
+/// Kraken's legacy code for an asset, as WithdrawStatus lists it: `XBT` → `XXBT`, `ETH` →
+/// `XETH`, `USD` → `ZUSD`, ... (the X-/Z-prefixed assets: XBT, ETH, LTC, XDG, XRP, XLM, XMR,
+/// ETC, ZEC, MLN, REP, USD, EUR, GBP, JPY, CAD, AUD). Other codes, and codes already in legacy
+/// form, are returned unchanged. The fake matches a request's `asset` against a row's when
+/// they are equal or this function maps the request's onto the row's.
+pub fn legacy_asset_code(asset: &str) -> String {
+    const X: &[&str] = &[
+        "XBT", "ETH", "LTC", "XDG", "XRP", "XLM", "XMR", "ETC", "ZEC", "MLN", "REP",
+    ];
+    const Z: &[&str] = &["USD", "EUR", "GBP", "JPY", "CAD", "AUD"];
+    if X.contains(&asset) {
+        format!("X{asset}")
+    } else if Z.contains(&asset) {
+        format!("Z{asset}")
+    } else {
+        asset.to_owned()
+    }
+}
+
+fn asset_matches(asked: &str, row: &str) -> bool {
+    asked == row || legacy_asset_code(asked) == row
+}
+
+impl Ledger for Withdrawal {
+    type State = WithdrawalState;
+
+    fn id(&self) -> &str {
+        &self.refid
+    }
+    fn script(&self) -> CancelScript {
+        self.script
+    }
+    fn state(&self) -> &WithdrawalState {
+        &self.state
+    }
+    fn put_state(&mut self, state: WithdrawalState, _now_ms: u64) {
+        self.state = state;
+    }
+    fn fill_defaults(&mut self, now_ms: u64, _position: usize) {
+        if self.time == 0 {
+            self.time = now_ms / 1000;
+        }
+    }
+    fn cancelling(&self) -> WithdrawalState {
+        WithdrawalState::with_prop(self.state.status, StatusProp::CancelPending)
+    }
+    fn cancelled(&self) -> WithdrawalState {
+        WithdrawalState::CANCELED
+    }
+    fn completed(&self) -> WithdrawalState {
+        WithdrawalState::new(Status::Success)
+    }
+    fn denied(&self) -> WithdrawalState {
+        match self.state.status_prop {
+            Some(StatusProp::Return) => self.state,
+            _ => WithdrawalState::with_prop(self.state.status, StatusProp::CancelDenied),
+        }
+    }
+    fn is_cancelling_or_cancelled(&self) -> bool {
+        matches!(
+            self.state.status_prop,
+            Some(StatusProp::CancelPending | StatusProp::Canceled)
+        )
+    }
+}
+
+/// WithdrawStatus's filters.
+#[derive(Default)]
+struct StatusQuery {
+    asset: Option<String>,
+    aclass: Option<String>,
+    method: Option<String>,
+    start: Option<u64>,
+    end: Option<u64>,
+    limit: Option<usize>,
+}
+
+impl StatusQuery {
+    fn matches(&self, w: &Withdrawal) -> bool {
+        self.asset
+            .as_deref()
+            .is_none_or(|a| asset_matches(a, &w.asset))
+            && self.method.as_deref().is_none_or(|m| m == w.method)
+            && self.aclass.as_deref().unwrap_or("currency") == w.aclass
+            && self.start.is_none_or(|s| w.time >= s)
+            && self.end.is_none_or(|e| w.time <= e)
+    }
+}
+
+fn status_row(w: &Withdrawal) -> String {
+    let prop = w
+        .state
+        .status_prop
+        .map(|p| format!(r#","status-prop":{}"#, js(p.as_str())))
+        .unwrap_or_default();
+    format!(
+        r#"{{"method":{},"network":{},"aclass":{},"asset":{},"refid":{},"txid":{},"info":{},"amount":{},"fee":{},"time":{},"status":{}{prop},"key":{}}}"#,
+        js(&w.method),
+        js(&w.network),
+        js(&w.aclass),
+        js(&w.asset),
+        js(&w.refid),
+        js(&w.txid),
+        js(&w.info),
+        js(&w.amount),
+        js(&w.fee),
+        w.time,
+        js(w.state.status.as_str()),
+        js(&w.key),
+    )
+}
 
 /// The fake Kraken spot server.
 pub type FakeKraken = Fake<Kraken>;
@@ -270,14 +604,18 @@ pub(crate) fn decode_secret(secret_b64: &str) -> Result<Vec<u8>, StartError> {
     })
 }
 
-/// The Kraken spot exchange state: keys (api key → decoded secret), nonce books, nonce window.
+/// The Kraken spot exchange state: keys (api key → decoded secret), nonce books, nonce window,
+/// withdrawal book.
 pub struct Kraken {
     keys: HashMap<String, Vec<u8>>,
     nonces: NonceBooks,
     nonce_window: u64,
+    book: Book<Withdrawal>,
 }
 
 impl crate::Exchange for Kraken {}
+
+book_api!(Kraken, Withdrawal, WithdrawalState, "refid");
 
 impl Fake<Kraken> {
     /// Starts a fake Kraken accepting one API key with its base64 secret.
@@ -302,6 +640,7 @@ impl Fake<Kraken> {
             keys,
             nonces: NonceBooks::default(),
             nonce_window: 0,
+            book: Book::default(),
         })
         .await
     }
@@ -349,34 +688,19 @@ impl Machinery for Kraken {
     const NAME: &'static str = "FakeKraken";
     const PATH: &'static str = WITHDRAW_CANCEL_PATH;
 
-    fn verify(&mut self, req: &RequestParts, _now_ms: u64) -> Checked {
-        if !req.is_endpoint(WITHDRAW_CANCEL_PATH) {
+    fn verify(&mut self, req: &RequestParts, now_ms: u64) -> Checked {
+        let Some(endpoint) = Endpoint::of(req) else {
             return Checked::new(Verdict::UnknownEndpoint);
-        }
+        };
         let Some((api_key, secret)) = header(&req.headers, "api-key")
             .and_then(|k| self.keys.get(k).map(|s| (k.to_owned(), s.clone())))
         else {
             return Checked::new(Verdict::InvalidKey);
         };
 
-        let parsed = match media_type(&req.headers).as_str() {
-            "application/json" => match crate::util::json_object(&req.body) {
-                Ok(map) => Parsed::Json(map),
-                Err(why) => return Checked::new(Verdict::InvalidArguments(why)),
-            },
-            "application/x-www-form-urlencoded" => match parse_form(&req.body) {
-                Some(pairs) => Parsed::Form(pairs),
-                None => {
-                    return Checked::new(Verdict::InvalidArguments(
-                        "form body does not parse".into(),
-                    ))
-                }
-            },
-            other => {
-                return Checked::new(Verdict::InvalidArguments(format!(
-                    "unsupported Content-Type {other:?}"
-                )))
-            }
+        let parsed = match parse_body(req) {
+            Ok(parsed) => parsed,
+            Err(why) => return Checked::new(Verdict::InvalidArguments(why)),
         };
 
         let nonce = match read_nonce(&parsed) {
@@ -404,7 +728,14 @@ impl Machinery for Kraken {
             return Checked::with_nonce(Verdict::InvalidNonce(why), nonce);
         }
 
-        match check_arguments(&parsed) {
+        let checked = match endpoint {
+            Endpoint::Cancel => check_arguments(&parsed),
+            Endpoint::Status => status_query(&parsed).map(|query| {
+                self.book
+                    .record_poll(None, |w: &Withdrawal| query.matches(w), now_ms);
+            }),
+        };
+        match checked {
             Ok(()) => Checked::with_nonce(Verdict::Accepted, nonce),
             Err(why) => Checked::with_nonce(Verdict::InvalidArguments(why), nonce),
         }
@@ -425,9 +756,14 @@ impl Machinery for Kraken {
         HttpReply::json(200, errors_json(&[message.to_string()], None))
     }
 
-    fn answer(&self, answer: Answered<'_, Answer>, _req: &RequestParts, _now_ms: u64) -> HttpReply {
+    fn answer(
+        &mut self,
+        answer: Answered<'_, Answer>,
+        req: &RequestParts,
+        now_ms: u64,
+    ) -> HttpReply {
         let body = match answer {
-            Answered::Success => r#"{"error":[],"result":true}"#.to_owned(),
+            Answered::Success => self.answer_from_book(req, now_ms),
             Answered::RateLimited => {
                 errors_json(&[DocumentedError::RateLimitExceeded.to_string()], None)
             }
@@ -447,6 +783,136 @@ impl Machinery for Kraken {
             .field("secrets", &"<redacted>")
             .field("nonce_window", &self.nonce_window);
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Cancel,
+    Status,
+}
+
+impl Endpoint {
+    fn of(req: &RequestParts) -> Option<Endpoint> {
+        if req.is_endpoint(WITHDRAW_CANCEL_PATH) {
+            Some(Endpoint::Cancel)
+        } else if req.is_endpoint(WITHDRAW_STATUS_PATH) {
+            Some(Endpoint::Status)
+        } else {
+            None
+        }
+    }
+}
+
+impl Kraken {
+    /// The success answer of an accepted request, from the withdrawal book.
+    fn answer_from_book(&mut self, req: &RequestParts, now_ms: u64) -> String {
+        let parsed = parse_body(req).unwrap_or(Parsed::Form(Vec::new()));
+        match Endpoint::of(req) {
+            Some(Endpoint::Status) => {
+                let query = status_query(&parsed).unwrap_or_default();
+                let rows = self.book.poll(
+                    |w| query.matches(w),
+                    |_, _| std::cmp::Ordering::Equal,
+                    query.limit.unwrap_or(DEFAULT_STATUS_LIMIT),
+                    now_ms,
+                );
+                let rows: Vec<String> = rows.iter().map(status_row).collect();
+                format!(r#"{{"error":[],"result":[{}]}}"#, rows.join(","))
+            }
+            _ => {
+                let refid = text_field(&parsed, "refid").unwrap_or_default();
+                let asset = text_field(&parsed, "asset").unwrap_or_default();
+                let outcome = self
+                    .book
+                    .cancel(&refid, |w| asset_matches(&asset, &w.asset), now_ms);
+                match outcome {
+                    CancelOutcome::NotFound => {
+                        errors_json(&[DocumentedError::UnknownReferenceId.to_string()], None)
+                    }
+                    CancelOutcome::NoBook
+                    | CancelOutcome::Accepted
+                    | CancelOutcome::Refused
+                    | CancelOutcome::AlreadyCancelled => r#"{"error":[],"result":true}"#.to_owned(),
+                }
+            }
+        }
+    }
+}
+
+fn parse_body(req: &RequestParts) -> Result<Parsed, String> {
+    match media_type(&req.headers).as_str() {
+        "application/json" => crate::util::json_object(&req.body).map(Parsed::Json),
+        "application/x-www-form-urlencoded" => parse_form(&req.body)
+            .map(Parsed::Form)
+            .ok_or_else(|| "form body does not parse".to_owned()),
+        other => Err(format!("unsupported Content-Type {other:?}")),
+    }
+}
+
+/// A field's value as text: a JSON string (or, for numbers and booleans, their JSON text), or
+/// the one form value.
+fn text_field(parsed: &Parsed, name: &str) -> Option<String> {
+    match parsed {
+        Parsed::Json(map) => match map.get(name)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        },
+        Parsed::Form(pairs) => pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()),
+    }
+}
+
+/// Checks WithdrawStatus's body and reads its filters.
+fn status_query(parsed: &Parsed) -> Result<StatusQuery, String> {
+    let names: Vec<&str> = match parsed {
+        Parsed::Json(map) => map.keys().map(String::as_str).collect(),
+        Parsed::Form(pairs) => pairs.iter().map(|(k, _)| k.as_str()).collect(),
+    };
+    if let Some(unknown) = names.iter().find(|k| !STATUS_FIELDS.contains(k)) {
+        return Err(format!("unknown field {unknown:?}"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(repeated) = names.iter().find(|k| !seen.insert(**k)) {
+        return Err(format!("{repeated} repeated"));
+    }
+    if let Parsed::Json(map) = parsed {
+        for (name, value) in map {
+            let ok = match name.as_str() {
+                "nonce" => true,
+                "cursor" => value.is_boolean() || value.is_string(),
+                "limit" => value.is_u64() || value.is_string(),
+                _ => value.is_string(),
+            };
+            if !ok {
+                return Err(format!("{name} has the wrong type: {value}"));
+            }
+        }
+    }
+    let time = |name: &str| -> Result<Option<u64>, String> {
+        match text_field(parsed, name) {
+            None => Ok(None),
+            Some(v) => parse_digits(&v)
+                .map(Some)
+                .ok_or_else(|| format!("{name} {v:?} is not Unix seconds")),
+        }
+    };
+    let limit = match text_field(parsed, "limit") {
+        None => None,
+        Some(v) => match parse_digits(&v).and_then(|n| usize::try_from(n).ok()) {
+            Some(n) if n > 0 => Some(n),
+            _ => return Err(format!("limit {v:?} is not a positive integer")),
+        },
+    };
+    Ok(StatusQuery {
+        asset: text_field(parsed, "asset"),
+        aclass: text_field(parsed, "aclass"),
+        method: text_field(parsed, "method"),
+        start: time("start")?,
+        end: time("end")?,
+        limit,
+    })
 }
 
 /// `{"error":[...]}` or `{"error":[...],"result":<raw>}`.

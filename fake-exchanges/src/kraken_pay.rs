@@ -24,6 +24,14 @@
 //! reply was scripted (the docs' "retry after no response" case).
 //! The docs' format rule for `external_id` (1–16 bytes, base64 without padding) contradicts their
 //! advice to send a UUID, so the fake only requires a non-empty string.
+//!
+//! # No status endpoint, no withdrawal book
+//!
+//! Kraken Pay documents no status or query endpoint for payment requests: the outcome of a
+//! cancel arrives by **webhook** (an ES256 JWT whose `payload.status` is `success`, `failed`,
+//! `cancelled`, `expired` or `declined`). So, unlike the other fakes, this one keeps no
+//! withdrawal book and serves no status endpoint; a test of the confirm step delivers the
+//! webhook to the client itself.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -356,7 +364,12 @@ impl Machinery for KrakenPay {
         HttpReply::json(200, errors_json(&[error.into()]))
     }
 
-    fn answer(&self, answer: Answered<'_, Answer>, _req: &RequestParts, _now_ms: u64) -> HttpReply {
+    fn answer(
+        &mut self,
+        answer: Answered<'_, Answer>,
+        _req: &RequestParts,
+        _now_ms: u64,
+    ) -> HttpReply {
         let body = match answer {
             Answered::Success => r#"{"error":[],"result":{}}"#.to_owned(),
             Answered::RateLimited => errors_json(&[DocumentedError::RateLimitExceeded.into()]),

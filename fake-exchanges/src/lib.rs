@@ -1,5 +1,6 @@
 //! Fake crypto exchanges for testing exchange clients: the withdrawal-cancel endpoints of
-//! Kraken spot, Kraken Pay, OKX v5, Bybit v5 and AlphaPoint APEX, each a real HTTP/1.1 server on
+//! Kraken spot, Kraken Pay, OKX v5, Bybit v5 and AlphaPoint APEX, and the withdrawal-status
+//! endpoints a client confirms a cancel with, each a real HTTP/1.1 server on
 //! `127.0.0.1:<ephemeral port>`.
 //!
 //! Each fake:
@@ -14,20 +15,37 @@
 //! - plays a scripted [`Reply`] to requests that pass: success (the default), any documented
 //!   error of that exchange (a `DocumentedError` enum per module), a rate limit, an HTML 502,
 //!   a truncated body, an empty body, or anything raw;
-//! - reads time from an injectable [`Clock`], so stale timestamps are deterministic.
+//! - reads time from an injectable [`Clock`], so stale timestamps are deterministic;
+//! - keeps a **withdrawal book** (all but Kraken Pay): withdrawals the test adds, each with a
+//!   state in the exchange's own vocabulary and a [`CancelScript`] saying what a cancel does and
+//!   what the status endpoint shows over the following polls.
 //!
-//! | module | endpoint | fake |
-//! |---|---|---|
-//! | [`kraken`] | `POST /0/private/WithdrawCancel` | [`kraken::FakeKraken`] |
-//! | [`kraken_pay`] | `POST /0/private/Pay/request/cancel` | [`kraken_pay::FakeKrakenPay`] |
-//! | [`okx`] | `POST /api/v5/asset/cancel-withdrawal` | [`okx::FakeOkx`] |
-//! | [`bybit`] | `POST /v5/asset/withdraw/cancel` | [`bybit::FakeBybit`] |
-//! | [`alphapoint`] | `POST /AP/CancelWithdraw` | [`alphapoint::FakeAlphaPoint`] |
+//! | module | cancel endpoint | status endpoint(s) | fake |
+//! |---|---|---|---|
+//! | [`kraken`] | `POST /0/private/WithdrawCancel` | `POST /0/private/WithdrawStatus` | [`kraken::FakeKraken`] |
+//! | [`kraken_pay`] | `POST /0/private/Pay/request/cancel` | none (outcome by webhook) | [`kraken_pay::FakeKrakenPay`] |
+//! | [`okx`] | `POST /api/v5/asset/cancel-withdrawal` | `GET /api/v5/asset/withdrawal-history` | [`okx::FakeOkx`] |
+//! | [`bybit`] | `POST /v5/asset/withdraw/cancel` | `GET /v5/asset/withdraw/query-record` | [`bybit::FakeBybit`] |
+//! | [`alphapoint`] | `POST /AP/CancelWithdraw` | `POST /AP/GetWithdrawTicket`, `POST /AP/GetWithdraws` | [`alphapoint::FakeAlphaPoint`] |
 //!
-//! All five are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once`, `requests` /
-//! `last_request`, `set_clock` work the same everywhere; each module adds its `start`
-//! constructor, key management and settings, its `Reply` alias with constructors for its
-//! documented errors, and its own signing functions (handy for hand-made requests).
+//! All five are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once` (the cancel
+//! endpoint), `respond_with_on` / `respond_once_on` (any endpoint, e.g. a one-off rate limit on
+//! a status poll), `requests` / `last_request`, `set_clock` work the same everywhere; each
+//! module adds its `start` constructor, key management and settings, its `Reply` alias with
+//! constructors for its documented errors, its own signing functions (handy for hand-made
+//! requests), and its withdrawal book: `add_withdrawal`, `set_withdrawal_state`, `withdrawal`,
+//! `withdrawals`, `status_polls`, `status_poll_times`.
+//!
+//! # The withdrawal book
+//!
+//! While a fake's book is empty its cancel endpoint answers success to any id, as it always
+//! did. Once a test adds a withdrawal, the cancel endpoint consults the book: a known id moves
+//! along its [`CancelScript`], an unknown id gets the exchange's not-found error. A scripted
+//! reply other than [`Reply::Success`] wins over the book (the request then changes nothing).
+//! Status endpoints answer from the book (a [`Reply::Success`] there means exactly that); each
+//! accepted status request is counted per withdrawal it concerns (`status_polls`), and each
+//! *answered* poll advances a [`CancelScript::CancelsAfter`] countdown by one.
+//! [`set_withdrawal_state`](okx::FakeOkx::set_withdrawal_state) drives a withdrawal by hand.
 //!
 //! Secrets given to a fake stay in memory: no `Debug`, `Display` or error message prints them,
 //! and `Recorded`'s `Debug` redacts credential headers such as `OK-ACCESS-PASSPHRASE`.
@@ -77,6 +95,7 @@
 
 #![warn(missing_docs)]
 
+mod book;
 mod clock;
 mod record;
 mod reply;
@@ -89,6 +108,7 @@ pub mod kraken;
 pub mod kraken_pay;
 pub mod okx;
 
+pub use book::CancelScript;
 pub use clock::Clock;
 pub use record::{Recorded, Verdict};
 pub use reply::Reply;

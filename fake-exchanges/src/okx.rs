@@ -1,4 +1,6 @@
-//! OKX v5: `POST /api/v5/asset/cancel-withdrawal`, body `{"wdId":"<id>"}`.
+//! OKX v5: `POST /api/v5/asset/cancel-withdrawal`, body `{"wdId":"<id>"}`, and
+//! `GET /api/v5/asset/withdrawal-history?wdId=..&ccy=..` (signed over the path **with** `?query`
+//! exactly as received, and an empty body).
 //!
 //! Auth headers: `OK-ACCESS-KEY`, `OK-ACCESS-SIGN`, `OK-ACCESS-TIMESTAMP` (ISO-8601 UTC with
 //! milliseconds and `Z`, e.g. `2020-12-08T09:08:57.715Z`), `OK-ACCESS-PASSPHRASE`, plus
@@ -19,10 +21,38 @@
 //! | key environment matches `x-simulated-trading` (`1` = demo, else live) | [`Verdict::WrongEnvironment`] | 50101 | 401 |
 //! | passphrase | [`Verdict::WrongPassphrase`] | 50105 | 401 |
 //! | signature | [`Verdict::InvalidSignature`] | 50113 | 401 |
-//! | `Content-Type: application/json` and a JSON object body | [`Verdict::InvalidArguments`] | 50006 | 400 |
-//! | `wdId` a non-empty string | [`Verdict::InvalidArguments`] | 50014 | 400 |
+//! | cancel: `Content-Type: application/json` and a JSON object body | [`Verdict::InvalidArguments`] | 50006 | 400 |
+//! | cancel: `wdId` a non-empty string | [`Verdict::InvalidArguments`] | 50014 | 400 |
+//! | history: the query decodes; `limit` 1–100, `after`/`before` Unix ms, `type` 3 or 4 | [`Verdict::InvalidArguments`] | 51000 `Parameter <name> error` (OKX's generic parameter code; the reference's table has none for this) | 400 |
 //!
-//! Success: `{"code":"0","msg":"","data":[{"wdId":"<the request's wdId>"}]}`.
+//! Cancel success: `{"code":"0","msg":"","data":[{"wdId":"<the request's wdId>"}]}`.
+//!
+//! # The withdrawal book
+//!
+//! [`Fake::add_withdrawal`] adds a [`Withdrawal`] with a [`State`] (OKX's `state` codes) and a
+//! [`CancelScript`]. While the book is empty, the cancel answers success to any `wdId` (the
+//! behaviour before books existed). Once it holds a withdrawal:
+//!
+//! | script | cancel-withdrawal | withdrawal-history `state` afterwards |
+//! |---|---|---|
+//! | unknown `wdId`, or [`CancelScript::Unknown`] | 58215 `Withdrawal ID does not exist.` | not listed |
+//! | [`CancelScript::CancelsAfter`] `{ polls: n }` | `code "0"` | `n` polls `"-3"` (canceling), then `"-2"` (canceled) |
+//! | [`CancelScript::StaysPending`] | `code "0"` | `"-3"` for ever |
+//! | [`CancelScript::AlreadyCompleted`] | `code "0"` (the reply only means "accepted") | `"2"` (success) |
+//! | [`CancelScript::NotCancellable`] | 58216 `Operation not allowed.` | unchanged |
+//! | already `"-3"` / `"-2"` | 58220 `Withdrawal request already canceled.` | unchanged |
+//!
+//! The script decides; the fake does not apply OKX's "only 0, 17 and 19 can be cancelled" rule on
+//! its own (script [`CancelScript::NotCancellable`] for that).
+//!
+//! withdrawal-history answers `{"code":"0","msg":"","data":[<row>...]}`, each row
+//! `{"ccy","chain","amt","ts","from","to","txId","fee","feeCcy","state","wdId","clientId"}`, all
+//! strings (`ts` Unix ms, `state` a code such as `"-3"`), for the withdrawals matching `wdId`,
+//! `ccy`, `clientId`, `txId`, `state`, `after` (`ts` older than) and `before` (`ts` newer
+//! than), newest first, at most `limit` (default 100). `type` is checked but not filtered on;
+//! other parameters are ignored. Each accepted request counts as a poll
+//! ([`Fake::status_polls`]) for its `wdId`, or, without one, for every withdrawal its filters
+//! select.
 //!
 //! The reference gives no REST timestamp window (only 30 s for WebSocket login): the fake uses
 //! 30 s. The real demo environment has no withdrawals at all; the fake accepts a demo key on
@@ -37,16 +67,312 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::book::{book_api, Book, CancelOutcome, Ledger};
 use crate::reply::HttpReply;
 use crate::server::machinery::{Answered, Checked, Machinery, RequestParts};
-use crate::util::{header, js, json_object, media_type};
+use crate::util::{header, js, json_object, media_type, parse_digits, parse_form};
 
+pub use crate::book::CancelScript;
 pub use crate::clock::Clock;
 pub use crate::record::Verdict;
 pub use crate::server::{Fake, StartError};
 
-/// The one endpoint the fake plays.
+/// The cancel endpoint.
 pub const CANCEL_WITHDRAWAL_PATH: &str = "/api/v5/asset/cancel-withdrawal";
+
+/// The status endpoint (`GET`, parameters in the query).
+pub const WITHDRAWAL_HISTORY_PATH: &str = "/api/v5/asset/withdrawal-history";
+
+/// withdrawal-history's default and largest `limit`.
+const HISTORY_LIMIT: usize = 100;
+
+/// A withdrawal's `state` in withdrawal-history (sent as a string code).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum State {
+    /// `"0"`: waiting withdrawal (cancellable; the default).
+    #[default]
+    WaitingWithdrawal,
+    /// `"1"`: broadcasting.
+    Broadcasting,
+    /// `"2"`: success.
+    Success,
+    /// `"4"`, `"5"`, `"6"`, `"8"`, `"9"` or `"12"`: waiting manual review (the code given).
+    WaitingManualReview(u8),
+    /// `"7"`: approved.
+    Approved,
+    /// `"10"`: waiting transfer.
+    WaitingTransfer,
+    /// `"15"`: pending transaction validation.
+    PendingTxValidation,
+    /// `"16"`: regulatory delay (up to 24 h).
+    RegulatoryDelay,
+    /// `"17"`: pending Travel Rule vendor (cancellable).
+    PendingTravelRule,
+    /// `"19"`: hot wallet insufficient (cancellable).
+    HotWalletInsufficient,
+    /// `"-3"`: canceling.
+    Canceling,
+    /// `"-2"`: canceled.
+    Canceled,
+    /// `"-1"`: failed.
+    Failed,
+    /// Any other code, sent as given.
+    Other(String),
+}
+
+impl State {
+    /// The wire code, e.g. `"-3"`.
+    pub fn code(&self) -> String {
+        let code = match self {
+            State::WaitingWithdrawal => "0",
+            State::Broadcasting => "1",
+            State::Success => "2",
+            State::WaitingManualReview(n) => return n.to_string(),
+            State::Approved => "7",
+            State::WaitingTransfer => "10",
+            State::PendingTxValidation => "15",
+            State::RegulatoryDelay => "16",
+            State::PendingTravelRule => "17",
+            State::HotWalletInsufficient => "19",
+            State::Canceling => "-3",
+            State::Canceled => "-2",
+            State::Failed => "-1",
+            State::Other(code) => return code.clone(),
+        };
+        code.to_owned()
+    }
+
+    /// The state of a wire code (unlisted codes become [`State::Other`]).
+    pub fn from_code(code: &str) -> State {
+        match code {
+            "0" => State::WaitingWithdrawal,
+            "1" => State::Broadcasting,
+            "2" => State::Success,
+            "4" | "5" | "6" | "8" | "9" | "12" => {
+                State::WaitingManualReview(code.parse().unwrap_or(4))
+            }
+            "7" => State::Approved,
+            "10" => State::WaitingTransfer,
+            "15" => State::PendingTxValidation,
+            "16" => State::RegulatoryDelay,
+            "17" => State::PendingTravelRule,
+            "19" => State::HotWalletInsufficient,
+            "-3" => State::Canceling,
+            "-2" => State::Canceled,
+            "-1" => State::Failed,
+            other => State::Other(other.to_owned()),
+        }
+    }
+
+    /// `true` for the states OKX documents as cancellable: `0`, `17`, `19`.
+    pub fn is_cancellable(&self) -> bool {
+        matches!(
+            self,
+            State::WaitingWithdrawal | State::PendingTravelRule | State::HotWalletInsufficient
+        )
+    }
+}
+
+/// One withdrawal in the fake's book: the fields of a withdrawal-history row, its state, and
+/// what a cancel does to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// `wdId`: the id cancel-withdrawal takes.
+    pub wd_id: String,
+    /// `ccy`, e.g. `BTC`.
+    pub ccy: String,
+    /// `chain`, e.g. `BTC-Bitcoin`.
+    pub chain: String,
+    /// `amt`, a decimal string.
+    pub amt: String,
+    /// `fee`, a decimal string.
+    pub fee: String,
+    /// `feeCcy` (empty: the same as `ccy`).
+    pub fee_ccy: String,
+    /// `from`: the sender's account (email, phone or UID) for internal transfers, else empty.
+    pub from: String,
+    /// `to`: the destination address.
+    pub to: String,
+    /// `txId` (empty until broadcast, and for internal transfers).
+    pub tx_id: String,
+    /// `clientId`.
+    pub client_id: String,
+    /// `ts`: creation time, Unix ms; 0 is replaced by the fake's clock when added.
+    pub ts: u64,
+    /// The current state.
+    pub state: State,
+    /// What a cancel does.
+    pub script: CancelScript,
+}
+
+impl Withdrawal {
+    /// A withdrawal of `amt` `ccy` in state `"0"` (waiting withdrawal) with the default script
+    /// ([`CancelScript::CancelsAfter`] `{ polls: 0 }`).
+    pub fn new(wd_id: &str, ccy: &str, amt: &str) -> Withdrawal {
+        Withdrawal {
+            wd_id: wd_id.to_owned(),
+            ccy: ccy.to_owned(),
+            amt: amt.to_owned(),
+            fee: "0".to_owned(),
+            ..Withdrawal::default()
+        }
+    }
+
+    /// Sets the state, builder style.
+    pub fn with_state(mut self, state: State) -> Withdrawal {
+        self.state = state;
+        self
+    }
+
+    /// Sets the cancel script, builder style.
+    pub fn with_script(mut self, script: CancelScript) -> Withdrawal {
+        self.script = script;
+        self
+    }
+}
+
+impl Ledger for Withdrawal {
+    type State = State;
+
+    fn id(&self) -> &str {
+        &self.wd_id
+    }
+    fn script(&self) -> CancelScript {
+        self.script
+    }
+    fn state(&self) -> &State {
+        &self.state
+    }
+    fn put_state(&mut self, state: State, _now_ms: u64) {
+        self.state = state;
+    }
+    fn fill_defaults(&mut self, now_ms: u64, _position: usize) {
+        if self.ts == 0 {
+            self.ts = now_ms;
+        }
+    }
+    fn cancelling(&self) -> State {
+        State::Canceling
+    }
+    fn cancelled(&self) -> State {
+        State::Canceled
+    }
+    fn completed(&self) -> State {
+        State::Success
+    }
+    fn denied(&self) -> State {
+        self.state.clone()
+    }
+    fn is_cancelling_or_cancelled(&self) -> bool {
+        matches!(self.state, State::Canceling | State::Canceled)
+    }
+}
+
+fn history_row(w: &Withdrawal) -> String {
+    let fee_ccy = if w.fee_ccy.is_empty() {
+        &w.ccy
+    } else {
+        &w.fee_ccy
+    };
+    format!(
+        r#"{{"ccy":{},"chain":{},"amt":{},"ts":{},"from":{},"to":{},"txId":{},"fee":{},"feeCcy":{},"state":{},"wdId":{},"clientId":{}}}"#,
+        js(&w.ccy),
+        js(&w.chain),
+        js(&w.amt),
+        js(&w.ts.to_string()),
+        js(&w.from),
+        js(&w.to),
+        js(&w.tx_id),
+        js(&w.fee),
+        js(fee_ccy),
+        js(&w.state.code()),
+        js(&w.wd_id),
+        js(&w.client_id),
+    )
+}
+
+/// withdrawal-history's parameters (empty values count as absent).
+#[derive(Default)]
+struct HistoryQuery {
+    wd_id: Option<String>,
+    ccy: Option<String>,
+    client_id: Option<String>,
+    tx_id: Option<String>,
+    state: Option<String>,
+    after: Option<u64>,
+    before: Option<u64>,
+    limit: usize,
+}
+
+impl HistoryQuery {
+    /// Parses the query; the error names the offending parameter (`query` when the query
+    /// string does not decode).
+    fn parse(query: Option<&str>) -> Result<HistoryQuery, String> {
+        let pairs = parse_form(query.unwrap_or("").as_bytes()).ok_or_else(|| "query".to_owned())?;
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, v)| k == name && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        };
+        let ms = |name: &str| -> Result<Option<u64>, String> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) => parse_digits(&v).map(Some).ok_or_else(|| name.to_owned()),
+            }
+        };
+        let limit = match get("limit") {
+            None => HISTORY_LIMIT,
+            Some(v) => match parse_digits(&v) {
+                Some(n @ 1..=100) => n as usize,
+                _ => return Err("limit".to_owned()),
+            },
+        };
+        if get("type").is_some_and(|t| t != "3" && t != "4") {
+            return Err("type".to_owned());
+        }
+        Ok(HistoryQuery {
+            wd_id: get("wdId"),
+            ccy: get("ccy"),
+            client_id: get("clientId"),
+            tx_id: get("txId"),
+            state: get("state"),
+            after: ms("after")?,
+            before: ms("before")?,
+            limit,
+        })
+    }
+
+    fn matches(&self, w: &Withdrawal) -> bool {
+        let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|v| v == have);
+        eq(&self.wd_id, &w.wd_id)
+            && eq(&self.ccy, &w.ccy)
+            && eq(&self.client_id, &w.client_id)
+            && eq(&self.tx_id, &w.tx_id)
+            && eq(&self.state, &w.state.code())
+            && self.after.is_none_or(|a| w.ts < a)
+            && self.before.is_none_or(|b| w.ts > b)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Cancel,
+    History,
+}
+
+impl Endpoint {
+    fn of(req: &RequestParts) -> Option<Endpoint> {
+        if req.is("POST", CANCEL_WITHDRAWAL_PATH) {
+            Some(Endpoint::Cancel)
+        } else if req.is("GET", WITHDRAWAL_HISTORY_PATH) {
+            Some(Endpoint::History)
+        } else {
+            None
+        }
+    }
+}
 
 /// The default accepted distance between `OK-ACCESS-TIMESTAMP` and the fake's clock.
 pub const DEFAULT_TIMESTAMP_WINDOW: Duration = Duration::from_secs(30);
@@ -449,13 +775,17 @@ struct OkxKey {
     environment: Environment,
 }
 
-/// The OKX exchange state: keys (with passphrase and environment), timestamp window.
+/// The OKX exchange state: keys (with passphrase and environment), timestamp window,
+/// withdrawal book.
 pub struct Okx {
     keys: HashMap<String, OkxKey>,
     window_ms: u64,
+    book: Book<Withdrawal>,
 }
 
 impl crate::Exchange for Okx {}
+
+book_api!(Okx, Withdrawal, State, "wdId");
 
 impl Fake<Okx> {
     /// Starts a fake OKX accepting one live API key.
@@ -489,6 +819,7 @@ impl Fake<Okx> {
         Fake::spawn(Okx {
             keys,
             window_ms: DEFAULT_TIMESTAMP_WINDOW.as_millis() as u64,
+            book: Book::default(),
         })
         .await
     }
@@ -517,9 +848,9 @@ impl Machinery for Okx {
     const PATH: &'static str = CANCEL_WITHDRAWAL_PATH;
 
     fn verify(&mut self, req: &RequestParts, now_ms: u64) -> Checked {
-        if !req.is_endpoint(CANCEL_WITHDRAWAL_PATH) {
+        let Some(endpoint) = Endpoint::of(req) else {
             return Checked::new(Verdict::UnknownEndpoint);
-        }
+        };
         let mut values = Vec::with_capacity(4);
         for name in [
             "ok-access-key",
@@ -570,6 +901,18 @@ impl Machinery for Okx {
         ) {
             return Checked::new(Verdict::InvalidSignature);
         }
+        if endpoint == Endpoint::History {
+            return match HistoryQuery::parse(req.query.as_deref()) {
+                Ok(query) => {
+                    self.book
+                        .record_poll(query.wd_id.as_deref(), |w| query.matches(w), now_ms);
+                    Checked::new(Verdict::Accepted)
+                }
+                Err(name) => Checked::new(Verdict::InvalidArguments(format!(
+                    "query parameter {name} is malformed"
+                ))),
+            };
+        }
         match wd_id(req) {
             Ok(_) => Checked::new(Verdict::Accepted),
             Err(BodyProblem::Malformed(why)) | Err(BodyProblem::MissingWdId(why)) => {
@@ -593,6 +936,12 @@ impl Machinery for Okx {
             Verdict::WrongEnvironment => DocumentedError::KeyEnvironmentMismatch,
             Verdict::WrongPassphrase => DocumentedError::WrongPassphrase,
             Verdict::InvalidSignature => DocumentedError::InvalidSign,
+            Verdict::InvalidArguments(_) if Endpoint::of(req) == Some(Endpoint::History) => {
+                let name = HistoryQuery::parse(req.query.as_deref())
+                    .err()
+                    .unwrap_or_else(|| "query".to_owned());
+                return error_reply(400, "51000", &format!("Parameter {name} error"));
+            }
             Verdict::InvalidArguments(_) => match wd_id(req) {
                 Err(BodyProblem::Malformed(_)) => DocumentedError::InvalidMediaType,
                 _ => DocumentedError::ParameterEmpty,
@@ -602,14 +951,38 @@ impl Machinery for Okx {
         error.reply()
     }
 
-    fn answer(&self, answer: Answered<'_, Answer>, req: &RequestParts, _now_ms: u64) -> HttpReply {
+    fn answer(
+        &mut self,
+        answer: Answered<'_, Answer>,
+        req: &RequestParts,
+        now_ms: u64,
+    ) -> HttpReply {
         match answer {
-            Answered::Success => {
-                let id = wd_id(req).unwrap_or_default();
+            Answered::Success if Endpoint::of(req) == Some(Endpoint::History) => {
+                let query = HistoryQuery::parse(req.query.as_deref()).unwrap_or_default();
+                let rows = self.book.poll(
+                    |w| query.matches(w),
+                    |a, b| b.ts.cmp(&a.ts),
+                    query.limit,
+                    now_ms,
+                );
+                let rows: Vec<String> = rows.iter().map(history_row).collect();
                 HttpReply::json(
                     200,
-                    format!(r#"{{"code":"0","msg":"","data":[{{"wdId":{}}}]}}"#, js(&id)),
+                    format!(r#"{{"code":"0","msg":"","data":[{}]}}"#, rows.join(",")),
                 )
+            }
+            Answered::Success => {
+                let id = wd_id(req).unwrap_or_default();
+                match self.book.cancel(&id, |_| true, now_ms) {
+                    CancelOutcome::NotFound => DocumentedError::WithdrawalIdDoesNotExist.reply(),
+                    CancelOutcome::Refused => DocumentedError::OperationNotAllowed.reply(),
+                    CancelOutcome::AlreadyCancelled => DocumentedError::AlreadyCanceled.reply(),
+                    CancelOutcome::NoBook | CancelOutcome::Accepted => HttpReply::json(
+                        200,
+                        format!(r#"{{"code":"0","msg":"","data":[{{"wdId":{}}}]}}"#, js(&id)),
+                    ),
+                }
             }
             Answered::RateLimited => DocumentedError::RateLimitReached.reply(),
             Answered::Exchange(Answer::Error(e)) => e.reply(),

@@ -15,7 +15,8 @@ const REDACTED_HEADERS: &[&str] = &["ok-access-passphrase", "aptoken", "authoriz
 pub enum Verdict {
     /// Every check passed; the scripted [`Reply`] was sent.
     Accepted,
-    /// Wrong HTTP method or path: this fake plays one endpoint only.
+    /// Wrong HTTP method or path: not one of the fake's endpoints (its cancel endpoint and
+    /// its status endpoints).
     UnknownEndpoint,
     /// A required auth header is absent (its lower-case name).
     MissingHeader(String),

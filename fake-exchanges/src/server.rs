@@ -1,6 +1,6 @@
 //! The one server loop, recorder and reply queue behind every fake.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
@@ -51,9 +51,14 @@ pub(crate) mod machinery {
             }
         }
 
-        /// `true` when method and path are the fake's one endpoint.
+        /// `true` when the request is `POST path`.
         pub fn is_endpoint(&self, path: &str) -> bool {
-            self.method == "POST" && self.path == path
+            self.is("POST", path)
+        }
+
+        /// `true` when method and path are these.
+        pub fn is(&self, method: &str, path: &str) -> bool {
+            self.method == method && self.path == path
         }
     }
 
@@ -87,13 +92,15 @@ pub(crate) mod machinery {
         Exchange(&'a A),
     }
 
-    /// One exchange's endpoint: its checks and its envelopes.
+    /// One exchange's endpoints (its cancel endpoint, and its status endpoints): its checks
+    /// and its envelopes.
     pub trait Machinery: Send + Sized + 'static {
         /// The exchange-specific scripted answers.
         type Answer: Clone + fmt::Debug + PartialEq + Send + 'static;
         /// For `Debug` and messages.
         const NAME: &'static str;
-        /// The one endpoint's path.
+        /// The cancel endpoint's path (the one [`Fake::respond_with`](super::Fake::respond_with)
+        /// scripts).
         const PATH: &'static str;
 
         /// Checks a request (auth, replay, arguments), updating replay state when it passes.
@@ -102,9 +109,10 @@ pub(crate) mod machinery {
         /// The exchange's answer to a rejected request.
         fn reject(&self, verdict: &Verdict, req: &RequestParts, now_ms: u64) -> HttpReply;
 
-        /// The exchange's answer to an accepted request.
+        /// The exchange's answer to an accepted request. May move the withdrawal book (a cancel,
+        /// a status poll).
         fn answer(
-            &self,
+            &mut self,
             answer: Answered<'_, Self::Answer>,
             req: &RequestParts,
             now_ms: u64,
@@ -160,9 +168,20 @@ impl std::error::Error for StartError {
 struct State<E: Exchange> {
     exchange: E,
     clock: Clock,
-    standing: Reply<E::Answer>,
-    queued: VecDeque<Reply<E::Answer>>,
+    /// Per path: the standing reply (absent: [`Reply::Success`]).
+    standing: HashMap<String, Reply<E::Answer>>,
+    /// Per path: one-off replies, used first.
+    queued: HashMap<String, VecDeque<Reply<E::Answer>>>,
     requests: Vec<Recorded<E::Answer>>,
+}
+
+impl<E: Exchange> State<E> {
+    fn next_reply(&mut self, path: &str) -> Reply<E::Answer> {
+        if let Some(reply) = self.queued.get_mut(path).and_then(VecDeque::pop_front) {
+            return reply;
+        }
+        self.standing.get(path).cloned().unwrap_or(Reply::Success)
+    }
 }
 
 struct Shared<E: Exchange> {
@@ -223,8 +242,8 @@ impl<E: Exchange> Fake<E> {
             state: Mutex::new(State {
                 exchange,
                 clock: Clock::System,
-                standing: Reply::Success,
-                queued: VecDeque::new(),
+                standing: HashMap::new(),
+                queued: HashMap::new(),
                 requests: Vec::new(),
             }),
         });
@@ -232,9 +251,16 @@ impl<E: Exchange> Fake<E> {
         Ok(Fake { addr, shared, task })
     }
 
-    /// Runs `f` on the exchange's state (its settings and keys).
+    /// Runs `f` on the exchange's state (its settings, keys and withdrawal book).
     pub(crate) fn with_exchange<R>(&self, f: impl FnOnce(&mut E) -> R) -> R {
         f(&mut self.shared.lock().exchange)
+    }
+
+    /// [`Fake::with_exchange`], also passing the fake clock's current time (Unix ms).
+    pub(crate) fn with_exchange_at<R>(&self, f: impl FnOnce(&mut E, u64) -> R) -> R {
+        let mut st = self.shared.lock();
+        let now = st.clock.now_ms();
+        f(&mut st.exchange, now)
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash: the base URL to give a client.
@@ -242,14 +268,21 @@ impl<E: Exchange> Fake<E> {
         format!("http://{}", self.addr)
     }
 
-    /// The full URL of the one endpoint this fake plays.
+    /// The full URL of the cancel endpoint this fake plays.
     pub fn endpoint_url(&self) -> String {
         format!("{}{}", self.base_url(), E::PATH)
     }
 
-    /// The path of the one endpoint this fake plays, e.g. `/api/v5/asset/cancel-withdrawal`.
+    /// The path of the cancel endpoint this fake plays, e.g. `/api/v5/asset/cancel-withdrawal`
+    /// (each module also has constants for its status endpoints).
     pub fn endpoint_path(&self) -> &'static str {
         E::PATH
+    }
+
+    /// The base URL followed by `path_and_query`, e.g.
+    /// `fake.url("/v5/asset/withdraw/query-record?withdrawID=10197")`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base_url(), path_and_query)
     }
 
     /// The socket address the server listens on.
@@ -257,18 +290,37 @@ impl<E: Exchange> Fake<E> {
         self.addr
     }
 
-    /// Sets the reply for every following accepted request, until changed. Clears queued
-    /// one-off replies.
+    /// Sets the reply for every following accepted request to the cancel endpoint
+    /// ([`Fake::endpoint_path`]), until changed. Clears its queued one-off replies. Status
+    /// endpoints are scripted with [`Fake::respond_with_on`].
     pub fn respond_with(&self, reply: Reply<E::Answer>) {
-        let mut st = self.shared.lock();
-        st.queued.clear();
-        st.standing = reply;
+        self.respond_with_on(E::PATH, reply);
     }
 
-    /// Queues a reply for the next accepted request only; the standing reply resumes after the
-    /// queue is used up.
+    /// Queues a reply for the next accepted request to the cancel endpoint only; the standing
+    /// reply resumes after the queue is used up.
     pub fn respond_once(&self, reply: Reply<E::Answer>) {
-        self.shared.lock().queued.push_back(reply);
+        self.respond_once_on(E::PATH, reply);
+    }
+
+    /// [`Fake::respond_with`] for the endpoint at `path` (without query), e.g. a status
+    /// endpoint. [`Reply::Success`] there means "answer from the withdrawal book".
+    pub fn respond_with_on(&self, path: &str, reply: Reply<E::Answer>) {
+        let mut st = self.shared.lock();
+        st.queued.remove(path);
+        st.standing.insert(path.to_owned(), reply);
+    }
+
+    /// [`Fake::respond_once`] for the endpoint at `path` (without query), e.g.
+    /// `fake.respond_once_on(okx::WITHDRAWAL_HISTORY_PATH, Reply::RateLimited)` to test a
+    /// client's backoff while polling.
+    pub fn respond_once_on(&self, path: &str, reply: Reply<E::Answer>) {
+        self.shared
+            .lock()
+            .queued
+            .entry(path.to_owned())
+            .or_default()
+            .push_back(reply);
     }
 
     /// Every request received so far, in arrival order.
@@ -387,8 +439,8 @@ async fn handle<E: Exchange>(
     let now_ms = st.clock.now_ms();
     let Checked { verdict, nonce } = st.exchange.verify(&parts, now_ms);
     let (reply, http) = if verdict.is_accepted() {
-        let reply = st.queued.pop_front().unwrap_or_else(|| st.standing.clone());
-        let http = render(&st.exchange, &reply, &parts, now_ms);
+        let reply = st.next_reply(&parts.path);
+        let http = render(&mut st.exchange, &reply, &parts, now_ms);
         (Some(reply), http)
     } else {
         (None, st.exchange.reject(&verdict, &parts, now_ms))
@@ -409,11 +461,12 @@ async fn handle<E: Exchange>(
 }
 
 fn render<E: Exchange>(
-    exchange: &E,
+    exchange: &mut E,
     reply: &Reply<E::Answer>,
     req: &RequestParts,
     now_ms: u64,
 ) -> HttpReply {
+    // A truncated success is a request the exchange processed: it moves the book too.
     let success = || exchange.answer(Answered::Success, req, now_ms);
     if let Some(http) = HttpReply::transport(reply, success) {
         return http;

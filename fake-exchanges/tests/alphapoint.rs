@@ -184,7 +184,8 @@ async fn rejects_bad_bodies_with_invalid_request() {
         assert_eq!(v["result"], false);
     }
     let sent = post(
-        &format!("{}/AP/GetWithdrawTicket", fake.base_url()),
+        // GetWithdrawTicket is served now (tests/alphapoint_book.rs); other calls are not.
+        &format!("{}/AP/GetDepositTickets", fake.base_url()),
         &[],
         "",
     )
