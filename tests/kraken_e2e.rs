@@ -273,10 +273,7 @@ async fn html_502_is_a_typed_error() {
     let fake = FakeKraken::start(TEST_API_KEY, KRAKEN_DOC_SECRET).await;
     fake.respond_with(Reply::Html502);
     let client = client(&fake, TEST_API_KEY, KRAKEN_DOC_SECRET);
-    match client.cancel_withdrawal(&cancel_request()).await {
-        Err(Error::NotJson { status, .. }) => assert_eq!(status, 502),
-        other => panic!("expected Error::NotJson for an HTML 502, got {other:?}"),
-    }
+    support::assert_html_502(client.cancel_withdrawal(&cancel_request()).await);
 }
 
 #[tokio::test]
@@ -284,10 +281,7 @@ async fn empty_body_is_a_typed_error() {
     let fake = FakeKraken::start(TEST_API_KEY, KRAKEN_DOC_SECRET).await;
     fake.respond_with(Reply::EmptyBody);
     let client = client(&fake, TEST_API_KEY, KRAKEN_DOC_SECRET);
-    match client.cancel_withdrawal(&cancel_request()).await {
-        Err(Error::EmptyBody { status, .. }) => assert_eq!(status, 200),
-        other => panic!("expected Error::EmptyBody, got {other:?}"),
-    }
+    support::assert_empty_body(client.cancel_withdrawal(&cancel_request()).await);
 }
 
 #[tokio::test]
@@ -295,12 +289,7 @@ async fn truncated_body_is_a_typed_error() {
     let fake = FakeKraken::start(TEST_API_KEY, KRAKEN_DOC_SECRET).await;
     fake.respond_with(Reply::truncated());
     let client = client(&fake, TEST_API_KEY, KRAKEN_DOC_SECRET);
-    match client.cancel_withdrawal(&cancel_request()).await {
-        Err(Error::Transport(_)) => {}
-        other => panic!(
-            "expected Error::Transport for a body cut short of Content-Length, got {other:?}"
-        ),
-    }
+    support::assert_cut_short(client.cancel_withdrawal(&cancel_request()).await);
     // The client is still usable afterwards (a fresh connection).
     fake.respond_with(Reply::Success);
     assert!(client

@@ -2,6 +2,8 @@
 //! `xgen-fake-exchanges`, which runs on 127.0.0.1 and checks keys, passphrases, timestamps and
 //! signatures with its own code.
 
+mod support;
+
 use std::sync::Arc;
 
 use xgen_clients::okx::{CancelWithdrawalAccepted, CancelWithdrawalRequest, Client};
@@ -367,28 +369,14 @@ async fn rate_limit_is_a_typed_error_with_status_429() {
 async fn html_502_is_a_typed_not_json_error() {
     let fake = start().await;
     fake.respond_with(Reply::Html502);
-    match client(&fake).cancel_withdrawal(&cancel_request()).await {
-        Err(Error::NotJson {
-            status,
-            content_type,
-            body_excerpt,
-        }) => {
-            assert_eq!(status, 502);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
-            assert!(body_excerpt.contains("502 Bad Gateway"), "{body_excerpt}");
-        }
-        other => panic!("expected Error::NotJson for an HTML 502, got {other:?}"),
-    }
+    support::assert_html_502(client(&fake).cancel_withdrawal(&cancel_request()).await);
 }
 
 #[tokio::test]
 async fn empty_body_is_a_typed_error() {
     let fake = start().await;
     fake.respond_with(Reply::EmptyBody);
-    match client(&fake).cancel_withdrawal(&cancel_request()).await {
-        Err(Error::EmptyBody { status }) => assert_eq!(status, 200),
-        other => panic!("expected Error::EmptyBody, got {other:?}"),
-    }
+    support::assert_empty_body(client(&fake).cancel_withdrawal(&cancel_request()).await);
 }
 
 #[tokio::test]
@@ -396,12 +384,7 @@ async fn truncated_body_is_a_typed_transport_error_and_the_client_recovers() {
     let fake = start().await;
     fake.respond_with(Reply::truncated());
     let client = client(&fake);
-    match client.cancel_withdrawal(&cancel_request()).await {
-        Err(Error::Transport(_)) => {}
-        other => panic!(
-            "expected Error::Transport for a body cut short of Content-Length, got {other:?}"
-        ),
-    }
+    support::assert_cut_short(client.cancel_withdrawal(&cancel_request()).await);
     fake.respond_with(Reply::Success);
     let accepted = client
         .cancel_withdrawal(&cancel_request())
