@@ -32,6 +32,7 @@ pub mod operations {
             },
         ],
         signed: true,
+        rate_limit: ::core::option::Option::None,
     };
     /// Every operation of this client, sorted by name.
     pub static ALL: &[&::xgen_runtime::Operation] = &[&CANCEL_PAYMENT_REQUEST];

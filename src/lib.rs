@@ -6,6 +6,36 @@
 //! With the default `codegen` feature the clients are regenerated from `specs/` at build time;
 //! with `default-features = false` the checked-in `generated/` is compiled instead (the same
 //! text when `xgen check` passes), and the generator is not compiled at all.
+//!
+//! Calling a client (the README's example; it compiles here, and would send for real):
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use xgen_clients::kraken::{CancelWithdrawalRequest, Client};
+//! use xgen_clients::runtime::kraken::{KrakenCredentials, KrakenErrorKind, KrakenSigner};
+//! use xgen_clients::runtime::Error;
+//!
+//! let credentials = KrakenCredentials::new(
+//!     std::env::var("KRAKEN_API_KEY")?,
+//!     &std::env::var("KRAKEN_API_SECRET")?, // base64, as Kraken shows it; checked here
+//! )?;
+//! // One client per API key; clone it freely, clones share the nonce source.
+//! let kraken = Client::new(KrakenSigner::new(credentials))?;
+//! let request = CancelWithdrawalRequest { asset: "XBT".into(), refid: "FTQcuak-V6Za8qrWnhzTx67yYHz8Tg".into() };
+//! match kraken.cancel_withdrawal(&request).await {
+//!     // Kraken accepted the cancellation request; WithdrawStatus tells whether it happened.
+//!     Ok(accepted) => println!("cancellation requested: {accepted}"),
+//!     Err(Error::Kraken(errors)) if errors.has_kind(KrakenErrorKind::UnknownReferenceId) => {
+//!         println!("no such withdrawal: {errors}")
+//!     }
+//!     Err(other) => return Err(other.into()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`withdrawals`] is the hand-written layer over the clients: one cancel-and-confirm API for
+//! every exchange.
 
 #![warn(missing_docs)]
 // Generated doc comments carry the exchanges' own text: their bare URLs, bracketed words and
@@ -17,6 +47,8 @@
 )]
 
 pub use xgen_runtime as runtime;
+
+pub mod withdrawals;
 
 #[cfg(feature = "codegen")]
 include!(concat!(env!("OUT_DIR"), "/clients.rs"));

@@ -56,6 +56,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A documented rate limit that cannot be applied: zero, unplaceable or given twice.
+    #[error("{origin}: {problem}")]
+    RateLimit {
+        /// The `rate_limit` of a schema file's operation or the `rate_limits` entry of a
+        /// profile, or the key inside it that is wrong.
+        origin: Origin,
+        /// What is wrong with it.
+        problem: RateLimitProblem,
+    },
     /// The specs folder holds no exchange.
     #[error("{}: no exchange found: expected folders with a profile.yaml in them", path.display())]
     NoSpecs {
@@ -78,6 +87,40 @@ pub enum Error {
         /// Why it failed.
         #[source]
         source: io::Error,
+    },
+}
+
+/// Why a rate limit in a schema file or a profile cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RateLimitProblem {
+    /// `requests` or `per_seconds` is 0: no spacing of calls meets such a limit, so it is a typo,
+    /// not a documented limit.
+    #[error("{key} is 0; a rate limit allows at least 1 request per at least 1 second")]
+    Zero {
+        /// The key that is 0 (`requests` or `per_seconds`).
+        key: &'static str,
+    },
+    /// A profile's `rate_limits` entry names an operation the exchange does not generate (a
+    /// misspelt id, or one the profile's `operations` leaves out), so it would apply to nothing.
+    #[error("names operation '{operation}', which is not generated for {exchange}")]
+    UnknownOperation {
+        /// The operation id as the entry spells it.
+        operation: String,
+        /// The exchange whose profile it is.
+        exchange: String,
+    },
+    /// The operation's schema file already gives it a rate limit; two sources would leave it
+    /// ambiguous which one the client documents, so neither wins silently.
+    #[error(
+        "operation '{operation}' already has a rate limit at {declared}; \
+         give it in one place, not both"
+    )]
+    Ambiguous {
+        /// The operation id.
+        operation: String,
+        /// Where the other rate limit stands.
+        declared: Origin,
     },
 }
 

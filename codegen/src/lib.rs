@@ -23,7 +23,7 @@ mod lower;
 mod output;
 pub mod source;
 
-pub use error::{Error, Result};
+pub use error::{Error, RateLimitProblem, Result};
 pub use output::{check, write, GeneratedFile, Stale, StaleReason, WriteReport};
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,12 @@ fn newer_kraken_spec_drops_in_unedited() {
         kraken.join("spot-rest.yaml"),
     )
     .unwrap();
+    // The profile's other OpenAPI file, as it is in specs/.
+    fs::copy(
+        here.join("../specs/kraken/withdraw-status.yaml"),
+        kraken.join("withdraw-status.yaml"),
+    )
+    .unwrap();
 
     let files = xgen_codegen::Config::new()
         .specs_dir(specs.path())
@@ -50,6 +56,12 @@ fn without_a_selection_every_operation_it_can_send_is_generated() {
         kraken.join("spot-rest.yaml"),
     )
     .unwrap();
+    // The profile's other OpenAPI file, as it is in specs/.
+    fs::copy(
+        here.join("../specs/kraken/withdraw-status.yaml"),
+        kraken.join("withdraw-status.yaml"),
+    )
+    .unwrap();
 
     // The full file has public GETs, one with a query parameter, and form-encoded private calls:
     // all of them generate.
@@ -64,6 +76,7 @@ fn without_a_selection_every_operation_it_can_send_is_generated() {
         .contents;
     for expected in [
         "pub async fn cancel_withdrawal(",
+        "pub async fn get_status_recent_withdrawals(",
         "pub async fn get_account_balance(",
         "pub async fn get_server_time(",
         "pub async fn get_ticker_information(",

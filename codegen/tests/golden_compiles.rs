@@ -158,3 +158,33 @@ fn path_query_and_header_parameters_travel_where_the_spec_says() {
         xgen_runtime::ParamLocation::Header
     );
 }
+
+#[test]
+fn operation_table_carries_the_documented_rate_limit_from_either_format() {
+    use std::time::Duration;
+    use xgen_runtime::RateLimit;
+
+    // From the OpenAPI fixture's profile (`rate_limits`).
+    let place = vocab::operations::PLACE_THING.rate_limit.unwrap();
+    assert_eq!(
+        place,
+        RateLimit {
+            requests: 6,
+            per_seconds: 1,
+            scope: "API key"
+        }
+    );
+    assert_eq!(place.min_interval(), Duration::from_nanos(166_666_667));
+    let get = vocab::operations::GET_THING.rate_limit.unwrap();
+    assert_eq!(get.min_interval(), Duration::from_millis(200));
+    assert_eq!(vocab::operations::PING.rate_limit, None);
+    // From the hand-written schema file (`rate_limit`).
+    assert_eq!(
+        handwritten::operations::PLACE_TRANSFER.rate_limit,
+        Some(RateLimit {
+            requests: 5,
+            per_seconds: 1,
+            scope: "UID"
+        })
+    );
+}

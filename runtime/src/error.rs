@@ -2,7 +2,7 @@
 
 use crate::alphapoint::AlphaPointError;
 use crate::bybit::BybitError;
-use crate::kraken::{CredentialsError, KrakenErrors};
+use crate::kraken::{CredentialsError, KrakenErrorKind, KrakenErrors};
 use crate::okx::OkxError;
 use crate::signer::SignError;
 
@@ -144,6 +144,61 @@ impl Error {
         }
     }
 
+    /// Whether a rate limit refused the request: HTTP 429, or the exchange's own rate-limit
+    /// error (Kraken `EAPI:Rate limit exceeded` / `EService:Throttled`, OKX `50011`/`58102`,
+    /// Bybit `10006`/`10018`). The request had no effect; send it again after a longer pause.
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Error::Kraken(errors) => {
+                errors.has_kind(KrakenErrorKind::RateLimitExceeded)
+                    || errors.has_kind(KrakenErrorKind::Throttled)
+            }
+            Error::Okx(e) => e.is_rate_limited(),
+            Error::Bybit(e) => e.is_rate_limited(),
+            other => other.status() == Some(429),
+        }
+    }
+
+    /// Whether the request may have taken effect although no answer says so: the connection
+    /// broke after sending, a proxy or the exchange failed mid-way (a 5xx, an HTML page, an
+    /// empty, cut-short or unreadable reply), or the exchange itself says it does not know
+    /// (Kraken `EService:Deadline elapsed`, OKX `50004`, Bybit `10000`/`10016`, AlphaPoint
+    /// `102`). Check the outcome before acting as if nothing happened.
+    ///
+    /// A request that never left (no connection, a bad URL, a signing failure) and a refusal the
+    /// exchange explains are not in doubt.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport(e) => !(e.is_connect() || e.is_builder()),
+            Error::Http { status, .. } => *status >= 500 || *status == 408,
+            Error::EmptyBody { .. }
+            | Error::NotJson { .. }
+            | Error::Decode { .. }
+            | Error::ResponseTooLarge { .. } => true,
+            Error::Kraken(errors) => errors.has_kind(KrakenErrorKind::DeadlineElapsed),
+            Error::Okx(e) => e.outcome_unknown(),
+            Error::Bybit(e) => e.outcome_unknown(),
+            Error::AlphaPoint(e) => e.outcome_unknown(),
+            _ => false,
+        }
+    }
+
+    /// Whether sending the same request again, after a pause, may succeed unchanged: rate
+    /// limits ([`Error::is_rate_limited`]), replies whose outcome is unknown
+    /// ([`Error::outcome_unknown`]), a connection that could not be made, and the exchange's own
+    /// "busy, try again" errors. Everything else (credentials, permissions, parameters, an
+    /// explained refusal) needs a change first.
+    pub fn is_transient(&self) -> bool {
+        let exchange_says_retry = match self {
+            Error::Kraken(errors) => errors.is_retryable(),
+            Error::Okx(e) => e.is_retryable(),
+            Error::Bybit(e) => e.is_retryable(),
+            Error::Transport(e) => e.is_connect(),
+            _ => false,
+        };
+        exchange_says_retry || self.is_rate_limited() || self.outcome_unknown()
+    }
+
     pub(crate) fn encode(message: impl Into<String>) -> Error {
         Error::Encode {
             operation: None,
@@ -218,6 +273,120 @@ mod tests {
             err.to_string(),
             r#"the exchange's HTTP 200 reply could not be decoded (the JSON ends too early at line 1, column 16); body starts: {"error":[],"res"#
         );
+    }
+
+    /// The error a reply decodes to through envelope `E`.
+    fn reply_error<E: crate::envelope::Envelope>(status: u16, body: &str) -> Error {
+        let response = crate::RawResponse {
+            status,
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+        };
+        E::decode::<serde_json::Value>(&response).expect_err("an error reply")
+    }
+
+    fn kraken(body: &str) -> Error {
+        reply_error::<crate::kraken::KrakenEnvelope>(200, body)
+    }
+
+    fn okx(code: &str) -> Error {
+        let body = format!(r#"{{"code":"{code}","msg":"m","data":[]}}"#);
+        reply_error::<crate::okx::OkxEnvelope>(200, &body)
+    }
+
+    fn bybit(code: i64) -> Error {
+        let body = format!(r#"{{"retCode":{code},"retMsg":"m","result":{{}},"time":1}}"#);
+        reply_error::<crate::bybit::BybitEnvelope>(200, &body)
+    }
+
+    fn alphapoint(code: i64) -> Error {
+        let body = format!(r#"{{"result":false,"errormsg":"m","errorcode":{code},"detail":null}}"#);
+        reply_error::<crate::alphapoint::AlphaPointEnvelope>(200, &body)
+    }
+
+    fn http(status: u16) -> Error {
+        Error::Http {
+            status,
+            body_excerpt: String::new(),
+        }
+    }
+
+    #[test]
+    fn rate_limits_are_recognised_on_every_exchange() {
+        for error in [
+            kraken(r#"{"error":["EAPI:Rate limit exceeded"]}"#),
+            kraken(r#"{"error":["EService:Throttled: 1700000000"]}"#),
+            okx("50011"),
+            okx("58102"),
+            bybit(10006),
+            bybit(10018),
+            http(429),
+        ] {
+            assert!(error.is_rate_limited(), "{error}");
+            assert!(error.is_transient(), "{error}");
+            assert!(
+                !error.outcome_unknown(),
+                "a rate limit had no effect: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn replies_that_leave_the_outcome_open() {
+        let unreadable = serde_json::from_slice::<serde_json::Value>(b"{").unwrap_err();
+        for error in [
+            kraken(r#"{"error":["EService:Deadline elapsed"]}"#),
+            okx("50004"),
+            bybit(10000),
+            bybit(10016),
+            alphapoint(102),
+            http(502),
+            http(504),
+            Error::EmptyBody { status: 200 },
+            Error::NotJson {
+                status: 502,
+                content_type: Some("text/html".into()),
+                body_excerpt: "<html>".into(),
+            },
+            Error::Decode {
+                status: 200,
+                body_excerpt: "{".into(),
+                source: unreadable,
+            },
+        ] {
+            assert!(error.outcome_unknown(), "{error}");
+            assert!(error.is_transient(), "{error}");
+        }
+    }
+
+    #[test]
+    fn explained_refusals_are_neither_in_doubt_nor_transient() {
+        for error in [
+            kraken(r#"{"error":["EAPI:Invalid key"]}"#),
+            kraken(r#"{"error":["EFunding:Unknown reference id"]}"#),
+            okx("50113"),
+            okx("58216"),
+            bybit(10003),
+            bybit(131002),
+            alphapoint(20),
+            alphapoint(101),
+            http(401),
+            http(404),
+        ] {
+            assert!(!error.outcome_unknown(), "{error}");
+            assert!(!error.is_transient(), "{error}");
+            assert!(!error.is_rate_limited(), "{error}");
+        }
+    }
+
+    #[test]
+    fn busy_exchanges_are_transient_without_doubt() {
+        for error in [
+            kraken(r#"{"error":["EService:Unavailable"]}"#),
+            okx("50001"),
+        ] {
+            assert!(error.is_transient(), "{error}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `'static` data so the constants cost nothing at run time.
 
 use std::fmt;
+use std::time::Duration;
 
 /// The HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,6 +117,47 @@ pub struct SignerField {
     pub kind: ValueKind,
 }
 
+/// A rate limit the exchange documents for an endpoint: at most `requests` calls in any
+/// `per_seconds` seconds, counted per `scope`.
+///
+/// ```
+/// use std::time::Duration;
+/// use xgen_runtime::RateLimit;
+///
+/// let okx = RateLimit { requests: 6, per_seconds: 1, scope: "User ID" };
+/// assert_eq!(okx.min_interval(), Duration::from_nanos(166_666_667));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// How many requests the window allows.
+    pub requests: u32,
+    /// The window, in seconds.
+    pub per_seconds: u32,
+    /// What the exchange counts requests per, in its words (`User ID`, `UID`, `IP`).
+    pub scope: &'static str,
+}
+
+impl RateLimit {
+    const NANOS_PER_SECOND: u64 = 1_000_000_000;
+
+    /// The shortest spacing between requests that stays within the limit: `per_seconds /
+    /// requests`, in whole nanoseconds rounded up, so requests spaced by it never exceed the
+    /// limit (6 per second gives 166 666 667 ns, not 166 666 666 ns).
+    ///
+    /// A limit of 0 requests cannot be met by any spacing; rather than panic on it, it counts as
+    /// 1 request per window, so the interval is the whole window.
+    pub const fn min_interval(&self) -> Duration {
+        // u32::MAX seconds in nanoseconds is about 4.3e18, below u64::MAX: no overflow.
+        let window = self.per_seconds as u64 * Self::NANOS_PER_SECOND;
+        let requests = if self.requests == 0 {
+            1
+        } else {
+            self.requests as u64
+        };
+        Duration::from_nanos(window.div_ceil(requests))
+    }
+}
+
 /// Everything the runtime needs to know about one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation {
@@ -137,6 +179,9 @@ pub struct Operation {
     pub signer_fields: &'static [SignerField],
     /// Whether the request must be signed (the spec's security requirement is not empty).
     pub signed: bool,
+    /// The limit the exchange documents for this endpoint; callers that poll space their
+    /// requests by [`RateLimit::min_interval`]. `None` when the docs give none.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Operation {
@@ -148,5 +193,65 @@ impl Operation {
     /// The signer-owned body field with this wire name, if the operation has it.
     pub fn signer_field(&self, wire_name: &str) -> Option<&'static SignerField> {
         self.signer_fields.iter().find(|f| f.wire_name == wire_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(requests: u32, per_seconds: u32) -> RateLimit {
+        RateLimit {
+            requests,
+            per_seconds,
+            scope: "UID",
+        }
+    }
+
+    #[test]
+    fn min_interval_divides_the_window_exactly() {
+        assert_eq!(limit(300, 60).min_interval(), Duration::from_millis(200));
+        assert_eq!(limit(60, 60).min_interval(), Duration::from_secs(1));
+        assert_eq!(limit(1, 1).min_interval(), Duration::from_secs(1));
+        assert_eq!(limit(4, 1).min_interval(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn min_interval_rounds_up_so_the_limit_is_never_exceeded() {
+        let interval = limit(6, 1).min_interval();
+        assert_eq!(interval, Duration::from_nanos(166_666_667));
+        // Six requests spaced by it span at least the whole second.
+        assert!(interval * 6 >= Duration::from_secs(1));
+        assert_eq!(
+            limit(3, 1).min_interval(),
+            Duration::from_nanos(333_333_334)
+        );
+    }
+
+    #[test]
+    fn zero_requests_counts_as_one_per_window() {
+        assert_eq!(limit(0, 10).min_interval(), Duration::from_secs(10));
+        assert_eq!(limit(0, 0).min_interval(), Duration::ZERO);
+    }
+
+    #[test]
+    fn extreme_values_do_not_overflow() {
+        assert_eq!(
+            limit(1, u32::MAX).min_interval(),
+            Duration::from_secs(u64::from(u32::MAX))
+        );
+        assert_eq!(limit(u32::MAX, 1).min_interval(), Duration::from_nanos(1));
+        assert_eq!(limit(u32::MAX, 0).min_interval(), Duration::ZERO);
+    }
+
+    #[test]
+    fn usable_in_const_context() {
+        const INTERVAL: Duration = RateLimit {
+            requests: 10,
+            per_seconds: 1,
+            scope: "IP",
+        }
+        .min_interval();
+        assert_eq!(INTERVAL, Duration::from_millis(100));
     }
 }

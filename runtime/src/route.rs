@@ -163,6 +163,7 @@ mod tests {
         ],
         signer_fields: &[],
         signed: true,
+        rate_limit: None,
     };
 
     #[test]

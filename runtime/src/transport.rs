@@ -312,6 +312,7 @@ mod tests {
         params: &[],
         signer_fields: &[],
         signed: false,
+        rate_limit: None,
     };
     const SIGNED: Operation = Operation {
         id: "cancelWithdrawal",
@@ -319,6 +320,7 @@ mod tests {
         path: "/0/private/WithdrawCancel",
         body: BodyEncoding::Form,
         signed: true,
+        rate_limit: None,
         ..PUBLIC
     };
 

@@ -24,6 +24,7 @@ const ADD_ORDER: Operation = Operation {
         kind: ValueKind::Integer,
     }],
     signed: true,
+    rate_limit: None,
 };
 
 const ORDER: [(&str, &str); 5] = [

@@ -1,6 +1,7 @@
 //! The `xgen` command: argument mapping and exit codes only; the work is in `xgen-codegen`,
 //! the generated clients and the runtime.
 
+mod cancel;
 mod exchanges;
 mod request;
 
@@ -38,8 +39,12 @@ enum Command {
         out: PathBuf,
     },
     /// Build a signed request through the generated client and send it, or print it.
-    #[command(after_long_help = request::AFTER_HELP)]
+    #[command(after_long_help = request::after_help())]
     Request(request::RequestArgs),
+    /// Cancel a withdrawal; with --confirm, follow its status to an outcome (the exit code says
+    /// which).
+    #[command(after_help = cancel::after_help())]
+    Cancel(cancel::CancelArgs),
 }
 
 /// How a command failed, which decides the exit code.
@@ -57,6 +62,8 @@ fn main() -> ExitCode {
         Command::Generate { specs, out } => generate(specs, out),
         Command::Check { specs, out } => check(specs, out),
         Command::Request(args) => request::run(args),
+        // Exits through its own table of codes, failures included.
+        Command::Cancel(args) => return cancel::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,10 @@ use crate::Failure;
 use std::process::ExitCode;
 use xgen_runtime::{Operation, ValueKind};
 
-pub const AFTER_HELP: &str = "\
+/// The text after `xgen request --help`'s options.
+pub fn after_help() -> String {
+    format!(
+        "\
 Exchanges and operations:
   kraken      cancel-withdrawal        --param asset=XBT --param refid=FTQcuak-V6Za8qrWnhzTx67yYHz8Tg
   kraken-pay  cancel-payment-request   --param external_id=Zm9vYmFy
@@ -14,19 +17,17 @@ Exchanges and operations:
   alphapoint  cancel-withdrawal        --param OMSId=1 --param UserId=1 --param AccountId=1
                                        --param RequestCode=<GUID> --base-url https://<venue host>
 
-Credentials come from the environment:
-  KRAKEN_API_KEY, KRAKEN_API_SECRET          Kraken spot; the secret base64, as Kraken shows it
-  KRAKEN_PAY_API_KEY, KRAKEN_PAY_API_SECRET  Kraken Pay; same kind of key
-  OKX_API_KEY, OKX_API_SECRET, OKX_API_PASSPHRASE
-  BYBIT_API_KEY, BYBIT_API_SECRET            the HMAC secret, or an RSA private key in PEM
-  ALPHAPOINT_API_KEY, ALPHAPOINT_API_SECRET, ALPHAPOINT_USER_ID
+{credentials}
 
 --nonce fixes Kraken's, Kraken Pay's and AlphaPoint's nonce; --timestamp fixes OKX's and Bybit's
 timestamp (Unix milliseconds, or 2020-12-08T09:08:57.715Z), so output can be checked by hand.
 
 Exit codes: 0 the exchange accepted the request (or --dry-run printed it); 1 the exchange or
 the network refused it (the typed error is printed); 2 bad input (unknown exchange, operation or
-parameter, a value of the wrong type, missing credentials).";
+parameter, a value of the wrong type, missing credentials).",
+        credentials = exchanges::CREDENTIALS_HELP
+    )
+}
 
 /// Arguments of `xgen request`.
 #[derive(Debug, clap::Args)]

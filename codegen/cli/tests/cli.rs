@@ -227,7 +227,8 @@ fn request_bad_input() {
     );
     assert_input_error(
         &with(&["request", "kraken", "cancel"]),
-        "unknown operation 'cancel' for kraken; known: cancel-withdrawal",
+        "unknown operation 'cancel' for kraken; known: cancel-withdrawal, \
+         get-status-recent-withdrawals",
     );
     assert_input_error(
         &with(&[
@@ -411,7 +412,7 @@ fn unknown_profile_key() {
     assert_bad_spec(
         "kraken/profile.yaml",
         |s| s.replace("envelope: kraken", "envelope: kraken\nenvelop: kraken"),
-        "specs/kraken/profile.yaml:12:1: unknown field `envelop`, expected one of `title`, `openapi`, `schemas`, `base_urls`, `signing`, `envelope`, `signer_fields`, `operations`, `success_means`",
+        "specs/kraken/profile.yaml:12:1: unknown field `envelop`, expected one of `title`, `openapi`, `schemas`, `base_urls`, `signing`, `envelope`, `signer_fields`, `operations`, `success_means`, `rate_limits`",
     );
 }
 

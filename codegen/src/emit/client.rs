@@ -4,10 +4,10 @@ use super::docs::lines;
 use super::types::type_ref;
 use crate::ir::{
     Api, BodyEncoding, EnumRepr, EnvelopeKind, FieldName, HttpMethod, Operation, ParamLocation,
-    Primitive, SigningPlugin, TypeKind, TypeRef,
+    Primitive, RateLimit, SigningPlugin, TypeKind, TypeRef,
 };
 use heck::ToKebabCase;
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 /// `pub mod operations { pub static X: Operation = ...; pub static ALL: ... }`.
@@ -59,6 +59,7 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
         quote! { ::xgen_runtime::SignerField { wire_name: #wire, kind: ::xgen_runtime::ValueKind::#kind } }
     });
     let signed = op.signed;
+    let rate_limit = rate_limit_metadata(op.rate_limit.as_ref());
     quote! {
         #doc
         pub static #ident: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -71,7 +72,27 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
             params: &[#(#params),*],
             signer_fields: &[#(#signer_fields),*],
             signed: #signed,
+            rate_limit: #rate_limit,
         };
+    }
+}
+
+/// `Some(RateLimit { .. })` or `None`, spelt out in full: the operations module is generated
+/// code, and a spec type may not shadow `Option`'s variants there.
+fn rate_limit_metadata(limit: Option<&RateLimit>) -> TokenStream {
+    let Some(limit) = limit else {
+        return quote! { ::core::option::Option::None };
+    };
+    // Unsuffixed, so the output reads `requests: 6`, as the spec writes it.
+    let requests = Literal::u32_unsuffixed(limit.requests);
+    let per_seconds = Literal::u32_unsuffixed(limit.per_seconds);
+    let scope = &limit.scope;
+    quote! {
+        ::core::option::Option::Some(::xgen_runtime::RateLimit {
+            requests: #requests,
+            per_seconds: #per_seconds,
+            scope: #scope,
+        })
     }
 }
 
@@ -283,11 +304,16 @@ fn method_docs(op: &Operation) -> TokenStream {
         let per = match limit.per_seconds {
             1 => "second".to_owned(),
             60 => "minute".to_owned(),
+            n if n % 60 == 0 => format!("{} minutes", n / 60),
             n => format!("{n} seconds"),
         };
+        let requests = match limit.requests {
+            1 => "1 request".to_owned(),
+            n => format!("{n} requests"),
+        };
         text.push_str(&format!(
-            "\n\n# Rate limit\n\n{} requests per {per}, per {}.",
-            limit.requests, limit.scope
+            "\n\n# Rate limit\n\n{requests} per {per}, per {}.",
+            limit.scope
         ));
     }
     if let Some(meaning) = op

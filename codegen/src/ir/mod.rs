@@ -312,7 +312,8 @@ pub struct Operation {
     pub docs: Docs,
     /// The API key permissions the exchange says the call needs.
     pub permissions: Option<String>,
-    /// The rate limit the exchange documents.
+    /// The rate limit the exchange documents: from the schema file's `rate_limit` or the
+    /// profile's `rate_limits`, never both.
     pub rate_limit: Option<RateLimit>,
     /// What a successful reply means, where the spec or profile says (accepted, not done).
     pub success_means: Option<String>,
@@ -333,7 +334,8 @@ pub struct Operation {
     pub origin: Origin,
 }
 
-/// A documented rate limit: `requests` per `per_seconds`, counted per `scope`.
+/// A documented rate limit: `requests` per `per_seconds`, counted per `scope`; both numbers are
+/// at least 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimit {
     /// How many requests.
@@ -342,6 +344,8 @@ pub struct RateLimit {
     pub per_seconds: u32,
     /// Counted per what (`user ID`, `IP`).
     pub scope: String,
+    /// Where it was given: a schema file's operation or a profile's `rate_limits` entry.
+    pub origin: Origin,
 }
 
 /// HTTP methods.

@@ -5,12 +5,14 @@ mod openapi;
 mod recursion;
 mod schema;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RateLimitProblem, Result};
 use crate::ir::{
     Api, ClientProfile, Docs, EnumVariant, EnvelopeKind, Field, FieldName, Operation, Origin,
-    Param, ParamLocation, SignerField, SigningPlugin, Struct, TypeDef, TypeKind, TypeName,
+    Param, ParamLocation, RateLimit, SignerField, SigningPlugin, Struct, TypeDef, TypeKind,
+    TypeName,
 };
 use crate::source::profile::{Envelope, Signing};
+use crate::source::schema::RateLimitSpec;
 use crate::source::{self, ExchangeSpecs};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,6 +68,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     api.sources.sort();
     check_selected_operations(specs, &profile_origin, &api)?;
     apply_success_means(specs, &profile_origin, &mut api)?;
+    apply_rate_limits(specs, &profile_origin, &mut api)?;
     recursion::box_recursive_fields(&mut api);
     Ok(api)
 }
@@ -201,6 +204,57 @@ fn apply_success_means(specs: &ExchangeSpecs, origin: &Origin, api: &mut Api) ->
         operation.success_means = Some(meaning.trim().to_owned());
     }
     Ok(())
+}
+
+/// The profile's rate limits, for operations whose spec cannot give one (OpenAPI has no field
+/// for it). Entries are visited in id order, so the first error is the same on every run.
+fn apply_rate_limits(specs: &ExchangeSpecs, origin: &Origin, api: &mut Api) -> Result<()> {
+    for (id, spec) in &specs.profile.rate_limits {
+        let at = origin.child("rate_limits").child(id);
+        let Some(operation) = api.operations.values_mut().find(|op| &op.id == id) else {
+            return Err(Error::RateLimit {
+                origin: at,
+                problem: RateLimitProblem::UnknownOperation {
+                    operation: id.clone(),
+                    exchange: specs.exchange.clone(),
+                },
+            });
+        };
+        let limit = rate_limit(spec, at.clone())?;
+        if let Some(existing) = &operation.rate_limit {
+            return Err(Error::RateLimit {
+                origin: at,
+                problem: RateLimitProblem::Ambiguous {
+                    operation: id.clone(),
+                    declared: existing.origin.clone(),
+                },
+            });
+        }
+        operation.rate_limit = Some(limit);
+    }
+    Ok(())
+}
+
+/// A rate limit as written (in a schema file or a profile) into the IR, refusing a zero: the
+/// runtime divides the window by `requests`, and a limit of 0 is a typo, not documentation.
+pub(crate) fn rate_limit(spec: &RateLimitSpec, origin: Origin) -> Result<RateLimit> {
+    for (key, value) in [
+        ("requests", spec.requests),
+        ("per_seconds", spec.per_seconds),
+    ] {
+        if value == 0 {
+            return Err(Error::RateLimit {
+                origin: origin.child(key),
+                problem: RateLimitProblem::Zero { key },
+            });
+        }
+    }
+    Ok(RateLimit {
+        requests: spec.requests,
+        per_seconds: spec.per_seconds,
+        scope: spec.scope.clone(),
+        origin,
+    })
 }
 
 /// Every operation the profile selects must exist: a typo would otherwise silently drop it.

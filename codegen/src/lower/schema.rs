@@ -8,8 +8,8 @@ use super::define_type;
 use crate::error::{Error, Result};
 use crate::ir::{
     Api, BodyEncoding, Docs, Enum, EnumRepr, EnumValue, EnumVariant, Field, FieldName, HttpMethod,
-    Operation, Origin, Param, ParamLocation, Primitive, RateLimit, RequestBody, SignerField,
-    Struct, TypeDef, TypeKind, TypeName, TypeRef, Union, UnionVariant,
+    Operation, Origin, Param, ParamLocation, Primitive, RequestBody, SignerField, Struct, TypeDef,
+    TypeKind, TypeName, TypeRef, Union, UnionVariant,
 };
 use crate::source::profile::Profile;
 use crate::source::schema::{
@@ -100,6 +100,11 @@ impl Lowering<'_> {
             origin.child("params"),
         )?;
         let body = body.map(|(body, _)| body);
+        let rate_limit = spec
+            .rate_limit
+            .as_ref()
+            .map(|limit| super::rate_limit(limit, origin.child("rate_limit")))
+            .transpose()?;
         Ok(Operation {
             id: id.to_owned(),
             method: match spec.method {
@@ -115,11 +120,7 @@ impl Lowering<'_> {
                 description: spec.description.clone(),
             },
             permissions: spec.permission.clone(),
-            rate_limit: spec.rate_limit.as_ref().map(|r| RateLimit {
-                requests: r.requests,
-                per_seconds: r.per_seconds,
-                scope: r.scope.clone(),
-            }),
+            rate_limit,
             success_means: spec.success_means.clone(),
             params,
             body,

@@ -5,6 +5,7 @@
 //! Unknown keys are errors, so a misspelt setting is never silently ignored.
 
 use crate::error::{Error, Result};
+use crate::source::schema::RateLimitSpec;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,6 +43,11 @@ pub struct Profile {
     /// say it (Kraken's OpenAPI calls a cancel reply "whether cancellation was successful").
     #[serde(default)]
     pub success_means: BTreeMap<String, String>,
+    /// The rate limit of an operation, by operation id, where the spec cannot say it (Kraken's
+    /// OpenAPI has no field for it). The same shape as a schema file's `rate_limit`; an
+    /// operation takes its limit from one of the two, never both.
+    #[serde(default)]
+    pub rate_limits: BTreeMap<String, RateLimitSpec>,
 }
 
 /// Signing plugins a profile can name.

@@ -108,7 +108,8 @@ pub enum BodySpec {
     None,
 }
 
-/// A documented rate limit.
+/// A documented rate limit: a schema file operation's `rate_limit`, and each entry of a
+/// profile's `rate_limits`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSpec {

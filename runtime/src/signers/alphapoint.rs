@@ -427,6 +427,7 @@ mod tests {
         params: &[],
         signer_fields: &[],
         signed: true,
+        rate_limit: None,
     };
 
     fn signer(first_nonce: u64) -> AlphaPointSigner {

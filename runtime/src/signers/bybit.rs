@@ -686,6 +686,7 @@ dwIDAQAB\n\
         params: &[],
         signer_fields: &[],
         signed: true,
+        rate_limit: None,
     };
     static CREATE: Operation = Operation {
         id: "createOrder",

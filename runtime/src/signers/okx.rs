@@ -459,6 +459,7 @@ mod tests {
         params: &[],
         signer_fields: &[],
         signed: true,
+        rate_limit: None,
     };
     static CANCEL: Operation = Operation {
         id: "cancelWithdrawal",

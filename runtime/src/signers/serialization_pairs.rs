@@ -42,6 +42,7 @@ static POST: Operation = Operation {
     params: &[],
     signer_fields: &[],
     signed: true,
+    rate_limit: None,
 };
 static POST_FORM: Operation = Operation {
     body: BodyEncoding::Form,

@@ -171,6 +171,7 @@ mod tests {
                 kind: nonce_kind,
             }])),
             signed: true,
+            rate_limit: None,
         }))
     }
 
