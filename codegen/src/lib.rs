@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod diff;
 mod emit;
 mod error;
 pub mod ir;
@@ -72,22 +73,35 @@ impl Config {
             .collect()
     }
 
+    /// Reads and lowers one exchange folder (a folder with a `profile.yaml`, such as
+    /// `specs/okx`), wherever it is; file names in diagnostics are relative to its parent.
+    pub fn load_exchange(dir: &Path) -> Result<ir::Api> {
+        let specs = source::read_exchange(dir.to_owned())?;
+        let parent = dir.parent().unwrap_or_else(|| Path::new(""));
+        lower::lower_exchange(&specs, parent)
+    }
+
     /// Generates every file, in memory: one module per exchange and the index declaring them.
     /// Nothing is written, so a bad spec leaves `generated/` untouched.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>> {
-        let apis = self.load()?;
-        let mut files = Vec::with_capacity(apis.len() + 1);
-        for api in &apis {
-            files.push(GeneratedFile {
-                path: PathBuf::from(emit::module_file_name(api)),
-                contents: emit::api_module(api)?,
-            });
-        }
-        files.push(GeneratedFile {
-            path: PathBuf::from(emit::INDEX_FILE),
-            contents: emit::index_module(&apis)?,
-        });
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        generate_apis(&self.load()?)
     }
+}
+
+/// Generates every file for APIs already loaded (see [`Config::load`]), in memory: one module
+/// per exchange and the index declaring them, sorted by path.
+pub fn generate_apis(apis: &[ir::Api]) -> Result<Vec<GeneratedFile>> {
+    let mut files = Vec::with_capacity(apis.len() + 1);
+    for api in apis {
+        files.push(GeneratedFile {
+            path: PathBuf::from(emit::module_file_name(api)),
+            contents: emit::api_module(api)?,
+        });
+    }
+    files.push(GeneratedFile {
+        path: PathBuf::from(emit::INDEX_FILE),
+        contents: emit::index_module(apis)?,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }

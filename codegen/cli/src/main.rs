@@ -2,6 +2,7 @@
 //! the generated clients and the runtime.
 
 mod cancel;
+mod diff;
 mod exchanges;
 mod request;
 
@@ -41,6 +42,10 @@ enum Command {
     /// Build a signed request through the generated client and send it, or print it.
     #[command(after_long_help = request::after_help())]
     Request(request::RequestArgs),
+    /// Say what changed between two versions of the specs for code using the generated
+    /// clients, and whether it breaks it.
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff(diff::DiffArgs),
     /// Cancel a withdrawal; with --confirm, follow its status to an outcome (the exit code says
     /// which).
     #[command(after_help = cancel::after_help())]
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Command::Generate { specs, out } => generate(specs, out),
         Command::Check { specs, out } => check(specs, out),
         Command::Request(args) => request::run(args),
+        Command::Diff(args) => diff::run(args),
         // Exits through its own table of codes, failures included.
         Command::Cancel(args) => return cancel::run(args),
     };

@@ -51,23 +51,24 @@ pub fn discover(specs_dir: &Path) -> Result<Vec<ExchangeSpecs>> {
             path: specs_dir.to_owned(),
         });
     }
-    dirs.into_iter()
-        .map(|dir| {
-            let exchange = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            check_exchange_name(&exchange, &dir)?;
-            let profile_path = dir.join(profile::FILE_NAME);
-            let profile = Profile::read(&profile_path)?;
-            Ok(ExchangeSpecs {
-                exchange,
-                dir,
-                profile,
-                profile_path,
-            })
-        })
-        .collect()
+    dirs.into_iter().map(read_exchange).collect()
+}
+
+/// Reads one exchange folder (one with a `profile.yaml`); its name is the folder's name.
+pub fn read_exchange(dir: PathBuf) -> Result<ExchangeSpecs> {
+    let exchange = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    check_exchange_name(&exchange, &dir)?;
+    let profile_path = dir.join(profile::FILE_NAME);
+    let profile = Profile::read(&profile_path)?;
+    Ok(ExchangeSpecs {
+        exchange,
+        dir,
+        profile,
+        profile_path,
+    })
 }
 
 /// The folder name becomes a module name and the name `xgen request` takes, so it must be a
