@@ -7,8 +7,8 @@
 
 use super::{Change, Rule};
 use crate::ir::{
-    Api, BodyEncoding, Enum, EnumVariant, Field, HttpMethod, Operation, Origin, ParamLocation,
-    Primitive, RateLimit, Struct, TypeDef, TypeKind, TypeName, TypeRef, Union,
+    Api, BodyEncoding, Enum, EnumVariant, Field, Operation, Origin, ParamLocation, Primitive,
+    RateLimit, Struct, TypeDef, TypeKind, TypeName, TypeRef, Union,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -159,7 +159,7 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
                     Some(&op.id),
                     Rule::OperationRemoved,
                     "operation".to_owned(),
-                    format!("removed ({} {})", method_word(op.method), op.path),
+                    format!("removed ({} {})", op.method.as_str(), op.path),
                 )
                 .origins(Some(op.origin.to_string()), None),
             ),
@@ -173,7 +173,7 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
                     Some(&op.id),
                     Rule::OperationAdded,
                     "operation".to_owned(),
-                    format!("added ({} {})", method_word(op.method), op.path),
+                    format!("added ({} {})", op.method.as_str(), op.path),
                 )
                 .origins(None, Some(op.origin.to_string())),
             );
@@ -184,16 +184,6 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
 /// `Okx` → `okx`: the profile's spelling of a plugin or envelope.
 fn debug_word(value: impl std::fmt::Debug) -> String {
     format!("{value:?}").to_lowercase()
-}
-
-fn method_word(method: HttpMethod) -> &'static str {
-    match method {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Patch => "PATCH",
-        HttpMethod::Delete => "DELETE",
-    }
 }
 
 fn encoding_word(encoding: Option<BodyEncoding>) -> &'static str {
@@ -251,7 +241,7 @@ fn operation(
         op_change(&mut ctx, Rule::PathChanged, "path", detail);
     }
     if old.method != new.method {
-        let detail = format!("{} → {}", method_word(old.method), method_word(new.method));
+        let detail = format!("{} → {}", old.method.as_str(), new.method.as_str());
         op_change(&mut ctx, Rule::MethodChanged, "method", detail);
     }
     let (old_enc, new_enc) = (

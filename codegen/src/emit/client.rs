@@ -35,7 +35,7 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
     let ident = operation_ident(op);
     let doc = lines(&format!(
         "`{} {}`: {}",
-        method_str(op.method),
+        op.method.as_str(),
         op.path,
         op.docs.summary.as_deref().unwrap_or(&op.id)
     ));
@@ -156,16 +156,6 @@ fn value_kind(ty: &TypeRef, api: &Api) -> Ident {
         TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any => "Json",
     };
     format_ident!("{}", kind)
-}
-
-fn method_str(method: HttpMethod) -> &'static str {
-    match method {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Patch => "PATCH",
-        HttpMethod::Delete => "DELETE",
-    }
 }
 
 fn method_variant(method: HttpMethod) -> &'static str {
@@ -327,7 +317,7 @@ fn method_docs(op: &Operation) -> TokenStream {
     }
     text.push_str(&format!(
         "\n\n# Request\n\n`{} {}` (`{}`)",
-        method_str(op.method),
+        op.method.as_str(),
         op.path,
         op.id
     ));
