@@ -3,7 +3,7 @@
 use xgen_runtime::alphapoint::{AlphaPointError, AlphaPointErrorKind};
 use xgen_runtime::{Error, Operation};
 
-use super::state::{exchange_words, wire_text};
+use super::state::{exchange_words, wire_fields, wire_text};
 use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
 use crate::alphapoint::{
     operations, CancelWithdrawalRequest, Client, GetWithdrawTicketRequest, TicketStatus,
@@ -63,6 +63,15 @@ impl AlphaPointWithdrawals {
     /// The account whose withdrawals this cancels.
     pub fn account(&self) -> AlphaPointAccount {
         self.account
+    }
+
+    fn request(&self, request_code: &str) -> CancelWithdrawalRequest {
+        CancelWithdrawalRequest {
+            oms_id: self.account.oms_id,
+            user_id: self.account.user_id,
+            account_id: self.account.account_id,
+            request_code: request_code.to_owned(),
+        }
     }
 }
 
@@ -189,22 +198,15 @@ impl Cancel for AlphaPointWithdrawals {
     }
 
     fn cancel_request(&self, request_code: &str) -> serde_json::Value {
-        serde_json::json!({
-            "OMSId": self.account.oms_id,
-            "UserId": self.account.user_id,
-            "AccountId": self.account.account_id,
-            "RequestCode": request_code,
-        })
+        wire_fields(&self.request(request_code))
     }
 
     async fn cancel(&self, request_code: &str) -> Result<CancelReply, Error> {
-        let request = CancelWithdrawalRequest {
-            oms_id: self.account.oms_id,
-            user_id: self.account.user_id,
-            account_id: self.account.account_id,
-            request_code: request_code.to_owned(),
-        };
-        match self.client.cancel_withdrawal(&request).await {
+        match self
+            .client
+            .cancel_withdrawal(&self.request(request_code))
+            .await
+        {
             Ok(_) => Ok(CancelReply::Requested),
             Err(Error::AlphaPoint(e)) => cancel_refusal(&e).ok_or(Error::AlphaPoint(e)),
             Err(other) => Err(other),

@@ -3,7 +3,7 @@
 use xgen_runtime::bybit::BybitErrorKind;
 use xgen_runtime::{Error, Operation};
 
-use super::state::{exchange_words, wire_text};
+use super::state::{exchange_words, wire_fields, wire_text};
 use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
 use crate::bybit::{
     operations, CancelWithdrawalRequest, CancelWithdrawalResponseStatus, Client,
@@ -59,6 +59,10 @@ fn state_of(status: &WithdrawStatus) -> WithdrawalState {
     }
 }
 
+fn cancel_request(id: &str) -> CancelWithdrawalRequest {
+    CancelWithdrawalRequest { id: id.to_owned() }
+}
+
 fn status_of(record: WithdrawalRecord) -> WithdrawalStatus {
     WithdrawalStatus {
         state: state_of(&record.status),
@@ -80,12 +84,11 @@ impl Cancel for BybitWithdrawals {
     }
 
     fn cancel_request(&self, id: &str) -> serde_json::Value {
-        serde_json::json!({ "id": id })
+        wire_fields(&cancel_request(id))
     }
 
     async fn cancel(&self, id: &str) -> Result<CancelReply, Error> {
-        let request = CancelWithdrawalRequest { id: id.to_owned() };
-        match self.client.cancel_withdrawal(&request).await {
+        match self.client.cancel_withdrawal(&cancel_request(id)).await {
             Ok(reply) => Ok(match reply.status {
                 CancelWithdrawalResponseStatus::V1 => CancelReply::Requested,
                 CancelWithdrawalResponseStatus::V0 => CancelReply::Refused {

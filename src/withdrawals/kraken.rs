@@ -5,7 +5,7 @@ use std::fmt;
 use xgen_runtime::kraken::KrakenErrorKind;
 use xgen_runtime::{Error, Operation};
 
-use super::state::wire_text;
+use super::state::{wire_fields, wire_text};
 use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
 use crate::kraken::{
     operations, CancelWithdrawalRequest, Client, GetStatusRecentWithdrawalsRequest, Withdrawal,
@@ -88,6 +88,13 @@ fn state_of(row: &Withdrawal) -> WithdrawalState {
     }
 }
 
+fn cancel_request(id: &KrakenWithdrawal) -> CancelWithdrawalRequest {
+    CancelWithdrawalRequest {
+        asset: id.asset.clone(),
+        refid: id.refid.clone(),
+    }
+}
+
 fn status_of(row: Withdrawal) -> WithdrawalStatus {
     let mut exchange_status = wire_text(&row.status);
     if let Some(prop) = &row.status_prop {
@@ -113,15 +120,11 @@ impl Cancel for KrakenWithdrawals {
     }
 
     fn cancel_request(&self, id: &KrakenWithdrawal) -> serde_json::Value {
-        serde_json::json!({ "asset": id.asset, "refid": id.refid })
+        wire_fields(&cancel_request(id))
     }
 
     async fn cancel(&self, id: &KrakenWithdrawal) -> Result<CancelReply, Error> {
-        let request = CancelWithdrawalRequest {
-            asset: id.asset.clone(),
-            refid: id.refid.clone(),
-        };
-        match self.client.cancel_withdrawal(&request).await {
+        match self.client.cancel_withdrawal(&cancel_request(id)).await {
             Ok(true) => Ok(CancelReply::Requested),
             Ok(false) => Ok(CancelReply::Refused {
                 reason: "Kraken answered `result: false`".into(),

@@ -3,6 +3,7 @@
 use xgen_runtime::kraken::KrakenErrorKind;
 use xgen_runtime::{Error, Operation};
 
+use super::state::wire_fields;
 use super::{Cancel, CancelReply};
 use crate::kraken_pay::{operations, CancelPaymentRequestRequest, Client};
 
@@ -35,6 +36,12 @@ impl KrakenPayRequests {
     }
 }
 
+fn cancel_request(external_id: &str) -> CancelPaymentRequestRequest {
+    CancelPaymentRequestRequest {
+        external_id: external_id.to_owned(),
+    }
+}
+
 impl Cancel for KrakenPayRequests {
     /// The payment request's `external_id`.
     type Id = str;
@@ -48,14 +55,15 @@ impl Cancel for KrakenPayRequests {
     }
 
     fn cancel_request(&self, external_id: &str) -> serde_json::Value {
-        serde_json::json!({ "external_id": external_id })
+        wire_fields(&cancel_request(external_id))
     }
 
     async fn cancel(&self, external_id: &str) -> Result<CancelReply, Error> {
-        let request = CancelPaymentRequestRequest {
-            external_id: external_id.to_owned(),
-        };
-        match self.client.cancel_payment_request(&request).await {
+        match self
+            .client
+            .cancel_payment_request(&cancel_request(external_id))
+            .await
+        {
             Ok(_) => Ok(CancelReply::Requested),
             Err(Error::Kraken(errors)) if errors.has_kind(KrakenErrorKind::IdAlreadyUsed) => {
                 // Pay's entries are objects; their message is the words ("id already used").

@@ -3,7 +3,7 @@
 use xgen_runtime::okx::OkxErrorKind;
 use xgen_runtime::{Error, Operation};
 
-use super::state::{exchange_words, wire_text};
+use super::state::{exchange_words, wire_fields, wire_text};
 use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
 use crate::okx::{
     operations, CancelWithdrawalRequest, Client, GetWithdrawalHistoryRequest, WithdrawalRecord,
@@ -71,6 +71,12 @@ fn state_of(state: &OkxState) -> WithdrawalState {
     }
 }
 
+fn cancel_request(wd_id: &str) -> CancelWithdrawalRequest {
+    CancelWithdrawalRequest {
+        wd_id: wd_id.to_owned(),
+    }
+}
+
 fn status_of(record: WithdrawalRecord) -> WithdrawalStatus {
     WithdrawalStatus {
         state: state_of(&record.state),
@@ -92,14 +98,11 @@ impl Cancel for OkxWithdrawals {
     }
 
     fn cancel_request(&self, wd_id: &str) -> serde_json::Value {
-        serde_json::json!({ "wdId": wd_id })
+        wire_fields(&cancel_request(wd_id))
     }
 
     async fn cancel(&self, wd_id: &str) -> Result<CancelReply, Error> {
-        let request = CancelWithdrawalRequest {
-            wd_id: wd_id.to_owned(),
-        };
-        match self.client.cancel_withdrawal(&request).await {
+        match self.client.cancel_withdrawal(&cancel_request(wd_id)).await {
             Ok(_) => Ok(CancelReply::Requested),
             Err(Error::Okx(e)) => {
                 let reason = exchange_words(&e.code, &e.message);

@@ -256,6 +256,13 @@ pub(super) fn exchange_words(code: impl fmt::Display, message: &str) -> String {
     xgen_runtime::envelope::body_excerpt(format!("{code}: {message}").as_bytes())
 }
 
+/// A request's fields as they go on the wire, for [`Cancel::cancel_request`](super::Cancel::cancel_request):
+/// serialized from the request itself, so what is shown is what is sent.
+pub(super) fn wire_fields<T: serde::Serialize>(request: &T) -> serde_json::Value {
+    // Generated request structs hold strings and numbers only, which always serialize.
+    serde_json::to_value(request).unwrap_or_default()
+}
+
 /// A status value as it travels on the wire (`cancel-pending`, `-3`, `11`), for
 /// [`WithdrawalStatus::exchange_status`].
 pub(super) fn wire_text<T: serde::Serialize>(value: &T) -> String {
