@@ -1,16 +1,15 @@
 //! The fake Kraken Pay endpoint, driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{check_drop_stops, check_transport_replies, post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::{Digest, Sha256, Sha512};
 use xgen_fake_exchanges::kraken_pay::{
     DocumentedError, FakeKrakenPay, PayError, Reply, Verdict, REQUEST_CANCEL_PATH,
 };
+
+use crate::common::{check_drop_stops, check_transport_replies, post, Sent};
 
 const SECRET: &str =
     "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";

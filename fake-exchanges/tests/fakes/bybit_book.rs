@@ -2,9 +2,6 @@
 //! CancelScript's `status` sequence. GET requests are signed over the query string exactly as
 //! sent. Driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
-use common::{post, send, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -12,6 +9,8 @@ use xgen_fake_exchanges::bybit::{
     CancelScript, Credential, FakeBybit, Reply, Status, Verdict, Withdrawal, QUERY_RECORD_PATH,
 };
 use xgen_fake_exchanges::Clock;
+
+use crate::common::{post, send, Sent};
 
 const KEY: &str = "XXXXXXXXXX";
 const SECRET: &str = "bybit-test-secret-0123456789ABCDEFGHIJ";

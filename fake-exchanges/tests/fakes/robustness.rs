@@ -146,7 +146,7 @@ async fn okx_survives_garbage() {
 #[tokio::test]
 async fn bybit_survives_garbage() {
     let fake = FakeBybit::start("k", Credential::Hmac("s".into())).await;
-    let pem = include_str!("data/bybit-test-rsa-public.pem");
+    let pem = include_str!("../data/bybit-test-rsa-public.pem");
     fake.add_key("r", Credential::rsa_public_key_pem(pem).unwrap());
     hammer(&fake, "k").await;
     fake.clear_requests();

@@ -1,13 +1,10 @@
 //! The fake Kraken's withdrawal book: WithdrawCancel consults it, WithdrawStatus shows each
 //! CancelScript's state sequence. Driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256, Sha512};
@@ -16,6 +13,8 @@ use xgen_fake_exchanges::kraken::{
     WITHDRAW_CANCEL_PATH, WITHDRAW_STATUS_PATH,
 };
 use xgen_fake_exchanges::Clock;
+
+use crate::common::{post, Sent};
 
 /// Kraken's published documentation secret (spot-rest-auth guide): public test data.
 const SECRET: &str =

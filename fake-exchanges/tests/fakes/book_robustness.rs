@@ -1,14 +1,13 @@
 //! Hostile but correctly signed requests to the status endpoints never break a fake: each gets
 //! the exchange's answer, and the fake keeps serving, whatever its clock says.
 
-mod common;
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::send;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use xgen_fake_exchanges::{alphapoint, bybit, kraken, okx, CancelScript, Clock};
+
+use crate::common::send;
 
 const QUERIES: &[&str] = &[
     "",

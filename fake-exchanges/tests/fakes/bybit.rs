@@ -1,11 +1,8 @@
 //! The fake Bybit endpoint, driven by a bare reqwest client with hand-made signatures (HMAC and
 //! RSA keys).
 
-mod common;
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{check_drop_stops, check_transport_replies, post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -17,6 +14,8 @@ use xgen_fake_exchanges::rsa::pkcs8::DecodePrivateKey;
 use xgen_fake_exchanges::rsa::signature::{SignatureEncoding, Signer};
 use xgen_fake_exchanges::rsa::RsaPrivateKey;
 use xgen_fake_exchanges::Clock;
+
+use crate::common::{check_drop_stops, check_transport_replies, post, Sent};
 
 const KEY: &str = "XXXXXXXXXX";
 const SECRET: &str = "bybit-test-secret-0123456789ABCDEFGHIJ";
@@ -37,7 +36,7 @@ fn hmac_sign(secret: &str, prehash: &str) -> String {
 
 fn rsa_sign(prehash: &str) -> String {
     let private =
-        RsaPrivateKey::from_pkcs8_pem(include_str!("data/bybit-test-rsa-private.pem")).unwrap();
+        RsaPrivateKey::from_pkcs8_pem(include_str!("../data/bybit-test-rsa-private.pem")).unwrap();
     let sig = SigningKey::<Sha256>::new(private).sign(prehash.as_bytes());
     B64.encode(sig.to_bytes())
 }
@@ -103,7 +102,7 @@ async fn accepts_hmac_and_rsa_signed_requests() {
 
     fake.add_key(
         RSA_KEY,
-        Credential::rsa_public_key_pem(include_str!("data/bybit-test-rsa-public.pem")).unwrap(),
+        Credential::rsa_public_key_pem(include_str!("../data/bybit-test-rsa-public.pem")).unwrap(),
     );
     let sign = rsa_sign(&format!("{NOW}{RSA_KEY}5000{BODY}"));
     let sent = send(&fake, RSA_KEY, NOW, Some("5000"), &sign, BODY).await;

@@ -2,11 +2,8 @@
 //! GetWithdraws show each CancelScript's ticket status sequence, as integers or names. Driven by
 //! a bare reqwest client with hand-made signatures.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -15,6 +12,8 @@ use xgen_fake_exchanges::alphapoint::{
     CANCEL_WITHDRAW_PATH, GET_WITHDRAWS_PATH, GET_WITHDRAW_TICKET_PATH,
 };
 use xgen_fake_exchanges::Clock;
+
+use crate::common::{post, Sent};
 
 const KEY: &str = "28c68ac3fcfafc3d4e8d653fe57e5baf";
 const SECRET: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";

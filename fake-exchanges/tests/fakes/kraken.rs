@@ -1,15 +1,14 @@
 //! The fake Kraken spot endpoint, driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{check_drop_stops, check_transport_replies, post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use xgen_fake_exchanges::kraken::{
     DocumentedError, FakeKraken, Reply, Verdict, WITHDRAW_CANCEL_PATH,
 };
+
+use crate::common::{check_drop_stops, check_transport_replies, post, Sent};
 
 /// Kraken's published documentation secret (spot-rest-auth guide): public test data.
 const SECRET: &str =
@@ -254,7 +253,7 @@ async fn rejects_bad_arguments_and_other_endpoints() {
         fake.last_request().unwrap().verdict,
         Verdict::UnknownEndpoint
     );
-    let sent = common::send("GET", &fake.endpoint_url(), &[], Vec::new()).await;
+    let sent = crate::common::send("GET", &fake.endpoint_url(), &[], Vec::new()).await;
     assert_eq!(sent.status, 404);
 }
 

@@ -1,14 +1,13 @@
 //! The fake AlphaPoint APEX endpoint, driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
-use common::{check_drop_stops, check_transport_replies, post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
 use xgen_fake_exchanges::alphapoint::{
     DocumentedError, FakeAlphaPoint, Reply, Verdict, CANCEL_WITHDRAW_PATH,
 };
+
+use crate::common::{check_drop_stops, check_transport_replies, post, Sent};
 
 const KEY: &str = "28c68ac3fcfafc3d4e8d653fe57e5baf";
 const SECRET: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";

@@ -10,7 +10,7 @@ use xgen_fake_exchanges::rsa::RsaPublicKey;
 use xgen_fake_exchanges::{alphapoint, bybit, kraken, okx};
 
 fn vectors() -> Vec<Value> {
-    let text = include_str!("data/signing-examples.json");
+    let text = include_str!("../data/signing-examples.json");
     let doc: Value = serde_json::from_str(text).unwrap();
     doc["vectors"].as_array().unwrap().clone()
 }
@@ -171,9 +171,10 @@ fn bybit_hmac_vectors() {
 
 #[test]
 fn bybit_rsa_vector_made_with_openssl() {
-    let v: Value = serde_json::from_str(include_str!("data/bybit-rsa-vector.json")).unwrap();
+    let v: Value = serde_json::from_str(include_str!("../data/bybit-rsa-vector.json")).unwrap();
     let public =
-        RsaPublicKey::from_public_key_pem(include_str!("data/bybit-test-rsa-public.pem")).unwrap();
+        RsaPublicKey::from_public_key_pem(include_str!("../data/bybit-test-rsa-public.pem"))
+            .unwrap();
     let prehash = bybit::prehash(
         s(&v, "timestamp"),
         s(&v, "api_key"),
@@ -188,10 +189,10 @@ fn bybit_rsa_vector_made_with_openssl() {
     assert!(!bybit::verify_rsa(&public, &prehash, "not base64!"));
     assert!(!bybit::verify_rsa(&public, &prehash, "AAAA"));
     // The credential constructor takes the same PEM.
-    assert!(
-        bybit::Credential::rsa_public_key_pem(include_str!("data/bybit-test-rsa-public.pem"))
-            .is_ok()
-    );
+    assert!(bybit::Credential::rsa_public_key_pem(include_str!(
+        "../data/bybit-test-rsa-public.pem"
+    ))
+    .is_ok());
     let err = bybit::Credential::rsa_public_key_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n")
         .unwrap_err()
         .to_string();

@@ -2,11 +2,8 @@
 //! CancelScript's `state` sequence. GET requests are signed over the path and the query exactly
 //! as sent. Driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{post, send, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -15,6 +12,8 @@ use xgen_fake_exchanges::okx::{
     WITHDRAWAL_HISTORY_PATH,
 };
 use xgen_fake_exchanges::Clock;
+
+use crate::common::{post, send, Sent};
 
 const KEY: &str = "37c541a1-0000-4000-8000-10fe7a038418";
 const SECRET: &str = "22582BD0CFF14C41EDBF1AB98506286D";

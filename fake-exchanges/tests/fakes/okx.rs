@@ -1,12 +1,9 @@
 //! The fake OKX endpoint, driven by a bare reqwest client with hand-made signatures.
 
-mod common;
-
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{check_drop_stops, check_transport_replies, post, Sent};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -14,6 +11,8 @@ use xgen_fake_exchanges::okx::{
     self, DocumentedError, Environment, FakeOkx, Reply, Verdict, CANCEL_WITHDRAWAL_PATH,
 };
 use xgen_fake_exchanges::Clock;
+
+use crate::common::{check_drop_stops, check_transport_replies, post, Sent};
 
 const KEY: &str = "37c541a1-0000-4000-8000-10fe7a038418";
 const SECRET: &str = "22582BD0CFF14C41EDBF1AB98506286D";

@@ -1,8 +1,6 @@
 //! Shared helpers for the self-tests: a bare reqwest client (no signing code of its own; every
 //! signature is made in the tests) and the transport-level scripted replies every fake plays.
 
-#![allow(dead_code)]
-
 use xgen_fake_exchanges::{Exchange, Fake, Reply};
 
 /// What came back.
