@@ -12,20 +12,25 @@ fn main() {
 fn regenerate() {
     use std::path::PathBuf;
 
-    let manifest_dir = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-    );
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let specs = manifest_dir.join("specs");
+    // Cargo runs build scripts in the package's folder, so the relative path makes the
+    // diagnostics name `specs/...` exactly as `xgen generate` does from the repository root.
+    let specs = PathBuf::from("specs");
     // A directory makes cargo re-run this script when any file under it changes.
-    println!("cargo:rerun-if-changed={}", specs.display());
+    println!("cargo::rerun-if-changed=specs");
     let result = xgen_codegen::Config::new()
         .specs_dir(&specs)
         .generate()
         .and_then(|files| xgen_codegen::write(&out_dir, &files));
     if let Err(error) = result {
-        // One clear diagnostic, with the file and place, instead of a panic backtrace.
-        eprintln!("error: xgen could not generate the clients: {error}");
-        std::process::exit(1);
+        // The generator's own line, the one `xgen generate` prints: cargo shows it as
+        // `error: <file and place>: <what>` and fails the build.
+        println!("cargo::error={}", one_line(&error.to_string()));
     }
+}
+
+/// A build-script directive ends at a newline, so a message keeps to one line.
+#[cfg(feature = "codegen")]
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -548,6 +548,7 @@ pub mod operations {
         signer_fields: &[],
         signed: true,
         rate_limit: ::core::option::Option::None,
+        security: &[],
     };
     /// `POST /AP/GetWithdrawTicket`: GetWithdrawTicket
     pub static GET_WITHDRAW_TICKET: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -584,6 +585,7 @@ pub mod operations {
             per_seconds: 600,
             scope: "IP",
         }),
+        security: &[],
     };
     /// `POST /AP/GetWithdraws`: GetWithdraws
     pub static GET_WITHDRAWS: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -614,6 +616,7 @@ pub mod operations {
             per_seconds: 600,
             scope: "IP",
         }),
+        security: &[],
     };
     /// Every operation of this client, sorted by name.
     pub static ALL: &[&::xgen_runtime::Operation] = &[
@@ -630,6 +633,9 @@ pub struct Client {
     runtime: ::xgen_runtime::Client,
 }
 impl Client {
+    /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+    /// builds this client's signer from credentials given by name.
+    pub const SIGNING_SCHEME: &'static str = "alphapoint";
     /// A client for another base URL: another environment, or a test server.
     pub fn with_base_url(
         signer: ::xgen_runtime::alphapoint::AlphaPointSigner,
@@ -757,42 +763,5 @@ impl Client {
                 _,
             >(&operations::GET_WITHDRAWS, request)
             .await
-    }
-    /// Builds and signs the request for an operation named in kebab case (`cancel-withdrawal`)
-    /// from a JSON object of wire-named parameters, without sending it: what `xgen request` uses.
-    pub fn prepare_by_name(
-        &self,
-        operation: &str,
-        params: ::serde_json::Value,
-    ) -> Result<::xgen_runtime::PreparedRequest, ::xgen_runtime::Error> {
-        match operation {
-            "cancel-withdrawal" => {
-                let request: CancelWithdrawalRequest = ::xgen_runtime::request_from_params(
-                    &operations::CANCEL_WITHDRAWAL,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::CANCEL_WITHDRAWAL, &request)
-            }
-            "get-withdraw-ticket" => {
-                let request: GetWithdrawTicketRequest = ::xgen_runtime::request_from_params(
-                    &operations::GET_WITHDRAW_TICKET,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::GET_WITHDRAW_TICKET, &request)
-            }
-            "get-withdraws" => {
-                let request: GetWithdrawsRequest = ::xgen_runtime::request_from_params(
-                    &operations::GET_WITHDRAWS,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::GET_WITHDRAWS, &request)
-            }
-            _ => {
-                Err(::xgen_runtime::Error::UnknownOperation {
-                    exchange: "alphapoint".to_owned(),
-                    operation: operation.to_owned(),
-                })
-            }
-        }
     }
 }

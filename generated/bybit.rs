@@ -258,6 +258,7 @@ pub mod operations {
             per_seconds: 60,
             scope: "UID",
         }),
+        security: &[],
     };
     /// `GET /v5/asset/withdraw/query-record`: Get Withdrawal Records
     pub static GET_WITHDRAWAL_RECORDS: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -324,6 +325,7 @@ pub mod operations {
             per_seconds: 60,
             scope: "UID",
         }),
+        security: &[],
     };
     /// Every operation of this client, sorted by name.
     pub static ALL: &[&::xgen_runtime::Operation] = &[
@@ -339,6 +341,9 @@ pub struct Client {
     runtime: ::xgen_runtime::Client,
 }
 impl Client {
+    /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+    /// builds this client's signer from credentials given by name.
+    pub const SIGNING_SCHEME: &'static str = "bybit";
     /// The base URL of the `demo` environment.
     pub const DEMO_URL: &'static str = "https://api-demo.bybit.com";
     /// The base URL of the `production` environment.
@@ -435,35 +440,5 @@ impl Client {
                 _,
             >(&operations::GET_WITHDRAWAL_RECORDS, request)
             .await
-    }
-    /// Builds and signs the request for an operation named in kebab case (`cancel-withdrawal`)
-    /// from a JSON object of wire-named parameters, without sending it: what `xgen request` uses.
-    pub fn prepare_by_name(
-        &self,
-        operation: &str,
-        params: ::serde_json::Value,
-    ) -> Result<::xgen_runtime::PreparedRequest, ::xgen_runtime::Error> {
-        match operation {
-            "cancel-withdrawal" => {
-                let request: CancelWithdrawalRequest = ::xgen_runtime::request_from_params(
-                    &operations::CANCEL_WITHDRAWAL,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::CANCEL_WITHDRAWAL, &request)
-            }
-            "get-withdrawal-records" => {
-                let request: GetWithdrawalRecordsRequest = ::xgen_runtime::request_from_params(
-                    &operations::GET_WITHDRAWAL_RECORDS,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::GET_WITHDRAWAL_RECORDS, &request)
-            }
-            _ => {
-                Err(::xgen_runtime::Error::UnknownOperation {
-                    exchange: "bybit".to_owned(),
-                    operation: operation.to_owned(),
-                })
-            }
-        }
     }
 }

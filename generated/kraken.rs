@@ -233,6 +233,7 @@ pub mod operations {
             per_seconds: 3,
             scope: "API key (call counter, Starter tier)",
         }),
+        security: &[],
     };
     /// `POST /0/private/WithdrawStatus`: Get Status of Recent Withdrawals
     pub static GET_STATUS_RECENT_WITHDRAWALS: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -304,6 +305,7 @@ pub mod operations {
             per_seconds: 3,
             scope: "API key (call counter, Starter tier)",
         }),
+        security: &[],
     };
     /// Every operation of this client, sorted by name.
     pub static ALL: &[&::xgen_runtime::Operation] = &[
@@ -319,6 +321,9 @@ pub struct Client {
     runtime: ::xgen_runtime::Client,
 }
 impl Client {
+    /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+    /// builds this client's signer from credentials given by name.
+    pub const SIGNING_SCHEME: &'static str = "kraken";
     /// The base URL of the `production` environment.
     pub const PRODUCTION_URL: &'static str = "https://api.kraken.com";
     /// A client for the production environment.
@@ -421,36 +426,5 @@ impl Client {
                 _,
             >(&operations::GET_STATUS_RECENT_WITHDRAWALS, request)
             .await
-    }
-    /// Builds and signs the request for an operation named in kebab case (`cancel-withdrawal`)
-    /// from a JSON object of wire-named parameters, without sending it: what `xgen request` uses.
-    pub fn prepare_by_name(
-        &self,
-        operation: &str,
-        params: ::serde_json::Value,
-    ) -> Result<::xgen_runtime::PreparedRequest, ::xgen_runtime::Error> {
-        match operation {
-            "cancel-withdrawal" => {
-                let request: CancelWithdrawalRequest = ::xgen_runtime::request_from_params(
-                    &operations::CANCEL_WITHDRAWAL,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::CANCEL_WITHDRAWAL, &request)
-            }
-            "get-status-recent-withdrawals" => {
-                let request: GetStatusRecentWithdrawalsRequest = ::xgen_runtime::request_from_params(
-                    &operations::GET_STATUS_RECENT_WITHDRAWALS,
-                    params,
-                )?;
-                self.runtime
-                    .prepare(&operations::GET_STATUS_RECENT_WITHDRAWALS, &request)
-            }
-            _ => {
-                Err(::xgen_runtime::Error::UnknownOperation {
-                    exchange: "kraken".to_owned(),
-                    operation: operation.to_owned(),
-                })
-            }
-        }
     }
 }

@@ -33,6 +33,7 @@ pub mod operations {
         ],
         signed: true,
         rate_limit: ::core::option::Option::None,
+        security: &[],
     };
     /// Every operation of this client, sorted by name.
     pub static ALL: &[&::xgen_runtime::Operation] = &[&CANCEL_PAYMENT_REQUEST];
@@ -45,6 +46,9 @@ pub struct Client {
     runtime: ::xgen_runtime::Client,
 }
 impl Client {
+    /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+    /// builds this client's signer from credentials given by name.
+    pub const SIGNING_SCHEME: &'static str = "kraken";
     /// The base URL of the `production` environment.
     pub const PRODUCTION_URL: &'static str = "https://api.kraken.com";
     /// A client for the production environment.
@@ -107,28 +111,5 @@ impl Client {
                 _,
             >(&operations::CANCEL_PAYMENT_REQUEST, request)
             .await
-    }
-    /// Builds and signs the request for an operation named in kebab case (`cancel-withdrawal`)
-    /// from a JSON object of wire-named parameters, without sending it: what `xgen request` uses.
-    pub fn prepare_by_name(
-        &self,
-        operation: &str,
-        params: ::serde_json::Value,
-    ) -> Result<::xgen_runtime::PreparedRequest, ::xgen_runtime::Error> {
-        match operation {
-            "cancel-payment-request" => {
-                let request: CancelPaymentRequestRequest = ::xgen_runtime::request_from_params(
-                    &operations::CANCEL_PAYMENT_REQUEST,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::CANCEL_PAYMENT_REQUEST, &request)
-            }
-            _ => {
-                Err(::xgen_runtime::Error::UnknownOperation {
-                    exchange: "kraken-pay".to_owned(),
-                    operation: operation.to_owned(),
-                })
-            }
-        }
     }
 }

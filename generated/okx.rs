@@ -260,6 +260,7 @@ pub mod operations {
             per_seconds: 1,
             scope: "User ID",
         }),
+        security: &[],
     };
     /// `GET /api/v5/asset/withdrawal-history`: Get withdrawal history
     pub static GET_WITHDRAWAL_HISTORY: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -332,6 +333,7 @@ pub mod operations {
             per_seconds: 1,
             scope: "User ID",
         }),
+        security: &[],
     };
     /// Every operation of this client, sorted by name.
     pub static ALL: &[&::xgen_runtime::Operation] = &[
@@ -347,6 +349,9 @@ pub struct Client {
     runtime: ::xgen_runtime::Client,
 }
 impl Client {
+    /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+    /// builds this client's signer from credentials given by name.
+    pub const SIGNING_SCHEME: &'static str = "okx";
     /// The base URL of the `production` environment.
     pub const PRODUCTION_URL: &'static str = "https://www.okx.com";
     /// A client for the production environment.
@@ -449,35 +454,5 @@ impl Client {
                 _,
             >(&operations::GET_WITHDRAWAL_HISTORY, request)
             .await
-    }
-    /// Builds and signs the request for an operation named in kebab case (`cancel-withdrawal`)
-    /// from a JSON object of wire-named parameters, without sending it: what `xgen request` uses.
-    pub fn prepare_by_name(
-        &self,
-        operation: &str,
-        params: ::serde_json::Value,
-    ) -> Result<::xgen_runtime::PreparedRequest, ::xgen_runtime::Error> {
-        match operation {
-            "cancel-withdrawal" => {
-                let request: CancelWithdrawalRequest = ::xgen_runtime::request_from_params(
-                    &operations::CANCEL_WITHDRAWAL,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::CANCEL_WITHDRAWAL, &request)
-            }
-            "get-withdrawal-history" => {
-                let request: GetWithdrawalHistoryRequest = ::xgen_runtime::request_from_params(
-                    &operations::GET_WITHDRAWAL_HISTORY,
-                    params,
-                )?;
-                self.runtime.prepare(&operations::GET_WITHDRAWAL_HISTORY, &request)
-            }
-            _ => {
-                Err(::xgen_runtime::Error::UnknownOperation {
-                    exchange: "okx".to_owned(),
-                    operation: operation.to_owned(),
-                })
-            }
-        }
     }
 }

@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod describe;
 pub mod diff;
 mod emit;
 mod error;

@@ -62,6 +62,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let fake = FakeOkx::start("my-key", "my-secret", "my-passphrase").await;
 //! fake.set_clock(Clock::Fixed(1_607_418_537_715)); // 2020-12-08T09:08:57.715Z
 //!

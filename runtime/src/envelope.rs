@@ -41,6 +41,15 @@ impl Envelope for PlainJson {
     }
 }
 
+/// `envelope: none`: plain JSON, errors by HTTP status.
+pub(crate) static NONE: crate::registry::Envelope = crate::registry::Envelope::new(
+    "none",
+    "no envelope: the reply is plain JSON, and a non-2xx status is an HTTP error",
+    "::xgen_runtime::PlainJson",
+    None,
+    <PlainJson as Envelope>::decode::<serde_json::Value>,
+);
+
 /// [`Error::EmptyBody`] if the body is empty or only whitespace.
 pub fn ensure_body(response: &RawResponse) -> Result<(), Error> {
     if response.body.iter().all(u8::is_ascii_whitespace) {

@@ -66,9 +66,17 @@ pub enum Error {
     /// AlphaPoint answered with an `errorcode` other than 0.
     #[error(transparent)]
     AlphaPoint(AlphaPointError),
+    /// An exchange answered with an error of its own, decoded by an envelope that has no
+    /// variant here: how a plugin added after these reports its exchange's errors without
+    /// changing this type. [`Error::exchange_failure`] reaches it like the variants above.
+    #[error(transparent)]
+    Exchange(ExchangeError),
     /// The request could not be sent or its reply could not be read in full.
     #[error("{}", describe_transport(.0))]
     Transport(#[source] reqwest::Error),
+    /// TLS could not be set up (the platform's certificate store could not be read).
+    #[error("TLS could not be set up: {0}")]
+    Tls(String),
     /// The reply body was larger than the runtime accepts.
     #[error("the exchange's HTTP {status} reply is larger than the {limit} bytes accepted")]
     ResponseTooLarge {
@@ -108,38 +116,34 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
-    /// A client was asked, by name, for an operation it does not have.
-    #[error("{exchange} has no operation named `{operation}`")]
-    UnknownOperation {
-        /// The exchange.
-        exchange: String,
-        /// The name asked for.
-        operation: String,
-    },
-    /// The parameters given do not fit the operation's request type.
-    #[error("invalid parameters for operation `{operation}`: {message}")]
-    InvalidRequest {
-        /// The operation id.
-        operation: &'static str,
-        /// What does not fit.
-        message: String,
-    },
 }
 
 impl Error {
     /// The HTTP status of the reply this error came from, if it came from one.
     pub fn status(&self) -> Option<u16> {
+        if let Some(failure) = self.exchange_failure() {
+            return Some(failure.status());
+        }
         match self {
             Error::Http { status, .. }
             | Error::EmptyBody { status }
             | Error::NotJson { status, .. }
             | Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. } => Some(*status),
-            Error::Kraken(errors) => Some(errors.status),
-            Error::Okx(e) => Some(e.status),
-            Error::Bybit(e) => Some(e.status),
-            Error::AlphaPoint(e) => Some(e.status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The exchange's own error, whichever envelope decoded it: the one place that lists the
+    /// exchange variants, so the questions below ask each exchange's error type, not a `match`.
+    pub fn exchange_failure(&self) -> Option<&dyn ExchangeFailure> {
+        match self {
+            Error::Kraken(e) => Some(e),
+            Error::Okx(e) => Some(e),
+            Error::Bybit(e) => Some(e),
+            Error::AlphaPoint(e) => Some(e),
+            Error::Exchange(e) => Some(e.0.as_ref()),
             _ => None,
         }
     }
@@ -148,14 +152,9 @@ impl Error {
     /// error (Kraken `EAPI:Rate limit exceeded` / `EService:Throttled`, OKX `50011`/`58102`,
     /// Bybit `10006`/`10018`). The request had no effect; send it again after a longer pause.
     pub fn is_rate_limited(&self) -> bool {
-        match self {
-            Error::Kraken(errors) => {
-                errors.has_kind(KrakenErrorKind::RateLimitExceeded)
-                    || errors.has_kind(KrakenErrorKind::Throttled)
-            }
-            Error::Okx(e) => e.is_rate_limited(),
-            Error::Bybit(e) => e.is_rate_limited(),
-            other => other.status() == Some(429),
+        match self.exchange_failure() {
+            Some(failure) => failure.is_rate_limited(),
+            None => self.status() == Some(429),
         }
     }
 
@@ -168,6 +167,9 @@ impl Error {
     /// A request that never left (no connection, a bad URL, a signing failure) and a refusal the
     /// exchange explains are not in doubt.
     pub fn outcome_unknown(&self) -> bool {
+        if let Some(failure) = self.exchange_failure() {
+            return failure.outcome_unknown();
+        }
         match self {
             Error::Transport(e) => !(e.is_connect() || e.is_builder()),
             Error::Http { status, .. } => *status >= 500 || *status == 408,
@@ -175,10 +177,6 @@ impl Error {
             | Error::NotJson { .. }
             | Error::Decode { .. }
             | Error::ResponseTooLarge { .. } => true,
-            Error::Kraken(errors) => errors.has_kind(KrakenErrorKind::DeadlineElapsed),
-            Error::Okx(e) => e.outcome_unknown(),
-            Error::Bybit(e) => e.outcome_unknown(),
-            Error::AlphaPoint(e) => e.outcome_unknown(),
             _ => false,
         }
     }
@@ -189,12 +187,10 @@ impl Error {
     /// "busy, try again" errors. Everything else (credentials, permissions, parameters, an
     /// explained refusal) needs a change first.
     pub fn is_transient(&self) -> bool {
-        let exchange_says_retry = match self {
-            Error::Kraken(errors) => errors.is_retryable(),
-            Error::Okx(e) => e.is_retryable(),
-            Error::Bybit(e) => e.is_retryable(),
-            Error::Transport(e) => e.is_connect(),
-            _ => false,
+        let exchange_says_retry = match (self.exchange_failure(), self) {
+            (Some(failure), _) => failure.is_retryable(),
+            (None, Error::Transport(e)) => e.is_connect(),
+            (None, _) => false,
         };
         exchange_says_retry || self.is_rate_limited() || self.outcome_unknown()
     }
@@ -218,6 +214,64 @@ impl Error {
             },
             other => other,
         }
+    }
+}
+
+/// What every exchange's own error type answers, so that [`Error`]'s questions (status, rate
+/// limit, unknown outcome, retry) reach it without a `match` per exchange.
+pub trait ExchangeFailure: std::error::Error + std::any::Any + Send + Sync {
+    /// The HTTP status of the reply that carried the error.
+    fn status(&self) -> u16;
+    /// Whether the exchange says a rate limit refused the request (it had no effect).
+    fn is_rate_limited(&self) -> bool {
+        false
+    }
+    /// Whether the exchange says it does not know whether the request took effect.
+    fn outcome_unknown(&self) -> bool {
+        false
+    }
+    /// Whether the exchange says the same request may succeed if sent again later.
+    fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+/// An exchange error carried by [`Error::Exchange`]; `downcast_ref` recovers the plugin's type.
+#[derive(Debug)]
+pub struct ExchangeError(pub Box<dyn ExchangeFailure>);
+
+impl ExchangeError {
+    /// The plugin's own error type, if it is a `T`.
+    pub fn downcast_ref<T: ExchangeFailure>(&self) -> Option<&T> {
+        (self.0.as_ref() as &dyn std::any::Any).downcast_ref()
+    }
+}
+
+impl std::fmt::Display for ExchangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ExchangeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl ExchangeFailure for KrakenErrors {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn is_rate_limited(&self) -> bool {
+        self.has_kind(KrakenErrorKind::RateLimitExceeded)
+            || self.has_kind(KrakenErrorKind::Throttled)
+    }
+    fn outcome_unknown(&self) -> bool {
+        self.has_kind(KrakenErrorKind::DeadlineElapsed)
+    }
+    fn is_retryable(&self) -> bool {
+        KrakenErrors::is_retryable(self)
     }
 }
 

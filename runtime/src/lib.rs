@@ -46,10 +46,10 @@ pub use operation::*;
 
 mod body;
 mod digits;
-mod dispatch;
 pub mod envelope;
 mod error;
 mod nonce;
+pub mod registry;
 mod route;
 mod secret;
 mod signer;
@@ -58,13 +58,12 @@ pub mod timestamp;
 mod transport;
 
 pub use body::{Body, BodyField, FieldValue};
-pub use dispatch::request_from_params;
 pub use envelope::{Envelope, PlainJson};
-pub use error::Error;
+pub use error::{Error, ExchangeError, ExchangeFailure};
 pub use nonce::{FixedNonce, MonotonicNonce, NonceSource};
 pub use secret::Secret;
 pub use signer::{HttpRequest, SignError, Signer, Unsigned};
-pub use signers::{alphapoint, bybit, kraken, okx};
+pub use signers::{alphapoint, bybit, kraken, okx, openapi};
 pub use timestamp::{
     iso8601_millis, parse_timestamp, FixedTimestamp, SystemClock, TimestampError, TimestampSource,
 };

@@ -158,6 +158,46 @@ impl RateLimit {
     }
 }
 
+/// One way of authenticating that an OpenAPI document declares under
+/// `components/securitySchemes`, by the name the document gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthScheme {
+    /// The scheme's name in the document (`api_key`, `bearerAuth`).
+    pub name: &'static str,
+    /// How a credential travels.
+    pub kind: AuthKind,
+}
+
+/// How an [`AuthScheme`]'s credential travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthKind {
+    /// `Authorization: Bearer <token>` (HTTP `bearer`, and OAuth 2 / OpenID Connect access
+    /// tokens, which travel the same way).
+    Bearer,
+    /// `Authorization: Basic base64(user:password)`.
+    Basic,
+    /// An API key under a name of the document's choosing.
+    ApiKey {
+        /// Where the key goes.
+        location: ApiKeyLocation,
+        /// The header, query parameter or cookie name.
+        name: &'static str,
+    },
+}
+
+/// Where an API key travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiKeyLocation {
+    /// A request header.
+    Header,
+    /// A query-string parameter.
+    Query,
+    /// A cookie.
+    Cookie,
+}
+
 /// Everything the runtime needs to know about one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation {
@@ -182,6 +222,10 @@ pub struct Operation {
     /// The limit the exchange documents for this endpoint; callers that poll space their
     /// requests by [`RateLimit::min_interval`]. `None` when the docs give none.
     pub rate_limit: Option<RateLimit>,
+    /// The OpenAPI `security` of the operation: alternatives, each a set of schemes that
+    /// apply together; an empty set means the call may go unauthenticated. Empty for
+    /// exchanges whose signing plugin decides everything itself (Kraken, OKX, ...).
+    pub security: &'static [&'static [&'static AuthScheme]],
 }
 
 impl Operation {

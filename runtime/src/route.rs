@@ -107,7 +107,7 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 /// RFC 3986: unreserved characters stay as they are, everything else is `%XX`. Exchanges sign
 /// the query as sent, so the one rule is applied everywhere and the signer sees its output.
-fn percent_encode_into(out: &mut String, text: &str) {
+pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(byte as char);
@@ -164,6 +164,7 @@ mod tests {
         signer_fields: &[],
         signed: true,
         rate_limit: None,
+        security: &[],
     };
 
     #[test]

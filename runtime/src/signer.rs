@@ -20,6 +20,81 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+    /// Where the signer put long-lived credentials, so a request shown to a person can hide
+    /// them ([`crate::PreparedRequest::redacted`]).
+    credentials: Vec<CredentialPlace>,
+}
+
+/// Where a long-lived credential (an API key, a passphrase, a token) sits in a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CredentialPlace {
+    /// The value of this header.
+    Header(String),
+    /// The value of this query parameter.
+    Query(String),
+}
+
+impl HttpRequest {
+    /// A request about to be signed: `url` is the base URL followed by `path_and_query`.
+    pub fn new(
+        operation: &'static Operation,
+        url: String,
+        path_and_query: String,
+        headers: Vec<(String, String)>,
+        body: Body,
+    ) -> HttpRequest {
+        HttpRequest {
+            operation,
+            method: operation.method,
+            url,
+            path_and_query,
+            headers,
+            body,
+            credentials: Vec::new(),
+        }
+    }
+
+    /// Adds a header whose value is a long-lived credential (an API key, a passphrase, a
+    /// token): sent as it is, shown as `[redacted]` when the request is printed. Per-request
+    /// values (signatures, nonces, timestamps) go in `headers` directly.
+    pub fn push_credential_header(&mut self, name: &str, value: impl Into<String>) {
+        self.headers.push((name.to_owned(), value.into()));
+        self.credentials
+            .push(CredentialPlace::Header(name.to_owned()));
+    }
+
+    /// Records that the header `name`, already added, holds a long-lived credential (see
+    /// [`HttpRequest::push_credential_header`]), for signers that add headers in a fixed order.
+    pub fn mark_credential_header(&mut self, name: &str) {
+        self.credentials
+            .push(CredentialPlace::Header(name.to_owned()));
+    }
+
+    /// Appends `name=value` to the query, percent-encoded, as a long-lived credential (an
+    /// OpenAPI `apiKey` in the query), so it is signed and sent with the URL but shown as
+    /// `[redacted]`.
+    pub fn push_credential_query(&mut self, name: &str, value: &str) {
+        let mut pair = String::new();
+        crate::route::percent_encode_into(&mut pair, name);
+        pair.push('=');
+        crate::route::percent_encode_into(&mut pair, value);
+        let separator = if self.path_and_query.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        for target in [&mut self.url, &mut self.path_and_query] {
+            target.push(separator);
+            target.push_str(&pair);
+        }
+        self.credentials
+            .push(CredentialPlace::Query(name.to_owned()));
+    }
+
+    /// The credential places, for [`crate::PreparedRequest`].
+    pub(crate) fn take_credentials(&mut self) -> Vec<CredentialPlace> {
+        std::mem::take(&mut self.credentials)
+    }
 }
 
 impl fmt::Debug for HttpRequest {
@@ -88,6 +163,17 @@ pub enum SignError {
         operation: &'static str,
         /// The signer's name.
         signer: &'static str,
+    },
+    /// The operation's OpenAPI `security` names schemes, and the client has credentials for
+    /// none of its alternatives.
+    #[error(
+        "operation `{operation}` needs credentials for {needed}, and the client has none of them"
+    )]
+    NoUsableCredentials {
+        /// The operation id.
+        operation: &'static str,
+        /// The alternatives, `a + b, or c`.
+        needed: String,
     },
     /// The operation must be signed, but the client has no credentials.
     #[error(

@@ -11,7 +11,7 @@ use crate::body::Body;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::operation::{Method, Operation, ParamLocation};
-use crate::signer::{HttpRequest, RedactedHeaders, Signer};
+use crate::signer::{CredentialPlace, HttpRequest, RedactedHeaders, Signer};
 
 /// Replies larger than this are refused rather than buffered: no endpoint a client calls returns
 /// anything close, and a misbehaving server must not exhaust memory.
@@ -40,6 +40,8 @@ pub struct PreparedRequest {
     pub headers: Vec<(String, String)>,
     /// The body bytes, exactly as signed.
     pub body: Vec<u8>,
+    /// Where the signer put long-lived credentials, for [`PreparedRequest::redacted`].
+    credentials: Vec<CredentialPlace>,
 }
 
 /// A reply as received, before any envelope has looked at it.
@@ -62,6 +64,7 @@ impl Client {
     /// `Authorization` is.
     pub fn new(base_url: &str, signer: Arc<dyn Signer>) -> Result<Client, Error> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -145,14 +148,8 @@ impl Client {
         }
         let mut headers = headers;
         headers.reserve(4);
-        let mut request = HttpRequest {
-            operation,
-            method: operation.method,
-            url: format!("{}{}", self.base_url, path_and_query),
-            path_and_query,
-            headers,
-            body,
-        };
+        let url = format!("{}{}", self.base_url, path_and_query);
+        let mut request = HttpRequest::new(operation, url, path_and_query, headers, body);
         if operation.signed {
             self.signer.sign(&mut request)?;
         }
@@ -168,11 +165,13 @@ impl Client {
                     .push(("Content-Type".to_owned(), content_type.to_owned()));
             }
         }
+        let credentials = request.take_credentials();
         Ok(PreparedRequest {
             method: request.method,
             url: request.url,
             headers: request.headers,
             body: request.body.into_bytes(),
+            credentials,
         })
     }
 
@@ -230,6 +229,33 @@ impl Client {
 }
 
 impl PreparedRequest {
+    /// The request with every long-lived credential the signer added (API keys, passphrases,
+    /// tokens, passwords) replaced by `[redacted]`, for showing to a person; signatures, nonces
+    /// and timestamps stay, since they are worthless once used. The second value names what
+    /// was hidden (`header OK-ACCESS-PASSPHRASE`, `query api_key`), so the output can say so.
+    pub fn redacted(&self) -> (PreparedRequest, Vec<String>) {
+        let mut shown = self.clone();
+        let mut hidden = Vec::new();
+        for place in &self.credentials {
+            match place {
+                CredentialPlace::Header(name) => {
+                    for (header, value) in &mut shown.headers {
+                        if header.eq_ignore_ascii_case(name) {
+                            *value = REDACTED.to_owned();
+                        }
+                    }
+                    hidden.push(format!("header {name}"));
+                }
+                CredentialPlace::Query(name) => {
+                    shown.url = redact_query(&shown.url, name);
+                    hidden.push(format!("query parameter {name}"));
+                }
+            }
+        }
+        shown.credentials.clear();
+        (shown, hidden)
+    }
+
     /// The body as text, with invalid UTF-8 replaced.
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -245,6 +271,44 @@ impl fmt::Debug for PreparedRequest {
             .field("body", &self.body_text())
             .finish()
     }
+}
+
+const REDACTED: &str = "[redacted]";
+
+/// `url` with the value of every query parameter named `name` (percent-encoded as the
+/// runtime encodes it) replaced by `[redacted]`.
+fn redact_query(url: &str, name: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let mut encoded_name = String::new();
+    crate::route::percent_encode_into(&mut encoded_name, name);
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key == encoded_name => format!("{key}={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
+}
+
+/// rustls with the `ring` provider and the platform's certificate verifier, passed to reqwest
+/// directly rather than installed as the process-wide default, so an application that links
+/// this crate keeps whatever provider it chose for its own clients.
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls_error = |e: rustls::Error| Error::Tls(e.to_string());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .with_platform_verifier()
+        .map_err(tls_error)?
+        .with_no_client_auth();
+    // reqwest uses a preconfigured config as it is, so it must offer HTTP/2 itself.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 fn to_reqwest(method: Method) -> reqwest::Method {
@@ -313,6 +377,7 @@ mod tests {
         signer_fields: &[],
         signed: false,
         rate_limit: None,
+        security: &[],
     };
     const SIGNED: Operation = Operation {
         id: "cancelWithdrawal",

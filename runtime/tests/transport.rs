@@ -25,6 +25,7 @@ const ADD_ORDER: Operation = Operation {
     }],
     signed: true,
     rate_limit: None,
+    security: &[],
 };
 
 const ORDER: [(&str, &str); 5] = [

@@ -1,9 +1,15 @@
-//! The `xgen` command: argument mapping and exit codes only; the work is in `xgen-codegen`,
-//! the generated clients and the runtime.
+//! The `xgen` command: argument mapping and exit codes only; the work is in `xgen-codegen`
+//! and the runtime.
+//!
+//! It never links the clients it generates: `generate`, `check`, `diff`, `ops` and `request`
+//! read the specs folder when they run, so any spec the loaders accept regenerates, and an
+//! endpoint added to `specs/` can be called, without rebuilding this binary. `xgen cancel`,
+//! which needs the hand-written withdrawal layer, runs the separate `xgen-cancel` binary.
 
-mod cancel;
+mod catalog;
 mod diff;
-mod exchanges;
+mod ops;
+mod params;
 mod request;
 
 use clap::{Parser, Subcommand};
@@ -39,17 +45,25 @@ enum Command {
         #[arg(long, default_value = "generated")]
         out: PathBuf,
     },
-    /// Build a signed request through the generated client and send it, or print it.
-    #[command(after_long_help = request::after_help())]
+    /// List the operations the specs define (name, method, path, auth, rate limit, what
+    /// success means), or one operation's parameters and credentials.
+    #[command(after_help = ops::AFTER_HELP)]
+    Ops(ops::OpsArgs),
+    /// Build a signed request for any operation in the specs and send it, or print it.
+    #[command(after_long_help = request::AFTER_HELP)]
     Request(request::RequestArgs),
     /// Say what changed between two versions of the specs for code using the generated
     /// clients, and whether it breaks it.
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::DiffArgs),
-    /// Cancel a withdrawal; with --confirm, follow its status to an outcome (the exit code says
-    /// which).
-    #[command(after_help = cancel::after_help())]
-    Cancel(cancel::CancelArgs),
+    /// Cancel a withdrawal and follow it to an outcome: runs the `xgen-cancel` binary, which
+    /// links the withdrawal layer (`xgen cancel --help` shows its options and exit codes).
+    #[command(disable_help_flag = true)]
+    Cancel {
+        /// Passed to `xgen-cancel` as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// How a command failed, which decides the exit code.
@@ -66,10 +80,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate { specs, out } => generate(specs, out),
         Command::Check { specs, out } => check(specs, out),
+        Command::Ops(args) => ops::run(args),
         Command::Request(args) => request::run(args),
         Command::Diff(args) => diff::run(args),
-        // Exits through its own table of codes, failures included.
-        Command::Cancel(args) => return cancel::run(args),
+        Command::Cancel { args } => cancel(args),
     };
     match result {
         Ok(code) => code,
@@ -132,4 +146,53 @@ fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
 
 fn input(error: xgen_codegen::Error) -> Failure {
     Failure::Input(error.to_string())
+}
+
+/// Runs `xgen-cancel` with `args`: the binary next to this one (as `cargo build` and
+/// `cargo install` place them), or the first on the PATH. On Unix it replaces this process, so
+/// Ctrl-C and the exit code are `xgen-cancel`'s own.
+fn cancel(args: Vec<std::ffi::OsString>) -> Result<ExitCode, Failure> {
+    const BINARY: &str = "xgen-cancel";
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(BINARY)))
+        .filter(|path| path.is_file());
+    let program = beside.unwrap_or_else(|| PathBuf::from(BINARY));
+    let mut command = std::process::Command::new(&program);
+    command.args(&args);
+    let not_found = || {
+        Failure::Input(format!(
+            "`xgen cancel` runs the `{BINARY}` binary, which links the generated clients, and it \
+             is not built: run `cargo run --bin {BINARY} -- ...` from the repository, or \
+             `cargo install --path cancel` to put it next to xgen"
+        ))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let error = command.exec();
+        if error.kind() == std::io::ErrorKind::NotFound {
+            return Err(not_found());
+        }
+        Err(Failure::Input(format!(
+            "cannot run {}: {error}",
+            program.display()
+        )))
+    }
+    #[cfg(not(unix))]
+    {
+        match command.status() {
+            Ok(status) => Ok(ExitCode::from(
+                status
+                    .code()
+                    .and_then(|c| u8::try_from(c).ok())
+                    .unwrap_or(7),
+            )),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(not_found()),
+            Err(error) => Err(Failure::Input(format!(
+                "cannot run {}: {error}",
+                program.display()
+            ))),
+        }
+    }
 }

@@ -89,8 +89,7 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
     if old.profile.signing != new.profile.signing {
         let detail = format!(
             "{} → {}",
-            debug_word(old.profile.signing),
-            debug_word(new.profile.signing)
+            old.profile.signing.name, new.profile.signing.name
         );
         out.push(profile_change(
             Rule::SigningChanged,
@@ -102,8 +101,7 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
     if old.profile.envelope != new.profile.envelope {
         let detail = format!(
             "{} → {}",
-            debug_word(old.profile.envelope),
-            debug_word(new.profile.envelope)
+            old.profile.envelope.name, new.profile.envelope.name
         );
         out.push(profile_change(
             Rule::EnvelopeChanged,
@@ -179,11 +177,6 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
             );
         }
     }
-}
-
-/// `Okx` → `okx`: the profile's spelling of a plugin or envelope.
-fn debug_word(value: impl std::fmt::Debug) -> String {
-    format!("{value:?}").to_lowercase()
 }
 
 fn encoding_word(encoding: Option<BodyEncoding>) -> &'static str {

@@ -2,13 +2,15 @@
 
 use super::docs::lines;
 use super::types::type_ref;
+use crate::describe::{self, Location, OperationInfo};
+use crate::error::{Error, Result};
 use crate::ir::{
-    Api, BodyEncoding, EnumRepr, EnvelopeKind, FieldName, HttpMethod, Operation, ParamLocation,
-    Primitive, RateLimit, SigningPlugin, TypeKind, TypeRef,
+    Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, FieldName, HttpMethod, Operation,
+    RateLimit,
 };
-use heck::ToKebabCase;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
+use xgen_runtime::ValueKind;
 
 /// `pub mod operations { pub static X: Operation = ...; pub static ALL: ... }`.
 pub(super) fn operations_module(api: &Api) -> TokenStream {
@@ -16,9 +18,12 @@ pub(super) fn operations_module(api: &Api) -> TokenStream {
     let idents = api.operations.values().map(operation_ident);
     let doc = lines("What the runtime and `xgen request` know about each operation.");
     let all_doc = lines("Every operation of this client, sorted by name.");
+    let auth = auth_schemes_module(api);
     quote! {
         #doc
         pub mod operations {
+            #auth
+
             #(#statics)*
 
             #all_doc
@@ -31,7 +36,61 @@ fn operation_ident(op: &Operation) -> Ident {
     format_ident!("{}", FieldName::from_wire(&op.id).constant())
 }
 
+/// `pub mod auth_schemes { pub const API_KEY: AuthScheme = ...; }`: the document's security
+/// schemes that operations name, for the `openapi` signing scheme; nothing for the others.
+fn auth_schemes_module(api: &Api) -> TokenStream {
+    if api.profile.auth_schemes.is_empty() {
+        return TokenStream::new();
+    }
+    let consts = api.profile.auth_schemes.values().map(|scheme| {
+        let ident = auth_scheme_ident(scheme);
+        let name = &scheme.name;
+        let doc = lines(&format!("`{name}`: {}.", describe::auth_text(&scheme.kind)));
+        let kind = match &scheme.kind {
+            AuthKind::Bearer => quote! { ::xgen_runtime::AuthKind::Bearer },
+            AuthKind::Basic => quote! { ::xgen_runtime::AuthKind::Basic },
+            AuthKind::ApiKey { location, param } => {
+                let location = format_ident!(
+                    "{}",
+                    match location {
+                        ApiKeyLocation::Header => "Header",
+                        ApiKeyLocation::Query => "Query",
+                        ApiKeyLocation::Cookie => "Cookie",
+                    }
+                );
+                quote! {
+                    ::xgen_runtime::AuthKind::ApiKey {
+                        location: ::xgen_runtime::ApiKeyLocation::#location,
+                        name: #param,
+                    }
+                }
+            }
+        };
+        quote! {
+            #doc
+            pub const #ident: ::xgen_runtime::AuthScheme = ::xgen_runtime::AuthScheme {
+                name: #name,
+                kind: #kind,
+            };
+        }
+    });
+    let doc = lines(
+        "The security schemes the operations below name, as the OpenAPI document declares them.",
+    );
+    quote! {
+        #doc
+        pub mod auth_schemes {
+            #(#consts)*
+        }
+    }
+}
+
+fn auth_scheme_ident(scheme: &AuthScheme) -> Ident {
+    format_ident!("{}", FieldName::from_wire(&scheme.name).constant())
+}
+
 fn operation_static(op: &Operation, api: &Api) -> TokenStream {
+    let info = describe::describe(op, api);
     let ident = operation_ident(op);
     let doc = lines(&format!(
         "`{} {}`: {}",
@@ -39,27 +98,57 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
         op.path,
         op.docs.summary.as_deref().unwrap_or(&op.id)
     ));
-    let exchange = &api.exchange;
-    let id = &op.id;
-    let name = op.id.to_kebab_case();
+    let OperationInfo {
+        exchange,
+        id,
+        name,
+        path,
+        signed,
+        ..
+    } = &info;
     let method = format_ident!("{}", method_variant(op.method));
-    let path = &op.path;
     let encoding = format_ident!(
         "{}",
-        match op.body.as_ref().map(|b| b.encoding) {
+        match info.body {
             None => "None",
             Some(BodyEncoding::Json) => "Json",
             Some(BodyEncoding::Form) => "Form",
         }
     );
-    let params = params_metadata(op, api);
-    let signer_fields = op.body.iter().flat_map(|b| &b.signer_fields).map(|f| {
-        let wire = &f.wire;
-        let kind = value_kind(&f.ty, api);
+    let params = info.params.iter().map(|param| {
+        let wire = &param.wire_name;
+        let location = format_ident!(
+            "{}",
+            match param.location {
+                Location::Body => "Body",
+                Location::Header => "Header",
+                Location::Path => "Path",
+                Location::Query => "Query",
+            }
+        );
+        let kind = value_kind_ident(param.kind);
+        let required = param.required;
+        quote! {
+            ::xgen_runtime::Param {
+                wire_name: #wire,
+                location: ::xgen_runtime::ParamLocation::#location,
+                kind: ::xgen_runtime::ValueKind::#kind,
+                required: #required,
+            }
+        }
+    });
+    let signer_fields = info.signer_fields.iter().map(|(wire, kind)| {
+        let kind = value_kind_ident(*kind);
         quote! { ::xgen_runtime::SignerField { wire_name: #wire, kind: ::xgen_runtime::ValueKind::#kind } }
     });
-    let signed = op.signed;
     let rate_limit = rate_limit_metadata(op.rate_limit.as_ref());
+    let security = info.security.iter().map(|alternative| {
+        let schemes = alternative
+            .iter()
+            .filter_map(|name| api.profile.auth_schemes.get(name))
+            .map(auth_scheme_ident);
+        quote! { &[#(&auth_schemes::#schemes),*] }
+    });
     quote! {
         #doc
         pub static #ident: ::xgen_runtime::Operation = ::xgen_runtime::Operation {
@@ -73,6 +162,7 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
             signer_fields: &[#(#signer_fields),*],
             signed: #signed,
             rate_limit: #rate_limit,
+            security: &[#(#security),*],
         };
     }
 }
@@ -96,66 +186,18 @@ fn rate_limit_metadata(limit: Option<&RateLimit>) -> TokenStream {
     }
 }
 
-/// Body fields and path/query/header parameters, sorted by wire name.
-fn params_metadata(op: &Operation, api: &Api) -> Vec<TokenStream> {
-    let mut params: Vec<(&str, &'static str, &TypeRef, bool)> = Vec::new();
-    let request = op
-        .request
-        .as_ref()
-        .and_then(|name| api.types.get(name))
-        .map(|d| &d.kind);
-    if let Some(TypeKind::Struct(strukt)) = request {
-        // The request struct holds the parameters too; what is not a parameter is a body field.
-        let body_fields = strukt
-            .fields
-            .iter()
-            .filter(|f| !op.params.iter().any(|p| p.name.wire == f.name.wire));
-        for field in body_fields {
-            params.push((&field.name.wire, "Body", &field.ty, field.required));
-        }
-    }
-    for param in &op.params {
-        let location = match param.location {
-            ParamLocation::Path => "Path",
-            ParamLocation::Query => "Query",
-            ParamLocation::Header => "Header",
-        };
-        params.push((&param.name.wire, location, &param.ty, param.required));
-    }
-    params.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(b.1)));
-    params
-        .into_iter()
-        .map(|(wire, location, ty, required)| {
-            let location = format_ident!("{}", location);
-            let kind = value_kind(ty, api);
-            quote! {
-                ::xgen_runtime::Param {
-                    wire_name: #wire,
-                    location: ::xgen_runtime::ParamLocation::#location,
-                    kind: ::xgen_runtime::ValueKind::#kind,
-                    required: #required,
-                }
-            }
-        })
-        .collect()
-}
-
-/// The JSON kind a command line needs to turn `NAME=VALUE` text into the value.
-fn value_kind(ty: &TypeRef, api: &Api) -> Ident {
-    let kind = match ty {
-        TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => "String",
-        TypeRef::Primitive(Primitive::I32 | Primitive::I64) => "Integer",
-        TypeRef::Primitive(Primitive::F64) => "Number",
-        TypeRef::Primitive(Primitive::Bool) => "Boolean",
-        TypeRef::Named(name) => match api.types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Enum(e)) if e.repr == EnumRepr::String => "String",
-            Some(TypeKind::Enum(_)) => "Integer",
-            Some(TypeKind::Alias(target)) => return value_kind(target, api),
+/// The runtime's `ValueKind` variant for `kind`.
+fn value_kind_ident(kind: ValueKind) -> Ident {
+    format_ident!(
+        "{}",
+        match kind {
+            ValueKind::String => "String",
+            ValueKind::Integer => "Integer",
+            ValueKind::Number => "Number",
+            ValueKind::Boolean => "Boolean",
             _ => "Json",
-        },
-        TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any => "Json",
-    };
-    format_ident!("{}", kind)
+        }
+    )
 }
 
 fn method_variant(method: HttpMethod) -> &'static str {
@@ -168,46 +210,57 @@ fn method_variant(method: HttpMethod) -> &'static str {
     }
 }
 
-/// The runtime types a profile's plugins map to.
-fn signer_type(signing: SigningPlugin) -> TokenStream {
-    match signing {
-        SigningPlugin::Kraken => quote! { ::xgen_runtime::kraken::KrakenSigner },
-        SigningPlugin::Okx => quote! { ::xgen_runtime::okx::OkxSigner },
-        SigningPlugin::Bybit => quote! { ::xgen_runtime::bybit::BybitSigner },
-        SigningPlugin::AlphaPoint => quote! { ::xgen_runtime::alphapoint::AlphaPointSigner },
-    }
+/// A Rust path the runtime's registry gives as text (`::xgen_runtime::okx::OkxSigner`), as
+/// tokens. The registry's own tests keep every path well-formed; a malformed one is a bug in
+/// xgen, reported as such rather than emitted.
+fn registry_path(path: &str, exchange: &str) -> Result<TokenStream> {
+    syn::parse_str::<syn::Path>(path)
+        .map(|path| quote! { #path })
+        .map_err(|e| Error::Emit {
+            exchange: exchange.to_owned(),
+            message: format!("the registry's type path `{path}` does not parse: {e}"),
+        })
 }
 
-fn envelope_type(envelope: EnvelopeKind) -> TokenStream {
-    match envelope {
-        EnvelopeKind::Kraken => quote! { ::xgen_runtime::kraken::KrakenEnvelope },
-        EnvelopeKind::Okx => quote! { ::xgen_runtime::okx::OkxEnvelope },
-        EnvelopeKind::Bybit => quote! { ::xgen_runtime::bybit::BybitEnvelope },
-        EnvelopeKind::AlphaPoint => quote! { ::xgen_runtime::alphapoint::AlphaPointEnvelope },
-    }
-}
-
-/// The `Client` struct, its constructors, one method per operation and dispatch by name.
-pub(super) fn client(api: &Api) -> TokenStream {
+/// The `Client` struct, its constructors and one method per operation.
+pub(super) fn client(api: &Api) -> Result<TokenStream> {
     let title = api.docs.summary.as_deref().unwrap_or(&api.exchange);
     let doc = lines(&format!(
         "A client for the {title}.\n\nCloning is cheap and clones share one connection pool and one signer, \
          so nonces stay strictly increasing across clones. Build one client per API key and clone it."
     ));
-    let signer = signer_type(api.profile.signing);
+    let scheme = api.profile.signing;
+    let signer = registry_path(scheme.signer_type, &api.exchange)?;
+    let envelope = registry_path(api.profile.envelope.rust_type, &api.exchange)?;
+    let scheme_name = scheme.name;
     let urls = base_url_consts(api);
-    let methods = api.operations.values().map(|op| operation_method(op, api));
-    let dispatch = prepare_by_name(api);
+    let methods = api
+        .operations
+        .values()
+        .map(|op| operation_method(op, &envelope));
+    // A scheme without credentials (`none`) needs no signer from the caller.
+    let (signer_param, signer_arg, signer_value) = match scheme.takes_credentials {
+        true => (
+            quote! { signer: #signer, },
+            quote! { signer, },
+            quote! { signer },
+        ),
+        false => (
+            quote! {},
+            quote! {},
+            quote! { <#signer as ::core::default::Default>::default() },
+        ),
+    };
     // A white-label API has no production host of its own: callers always give one.
     let new = api.profile.base_urls.contains_key("production").then(|| {
         quote! {
             /// A client for the production environment.
-            pub fn new(signer: #signer) -> Result<Self, ::xgen_runtime::Error> {
-                Self::with_base_url(signer, Self::PRODUCTION_URL)
+            pub fn new(#signer_param) -> Result<Self, ::xgen_runtime::Error> {
+                Self::with_base_url(#signer_arg Self::PRODUCTION_URL)
             }
         }
     });
-    quote! {
+    Ok(quote! {
         #doc
         #[derive(Debug, Clone)]
         pub struct Client {
@@ -215,13 +268,17 @@ pub(super) fn client(api: &Api) -> TokenStream {
         }
 
         impl Client {
+            /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+            /// builds this client's signer from credentials given by name.
+            pub const SIGNING_SCHEME: &'static str = #scheme_name;
+
             #urls
 
             #new
 
             /// A client for another base URL: another environment, or a test server.
-            pub fn with_base_url(signer: #signer, base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
-                let runtime = ::xgen_runtime::Client::new(base_url, ::std::sync::Arc::new(signer))?;
+            pub fn with_base_url(#signer_param base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
+                let runtime = ::xgen_runtime::Client::new(base_url, ::std::sync::Arc::new(#signer_value))?;
                 Ok(Self { runtime })
             }
 
@@ -236,10 +293,8 @@ pub(super) fn client(api: &Api) -> TokenStream {
             }
 
             #(#methods)*
-
-            #dispatch
         }
-    }
+    })
 }
 
 fn base_url_consts(api: &Api) -> TokenStream {
@@ -251,11 +306,10 @@ fn base_url_consts(api: &Api) -> TokenStream {
     quote! { #(#consts)* }
 }
 
-fn operation_method(op: &Operation, api: &Api) -> TokenStream {
+fn operation_method(op: &Operation, envelope: &TokenStream) -> TokenStream {
     let ident = format_ident!("{}", FieldName::from_wire(&op.id).rust);
     let doc = method_docs(op);
     let statik = operation_ident(op);
-    let envelope = envelope_type(api.profile.envelope);
     let response = type_ref(&op.response);
     let (arg, body) = match &op.request {
         Some(request) => {
@@ -339,47 +393,4 @@ fn method_docs(op: &Operation) -> TokenStream {
          not the documented envelope, and transport failures.",
     );
     lines(&text)
-}
-
-/// `prepare_by_name`: builds and signs a request from wire-named JSON, for tools like `xgen request`.
-fn prepare_by_name(api: &Api) -> TokenStream {
-    let arms = api.operations.values().map(|op| {
-        let name = op.id.to_kebab_case();
-        let statik = operation_ident(op);
-        match &op.request {
-            Some(request) => {
-                let ty = format_ident!("{}", request.as_str());
-                quote! {
-                    #name => {
-                        let request: #ty = ::xgen_runtime::request_from_params(&operations::#statik, params)?;
-                        self.runtime.prepare(&operations::#statik, &request)
-                    }
-                }
-            }
-            None => quote! {
-                #name => {
-                    ::xgen_runtime::request_from_params::<::serde_json::Map<String, ::serde_json::Value>>(&operations::#statik, params)?;
-                    self.runtime.prepare(&operations::#statik, &())
-                }
-            },
-        }
-    });
-    let exchange = &api.exchange;
-    quote! {
-        /// Builds and signs the request for an operation named in kebab case (`cancel-withdrawal`)
-        /// from a JSON object of wire-named parameters, without sending it: what `xgen request` uses.
-        pub fn prepare_by_name(
-            &self,
-            operation: &str,
-            params: ::serde_json::Value,
-        ) -> Result<::xgen_runtime::PreparedRequest, ::xgen_runtime::Error> {
-            match operation {
-                #(#arms)*
-                _ => Err(::xgen_runtime::Error::UnknownOperation {
-                    exchange: #exchange.to_owned(),
-                    operation: operation.to_owned(),
-                }),
-            }
-        }
-    }
 }

@@ -19,7 +19,7 @@ pub use index::INDEX_FILE;
 pub fn api_module(api: &Api) -> Result<String> {
     let types = api.types.values().map(types::type_def);
     let operations = client::operations_module(api);
-    let client = client::client(api);
+    let client = client::client(api)?;
     let tokens = quote! {
         #(#types)*
         #operations

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use xgen_runtime::registry::{Envelope, SigningScheme};
+
 /// Where a node came from: a file and a JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
@@ -99,49 +101,52 @@ pub struct Api {
 pub struct ClientProfile {
     /// Base URLs by environment; without `production` (white-label venues) callers give one.
     pub base_urls: BTreeMap<String, String>,
-    /// The runtime signing plugin.
-    pub signing: SigningPlugin,
-    /// The response envelope the runtime unwraps.
-    pub envelope: EnvelopeKind,
+    /// The runtime signing scheme, looked up by the name the profile gives.
+    pub signing: &'static SigningScheme,
+    /// The response envelope the runtime unwraps, looked up by name.
+    pub envelope: &'static Envelope,
+    /// The OpenAPI document's security schemes that operations name, by name: what the
+    /// `openapi` scheme chooses among per operation. Empty for the other schemes, which decide
+    /// everything themselves.
+    pub auth_schemes: BTreeMap<String, AuthScheme>,
 }
 
-/// The signing plugins the runtime has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum SigningPlugin {
-    /// `API-Key` + `API-Sign` (HMAC-SHA512 over path and SHA-256 of nonce and body).
-    Kraken,
-    /// `OK-ACCESS-*` (HMAC-SHA256 over timestamp, method, path and body).
-    Okx,
-    /// `X-BAPI-*` (HMAC-SHA256 hex or RSA over timestamp, key, receive window and payload).
-    Bybit,
-    /// `Nonce`, `APIKey`, `Signature`, `UserId` (HMAC-SHA256 hex over nonce, user id and key).
-    AlphaPoint,
+/// An OpenAPI security scheme an operation can require.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthScheme {
+    /// Its name in `components/securitySchemes`.
+    pub name: String,
+    /// How its credential travels.
+    pub kind: AuthKind,
+    /// Where it was declared.
+    pub origin: Origin,
 }
 
-/// The response envelopes the runtime decodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum EnvelopeKind {
-    /// `{"error": [...], "result": ...}`; the error items are strings (spot) or objects (Pay).
-    Kraken,
-    /// `{"code": "0", "msg": "", "data": [...]}`.
-    Okx,
-    /// `{"retCode": 0, "retMsg": "OK", "result": {...}, "retExtInfo": {}, "time": ...}`.
-    Bybit,
-    /// No envelope: the reply object is the payload, and `errorcode` other than 0 is an error.
-    AlphaPoint,
+/// How an [`AuthScheme`]'s credential travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthKind {
+    /// `Authorization: Bearer` (HTTP bearer, OAuth 2, OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic`.
+    Basic,
+    /// An API key under `param`, in a header, the query or a cookie.
+    ApiKey {
+        /// Where it travels.
+        location: ApiKeyLocation,
+        /// The header, query parameter or cookie name.
+        param: String,
+    },
 }
 
-impl EnvelopeKind {
-    /// The property of the response object that holds the payload, if the payload is wrapped.
-    pub fn payload_property(self) -> Option<&'static str> {
-        match self {
-            EnvelopeKind::Kraken | EnvelopeKind::Bybit => Some("result"),
-            EnvelopeKind::Okx => Some("data"),
-            EnvelopeKind::AlphaPoint => None,
-        }
-    }
+/// Where an API key travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// A header.
+    Header,
+    /// The query string.
+    Query,
+    /// A cookie.
+    Cookie,
 }
 
 /// A named type the emitter turns into a Rust item.
@@ -330,6 +335,10 @@ pub struct Operation {
     pub response_docs: Docs,
     /// Whether the request is signed.
     pub signed: bool,
+    /// The OpenAPI `security` alternatives, each a set of names from
+    /// [`ClientProfile::auth_schemes`]; an empty set allows an unauthenticated call. Empty
+    /// unless the `openapi` scheme signs.
+    pub security: Vec<Vec<String>>,
     /// Where it was declared.
     pub origin: Origin,
 }

@@ -7,15 +7,14 @@ mod schema;
 
 use crate::error::{Error, RateLimitProblem, Result};
 use crate::ir::{
-    Api, ClientProfile, Docs, EnumVariant, EnvelopeKind, Field, FieldName, Operation, Origin,
-    Param, ParamLocation, RateLimit, SignerField, SigningPlugin, Struct, TypeDef, TypeKind,
-    TypeName,
+    Api, ClientProfile, Docs, EnumVariant, Envelope, Field, FieldName, Operation, Origin, Param,
+    ParamLocation, RateLimit, SignerField, SigningScheme, Struct, TypeDef, TypeKind, TypeName,
 };
-use crate::source::profile::{Envelope, Signing};
 use crate::source::schema::RateLimitSpec;
 use crate::source::{self, ExchangeSpecs};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use xgen_runtime::registry;
 
 /// Lowers one exchange folder (profile and every spec file it names) into an [`Api`].
 pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
@@ -31,23 +30,14 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     let mut api = Api {
         exchange: specs.exchange.clone(),
         docs: Docs {
-            summary: Some(profile.title.clone()),
+            summary: profile.title.clone(),
             description: None,
         },
         profile: ClientProfile {
             base_urls: profile.base_urls.clone(),
-            signing: match profile.signing {
-                Signing::Kraken => SigningPlugin::Kraken,
-                Signing::Okx => SigningPlugin::Okx,
-                Signing::Bybit => SigningPlugin::Bybit,
-                Signing::Alphapoint => SigningPlugin::AlphaPoint,
-            },
-            envelope: match profile.envelope {
-                Envelope::Kraken => EnvelopeKind::Kraken,
-                Envelope::Okx => EnvelopeKind::Okx,
-                Envelope::Bybit => EnvelopeKind::Bybit,
-                Envelope::Alphapoint => EnvelopeKind::AlphaPoint,
-            },
+            signing: signing_scheme(profile.signing.as_deref(), &profile_origin)?,
+            envelope: envelope(profile.envelope.as_deref(), &profile_origin)?,
+            auth_schemes: BTreeMap::new(),
         },
         types: BTreeMap::new(),
         operations: BTreeMap::new(),
@@ -71,6 +61,34 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     apply_rate_limits(specs, &profile_origin, &mut api)?;
     recursion::box_recursive_fields(&mut api);
     Ok(api)
+}
+
+/// The signing scheme a profile names (the spec's own `security` when it names none), from
+/// the runtime's registry.
+fn signing_scheme(name: Option<&str>, profile: &Origin) -> Result<&'static SigningScheme> {
+    let name = name.unwrap_or(registry::DEFAULT_SIGNING);
+    registry::signing_scheme(name).ok_or_else(|| {
+        let known: Vec<&str> = registry::SIGNING_SCHEMES.iter().map(|s| s.name).collect();
+        Error::Invalid {
+            origin: profile.child("signing"),
+            message: format!(
+                "unknown signing scheme '{name}'; known: {}",
+                known.join(", ")
+            ),
+        }
+    })
+}
+
+/// The envelope a profile names (`none` when it names none), from the runtime's registry.
+fn envelope(name: Option<&str>, profile: &Origin) -> Result<&'static Envelope> {
+    let name = name.unwrap_or(registry::DEFAULT_ENVELOPE);
+    registry::envelope(name).ok_or_else(|| {
+        let known: Vec<&str> = registry::ENVELOPES.iter().map(|e| e.name).collect();
+        Error::Invalid {
+            origin: profile.child("envelope"),
+            message: format!("unknown envelope '{name}'; known: {}", known.join(", ")),
+        }
+    })
 }
 
 /// Adds an operation, refusing a second one whose method name would be the same.

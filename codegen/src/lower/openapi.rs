@@ -6,9 +6,9 @@
 use super::{define_type, split_permissions};
 use crate::error::{Error, Result};
 use crate::ir::{
-    Api, BodyEncoding, Docs, Enum, EnumRepr, EnumValue, EnumVariant, Field, FieldName, HttpMethod,
-    Operation, Origin, Param, ParamLocation, Primitive, RequestBody, SignerField, Struct, TypeDef,
-    TypeKind, TypeName, TypeRef, Union, UnionVariant,
+    Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, Docs, Enum, EnumRepr, EnumValue,
+    EnumVariant, Field, FieldName, HttpMethod, Operation, Origin, Param, ParamLocation, Primitive,
+    RequestBody, SignerField, Struct, TypeDef, TypeKind, TypeName, TypeRef, Union, UnionVariant,
 };
 use crate::source::profile::Profile;
 use indexmap::IndexMap;
@@ -18,6 +18,7 @@ use openapiv3::{
 };
 use std::collections::BTreeSet;
 use std::path::Path;
+use xgen_runtime::registry::Credentials;
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 const JSON: &str = "application/json";
@@ -30,6 +31,9 @@ pub(super) fn lower_document(
     profile: &Profile,
     api: &mut Api,
 ) -> Result<()> {
+    if api.docs.summary.is_none() {
+        api.docs.summary = Some(document.info.title.clone());
+    }
     let mut lowering = Lowering {
         document,
         root: Origin::root(path),
@@ -147,6 +151,16 @@ impl<'a> Lowering<'a> {
             .as_ref()
             .or(self.document.security.as_ref());
         let signed = security.is_some_and(|reqs| reqs.iter().any(|req| !req.is_empty()));
+        let security = match self.api.profile.signing.credentials {
+            Credentials::PerAuthScheme => {
+                let at = match operation.security {
+                    Some(_) => origin.child("security"),
+                    None => self.root.child("security"),
+                };
+                self.security(security, &at)?
+            }
+            Credentials::Fixed(_) => Vec::new(),
+        };
         let params = self.parameters(id, shared_params, &operation.parameters, &origin)?;
         let body = match &operation.request_body {
             Some(body) => {
@@ -201,8 +215,111 @@ impl<'a> Lowering<'a> {
             response,
             response_docs,
             signed,
+            security,
             origin,
         })
+    }
+
+    /// The operation's security alternatives as scheme names, each scheme lowered into
+    /// [`ClientProfile::auth_schemes`](crate::ir::ClientProfile::auth_schemes) on first use.
+    fn security(
+        &mut self,
+        requirements: Option<&Vec<openapiv3::SecurityRequirement>>,
+        at: &Origin,
+    ) -> Result<Vec<Vec<String>>> {
+        let Some(requirements) = requirements else {
+            return Ok(Vec::new());
+        };
+        let mut alternatives = Vec::new();
+        for (index, requirement) in requirements.iter().enumerate() {
+            let mut names = Vec::new();
+            for name in requirement.keys() {
+                self.auth_scheme(name, &at.child(&index.to_string()).child(name))?;
+                names.push(name.clone());
+            }
+            alternatives.push(names);
+        }
+        Ok(alternatives)
+    }
+
+    /// Lowers the security scheme `name` (once) into the profile's auth schemes.
+    fn auth_scheme(&mut self, name: &str, used_at: &Origin) -> Result<()> {
+        let origin = self
+            .root
+            .child("components")
+            .child("securitySchemes")
+            .child(name);
+        let scheme = self
+            .document
+            .components
+            .as_ref()
+            .and_then(|c| c.security_schemes.get(name));
+        let scheme = match scheme {
+            Some(ReferenceOr::Item(scheme)) => scheme,
+            Some(ReferenceOr::Reference { .. }) => {
+                return Err(unsupported(&origin, "a `$ref` security scheme"))
+            }
+            None => {
+                return Err(Error::Invalid {
+                    origin: used_at.clone(),
+                    message: format!(
+                        "security scheme '{name}' is not declared under components/securitySchemes"
+                    ),
+                })
+            }
+        };
+        let kind = match scheme {
+            openapiv3::SecurityScheme::APIKey { location, name, .. } => AuthKind::ApiKey {
+                location: match location {
+                    openapiv3::APIKeyLocation::Header => ApiKeyLocation::Header,
+                    openapiv3::APIKeyLocation::Query => ApiKeyLocation::Query,
+                    openapiv3::APIKeyLocation::Cookie => ApiKeyLocation::Cookie,
+                },
+                param: name.clone(),
+            },
+            openapiv3::SecurityScheme::HTTP { scheme, .. }
+                if scheme.eq_ignore_ascii_case("bearer") =>
+            {
+                AuthKind::Bearer
+            }
+            openapiv3::SecurityScheme::HTTP { scheme, .. }
+                if scheme.eq_ignore_ascii_case("basic") =>
+            {
+                AuthKind::Basic
+            }
+            openapiv3::SecurityScheme::HTTP { scheme, .. } => {
+                return Err(unsupported(
+                    &origin.child("scheme"),
+                    &format!("the HTTP authentication scheme '{scheme}' (bearer and basic are)"),
+                ))
+            }
+            // An OAuth 2 or OpenID Connect access token travels as a bearer token (RFC 6750);
+            // obtaining one is the caller's business.
+            openapiv3::SecurityScheme::OAuth2 { .. }
+            | openapiv3::SecurityScheme::OpenIDConnect { .. } => AuthKind::Bearer,
+        };
+        let lowered = AuthScheme {
+            name: name.to_owned(),
+            kind,
+            origin,
+        };
+        match self.api.profile.auth_schemes.get(name) {
+            Some(existing) if existing.kind != lowered.kind => Err(Error::Invalid {
+                origin: lowered.origin,
+                message: format!(
+                    "security scheme '{name}' is declared differently at {}",
+                    existing.origin
+                ),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.api
+                    .profile
+                    .auth_schemes
+                    .insert(name.to_owned(), lowered);
+                Ok(())
+            }
+        }
     }
 
     fn parameters(
@@ -366,7 +483,7 @@ impl<'a> Lowering<'a> {
         };
         let name = TypeName::joined(&[id, "Response"]);
         let media_schema = media_origin.child("schema");
-        let Some(payload) = self.api.profile.envelope.payload_property() else {
+        let Some(payload) = self.api.profile.envelope.payload_property else {
             // No envelope: the whole reply is the payload.
             let lowered = self.schema_ref(schema, &media_schema, name)?;
             return Ok((lowered.ty, lowered.docs));

@@ -128,6 +128,7 @@ impl Lowering<'_> {
             response: response.0,
             response_docs: response.1,
             signed: spec.signed,
+            security: Vec::new(),
             origin,
         })
     }

@@ -17,8 +17,10 @@ pub const FILE_NAME: &str = "profile.yaml";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// What the generated module's documentation calls the API.
-    pub title: String,
+    /// What the generated module's documentation calls the API; the first OpenAPI file's
+    /// `info.title` when absent.
+    #[serde(default)]
+    pub title: Option<String>,
     /// OpenAPI files in this folder, read as published.
     #[serde(default)]
     pub openapi: Vec<String>,
@@ -29,10 +31,15 @@ pub struct Profile {
     /// (AlphaPoint APEX) has none, and callers always give the host.
     #[serde(default)]
     pub base_urls: BTreeMap<String, String>,
-    /// The runtime signing plugin.
-    pub signing: Signing,
-    /// The response envelope.
-    pub envelope: Envelope,
+    /// The runtime signing scheme, by its name in `xgen_runtime::registry`
+    /// (`kraken`, `okx`, `none`, `http-bearer`, ...). Absent: each operation's OpenAPI
+    /// `security` decides (`openapi`).
+    #[serde(default)]
+    pub signing: Option<String>,
+    /// The response envelope, by its name in `xgen_runtime::registry` (`okx`, `none`, ...).
+    /// Absent: `none`, plain JSON with errors by HTTP status.
+    #[serde(default)]
+    pub envelope: Option<String>,
     /// Body fields the signing plugin fills in; the caller never sets them.
     #[serde(default)]
     pub signer_fields: Vec<String>,
@@ -48,34 +55,6 @@ pub struct Profile {
     /// operation takes its limit from one of the two, never both.
     #[serde(default)]
     pub rate_limits: BTreeMap<String, RateLimitSpec>,
-}
-
-/// Signing plugins a profile can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Signing {
-    /// Kraken's `API-Key` / `API-Sign`.
-    Kraken,
-    /// OKX v5's `OK-ACCESS-*`.
-    Okx,
-    /// Bybit v5's `X-BAPI-*`.
-    Bybit,
-    /// AlphaPoint APEX's per-request `Nonce`/`APIKey`/`Signature`/`UserId`.
-    Alphapoint,
-}
-
-/// Envelopes a profile can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Envelope {
-    /// Kraken's `{error, result}`.
-    Kraken,
-    /// OKX's `{code, msg, data}`.
-    Okx,
-    /// Bybit's `{retCode, retMsg, result, retExtInfo, time}`.
-    Bybit,
-    /// AlphaPoint's flat `{result, errormsg, errorcode, detail}`.
-    Alphapoint,
 }
 
 impl Profile {

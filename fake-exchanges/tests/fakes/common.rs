@@ -35,9 +35,17 @@ pub async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>)
     send("POST", url, headers, body.into()).await
 }
 
+/// A plain HTTP client for talking to the fakes.
+pub fn http() -> reqwest::Client {
+    // See the `rustls` dev-dependency: without a process-wide provider, a workspace build's
+    // reqwest refuses to build a client at all.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// Any method.
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Sent {
-    let http = reqwest::Client::new();
+    let http = http();
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut req = http.request(method, url).body(body);
     for (name, value) in headers {

@@ -21,7 +21,12 @@ const OK: &str = r#"{"error":[],"result":true}"#;
 
 /// The test's own API-Sign (not the crate's): HMAC-SHA512(b64decode(secret), path || SHA256(nonce || body)).
 fn api_sign(secret_b64: &str, path_and_query: &str, nonce: u64, body: &str) -> String {
-    let inner = Sha256::digest(format!("{nonce}{body}").as_bytes());
+    api_sign_prefixed(secret_b64, path_and_query, &nonce.to_string(), body)
+}
+
+/// [`api_sign`] with any text in the nonce's place in the SHA-256 prefix (e.g. the nonce quoted).
+fn api_sign_prefixed(secret_b64: &str, path_and_query: &str, prefix: &str, body: &str) -> String {
+    let inner = Sha256::digest(format!("{prefix}{body}").as_bytes());
     let mut mac = Hmac::<Sha512>::new_from_slice(&B64.decode(secret_b64).unwrap()).unwrap();
     mac.update(path_and_query.as_bytes());
     mac.update(&inner);
@@ -70,6 +75,12 @@ async fn accepts_valid_json_and_form_requests() {
     let fake = FakeKraken::start(KEY, SECRET).await;
     let sent = call(&fake, 1).await;
     assert_eq!((sent.status, sent.text()), (200, OK));
+    let content_type = sent.content_type.as_deref().expect("a Content-Type");
+    assert_eq!(
+        content_type.split(';').next().unwrap().trim(),
+        "application/json",
+        "{content_type}"
+    );
 
     let form = "nonce=2&asset=XBT&refid=FTQcuak-V6Za8qrWnhzTx67yYHz8Tg".to_owned();
     let sent = signed(
@@ -138,6 +149,19 @@ async fn rejects_bad_signatures_with_eapi_invalid_signature() {
     .await;
     assert_eq!(sent.text(), invalid);
     assert_eq!(fake.last_request().unwrap().query.as_deref(), Some("x=1"));
+    // Signed with the nonce quoted in the SHA-256 prefix (`"4"`, not `4`).
+    let sign = api_sign_prefixed(SECRET, WITHDRAW_CANCEL_PATH, "\"4\"", &json_body(4));
+    let sent = post(
+        &fake.endpoint_url(),
+        &[
+            ("Content-Type", "application/json"),
+            ("API-Key", KEY),
+            ("API-Sign", &sign),
+        ],
+        json_body(4),
+    )
+    .await;
+    assert_eq!(sent.text(), invalid);
     // Missing and garbage signatures.
     for sign in [None, Some("%%%not base64")] {
         let mut headers = vec![("Content-Type", "application/json"), ("API-Key", KEY)];
@@ -210,16 +234,50 @@ async fn rejects_reused_and_lower_nonces() {
     fake.set_nonce_window(10);
     assert_eq!(call(&fake, 95).await.text(), OK);
     assert_eq!(call(&fake, 95).await.text(), invalid);
+    // Re-using the highest nonce seen is refused whatever the window.
+    assert_eq!(call(&fake, 101).await.text(), invalid);
     assert_eq!(call(&fake, 90).await.text(), invalid);
     assert_eq!(fake.accepted_nonces(), vec![100, 101, 95]);
-    // A nonce the body does not carry as an integer.
-    let body = r#"{"nonce":"5","asset":"XBT","refid":"R"}"#.to_owned();
-    let sent = signed(&fake, KEY, SECRET, 5, "application/json", body).await;
-    assert_eq!(sent.text(), invalid);
-    assert!(matches!(
-        fake.last_request().unwrap().verdict,
-        Verdict::InvalidNonce(_)
-    ));
+    // A nonce the body does not carry as an unsigned integer, or not at all.
+    for body in [
+        r#"{"nonce":"5","asset":"XBT","refid":"R"}"#,
+        r#"{"asset":"XBT","refid":"R"}"#,
+        r#"{"nonce":-7,"asset":"XBT","refid":"R"}"#,
+    ] {
+        let sent = signed(&fake, KEY, SECRET, 5, "application/json", body.into()).await;
+        assert_eq!(sent.text(), invalid, "{body}");
+        assert!(
+            matches!(
+                fake.last_request().unwrap().verdict,
+                Verdict::InvalidNonce(_)
+            ),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn keeps_nonce_histories_per_key() {
+    let fake = FakeKraken::start(KEY, SECRET).await;
+    fake.add_key("other-key", OTHER_SECRET);
+    assert_eq!(call(&fake, 100).await.text(), OK);
+    // Another key's history is its own: 1 is fresh for it after KEY's 100.
+    let sent = signed(
+        &fake,
+        "other-key",
+        OTHER_SECRET,
+        1,
+        "application/json",
+        json_body(1),
+    )
+    .await;
+    assert_eq!(sent.text(), OK);
+    // And KEY's history still holds its 100.
+    assert_eq!(
+        call(&fake, 100).await.text(),
+        r#"{"error":["EAPI:Invalid nonce"]}"#
+    );
+    assert_eq!(fake.accepted_nonces(), vec![100, 1]);
 }
 
 #[tokio::test]
@@ -228,16 +286,41 @@ async fn rejects_bad_arguments_and_other_endpoints() {
     let invalid = r#"{"error":["EGeneral:Invalid arguments"]}"#;
     for (nonce, body) in [
         (1, r#"{"nonce":1,"asset":"XBT"}"#),
-        (2, r#"{"nonce":2,"asset":7,"refid":"R"}"#),
-        (3, r#"{"nonce":3,"asset":"XBT","refid":"R","amount":"1"}"#),
+        (2, r#"{"nonce":2,"refid":"R"}"#),
+        (3, r#"{"nonce":3,"asset":7,"refid":"R"}"#),
+        (4, r#"{"nonce":4,"asset":"XBT","refid":"R","amount":"1"}"#),
+        (5, r#"{"nonce":5,"asset":"XBT","refid":null}"#),
     ] {
         let sent = signed(&fake, KEY, SECRET, nonce, "application/json", body.into()).await;
         assert_eq!(sent.text(), invalid, "{body}");
+        assert!(
+            matches!(
+                fake.last_request().unwrap().verdict,
+                Verdict::InvalidArguments(_)
+            ),
+            "{body}"
+        );
     }
-    let sent = signed(&fake, KEY, SECRET, 4, "text/plain", json_body(4)).await;
+    let sent = signed(&fake, KEY, SECRET, 6, "text/plain", json_body(6)).await;
     assert_eq!(sent.text(), invalid);
-    let sent = signed(&fake, KEY, SECRET, 5, "application/json", "nonce=5".into()).await;
+    let sent = signed(&fake, KEY, SECRET, 7, "application/json", "nonce=7".into()).await;
     assert_eq!(sent.text(), invalid);
+    // A body that does not parse is refused before the signature is checked.
+    let sent = post(
+        &fake.endpoint_url(),
+        &[
+            ("Content-Type", "application/json"),
+            ("API-Key", KEY),
+            ("API-Sign", "%%%not base64"),
+        ],
+        r#"{"nonce":8,"asset":"#,
+    )
+    .await;
+    assert_eq!(sent.text(), invalid);
+    assert!(matches!(
+        fake.last_request().unwrap().verdict,
+        Verdict::InvalidArguments(_)
+    ));
 
     let sent = post(
         &format!("{}/0/private/Balance", fake.base_url()),

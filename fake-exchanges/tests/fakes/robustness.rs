@@ -77,7 +77,7 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 async fn hammer<E: Exchange>(fake: &Fake<E>, key: &str) {
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let mut sent = 0;
     for clock in [
         Clock::System,

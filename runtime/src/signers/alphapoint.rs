@@ -188,6 +188,7 @@ impl Signer for AlphaPointSigner {
         if let Some(content_type) = request.body.encoding().content_type() {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
         }
+        request.mark_credential_header("APIKey");
         Ok(())
     }
 }
@@ -270,6 +271,15 @@ impl fmt::Display for AlphaPointError {
 }
 
 impl std::error::Error for AlphaPointError {}
+
+impl crate::error::ExchangeFailure for AlphaPointError {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn outcome_unknown(&self) -> bool {
+        AlphaPointError::outcome_unknown(self)
+    }
+}
 
 /// Decodes APEX replies, which have no envelope: the whole body is the result.
 ///
@@ -403,6 +413,53 @@ impl Envelope for AlphaPointEnvelope {
     }
 }
 
+/// `signing: alphapoint`.
+pub(crate) static SIGNING: crate::registry::SigningScheme = crate::registry::SigningScheme::new(
+    "alphapoint",
+    "Nonce, APIKey, Signature, UserId headers: HMAC-SHA256 (hex) over nonce, user id and key",
+    "::xgen_runtime::alphapoint::AlphaPointSigner",
+    crate::registry::Credentials::Fixed(&[
+        ("API_KEY", "the API key"),
+        ("API_SECRET", "the API secret"),
+        ("USER_ID", "the APEX user id the key belongs to"),
+    ]),
+    crate::registry::Clock::Nonce,
+    build_signer,
+);
+
+fn build_signer(
+    given: &crate::registry::Given<'_>,
+) -> Result<Arc<dyn Signer>, crate::registry::SetupError> {
+    let credentials = AlphaPointCredentials::new(
+        given.value("API_KEY"),
+        given.value("API_SECRET"),
+        given.value("USER_ID"),
+    )
+    .map_err(|e| match e {
+        CredentialsError::EmptyApiKey | CredentialsError::InvalidApiKey { .. } => {
+            given.invalid("API_KEY", e)
+        }
+        CredentialsError::EmptyUserId | CredentialsError::InvalidUserId { .. } => {
+            given.invalid("USER_ID", e)
+        }
+        _ => given.invalid("API_SECRET", e),
+    })?;
+    let mut signer = AlphaPointSigner::new(credentials);
+    if let Some(nonce) = &given.nonce {
+        signer = signer.with_nonce_source(nonce.clone());
+    }
+    Ok(Arc::new(signer))
+}
+
+/// `envelope: alphapoint`.
+pub(crate) static ENVELOPE: crate::registry::Envelope = crate::registry::Envelope::new(
+    "alphapoint",
+    r#"no envelope: the reply is the payload, and an `errorcode` other than 0 is an AlphaPointError"#,
+    "::xgen_runtime::alphapoint::AlphaPointEnvelope",
+    None,
+    <AlphaPointEnvelope as Envelope>::decode::<serde_json::Value>,
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +485,7 @@ mod tests {
         signer_fields: &[],
         signed: true,
         rate_limit: None,
+        security: &[],
     };
 
     fn signer(first_nonce: u64) -> AlphaPointSigner {
@@ -474,14 +532,13 @@ mod tests {
             body: BodyEncoding::None,
             ..CANCEL
         };
-        let mut request = HttpRequest {
-            operation: Box::leak(Box::new(get)),
-            method: Method::Get,
-            url: String::new(),
-            path_and_query: "/AP/GetWithdrawTicket?OMSId=1".into(),
-            headers: Vec::new(),
-            body: Body::empty(),
-        };
+        let mut request = HttpRequest::new(
+            Box::leak(Box::new(get)),
+            String::new(),
+            "/AP/GetWithdrawTicket?OMSId=1".into(),
+            Vec::new(),
+            Body::empty(),
+        );
         signer(NONCE).sign(&mut request).unwrap();
         let names: Vec<&str> = request.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["Nonce", "APIKey", "Signature", "UserId"]);

@@ -353,6 +353,7 @@ impl Signer for BybitSigner {
         if let Some(content_type) = content_type {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
         }
+        request.mark_credential_header("X-BAPI-API-KEY");
         Ok(())
     }
 }
@@ -522,6 +523,21 @@ impl fmt::Display for BybitError {
 
 impl std::error::Error for BybitError {}
 
+impl crate::error::ExchangeFailure for BybitError {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn is_rate_limited(&self) -> bool {
+        BybitError::is_rate_limited(self)
+    }
+    fn outcome_unknown(&self) -> bool {
+        BybitError::outcome_unknown(self)
+    }
+    fn is_retryable(&self) -> bool {
+        BybitError::is_retryable(self)
+    }
+}
+
 /// Decodes Bybit replies. A `retCode` other than 0 makes the reply [`Error::Bybit`], whatever
 /// the HTTP status and whatever `result` holds. Bybit's HTML 403 ("access too frequent") and
 /// other proxy pages come out as [`Error::NotJson`] or [`Error::Http`].
@@ -583,6 +599,54 @@ fn bybit_error(ret_code: i64, message: Option<String>, response: &RawResponse) -
         body_excerpt: body_excerpt(&response.body),
     })
 }
+
+/// `signing: bybit`.
+pub(crate) static SIGNING: crate::registry::SigningScheme = crate::registry::SigningScheme::new(
+    "bybit",
+    "X-BAPI-*: HMAC-SHA256 (hex) or RSA (base64) over timestamp, key, receive window and payload",
+    "::xgen_runtime::bybit::BybitSigner",
+    crate::registry::Credentials::Fixed(&[
+        ("API_KEY", "the API key"),
+        (
+            "API_SECRET",
+            "the HMAC secret, or an RSA private key in PEM",
+        ),
+    ]),
+    crate::registry::Clock::Timestamp,
+    build_signer,
+);
+
+fn build_signer(
+    given: &crate::registry::Given<'_>,
+) -> Result<Arc<dyn Signer>, crate::registry::SetupError> {
+    let (key, secret) = (given.value("API_KEY"), given.value("API_SECRET"));
+    // A PEM private key means a self-generated RSA key; anything else is an HMAC secret.
+    let credentials = if secret.trim_start().starts_with("-----BEGIN") {
+        BybitCredentials::rsa(key, secret)
+    } else {
+        BybitCredentials::hmac(key, secret)
+    }
+    .map_err(|e| match e {
+        CredentialsError::EmptyApiKey | CredentialsError::InvalidApiKey { .. } => {
+            given.invalid("API_KEY", e)
+        }
+        _ => given.invalid("API_SECRET", e),
+    })?;
+    let mut signer = BybitSigner::new(credentials);
+    if let Some(clock) = &given.timestamp {
+        signer = signer.with_timestamp_source(clock.clone());
+    }
+    Ok(Arc::new(signer))
+}
+
+/// `envelope: bybit`.
+pub(crate) static ENVELOPE: crate::registry::Envelope = crate::registry::Envelope::new(
+    "bybit",
+    r#"{"retCode": 0, "retMsg": "OK", "result": {...}, "time": ...}; retCode other than 0 is a BybitError"#,
+    "::xgen_runtime::bybit::BybitEnvelope",
+    Some("result"),
+    <BybitEnvelope as Envelope>::decode::<serde_json::Value>,
+);
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -687,6 +751,7 @@ dwIDAQAB\n\
         signer_fields: &[],
         signed: true,
         rate_limit: None,
+        security: &[],
     };
     static CREATE: Operation = Operation {
         id: "createOrder",
@@ -706,27 +771,18 @@ dwIDAQAB\n\
     }
 
     fn get_request() -> HttpRequest {
-        HttpRequest {
-            operation: &REALTIME,
-            method: Method::Get,
-            url: "https://api-testnet.bybit.com/v5/order/realtime?category=option&symbol=BTC-29JUL22-25000-C".into(),
-            path_and_query: "/v5/order/realtime?category=option&symbol=BTC-29JUL22-25000-C".into(),
-            headers: Vec::new(),
-            body: Body::empty(),
-        }
+        HttpRequest::new(&REALTIME, "https://api-testnet.bybit.com/v5/order/realtime?category=option&symbol=BTC-29JUL22-25000-C".into(), "/v5/order/realtime?category=option&symbol=BTC-29JUL22-25000-C".into(), Vec::new(), Body::empty())
     }
 
     fn post_request() -> HttpRequest {
-        HttpRequest {
-            operation: &CREATE,
-            method: Method::Post,
-            url: "https://api-testnet.bybit.com/v5/order/create".into(),
-            path_and_query: "/v5/order/create".into(),
-            headers: Vec::new(),
+        HttpRequest::new(
+            &CREATE,
+            "https://api-testnet.bybit.com/v5/order/create".into(),
+            "/v5/order/create".into(),
+            Vec::new(),
             // The docs' body, with Python's `", "` / `": "` separators, kept byte for byte.
-            body: Body::from_bytes(BodyEncoding::Json, br#"{"category": "option"}"#.to_vec())
-                .unwrap(),
-        }
+            Body::from_bytes(BodyEncoding::Json, br#"{"category": "option"}"#.to_vec()).unwrap(),
+        )
     }
 
     fn prehash_of(time: u64, request: &HttpRequest) -> String {

@@ -5,6 +5,7 @@ pub mod bybit;
 mod common;
 pub mod kraken;
 pub mod okx;
+pub mod openapi;
 
 #[cfg(test)]
 mod serialization_pairs;

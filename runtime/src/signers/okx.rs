@@ -202,6 +202,8 @@ impl Signer for OkxSigner {
         if self.demo {
             headers.push(("x-simulated-trading".to_owned(), "1".to_owned()));
         }
+        request.mark_credential_header("OK-ACCESS-KEY");
+        request.mark_credential_header("OK-ACCESS-PASSPHRASE");
         Ok(())
     }
 }
@@ -378,6 +380,21 @@ impl fmt::Display for OkxError {
 
 impl std::error::Error for OkxError {}
 
+impl crate::error::ExchangeFailure for OkxError {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn is_rate_limited(&self) -> bool {
+        OkxError::is_rate_limited(self)
+    }
+    fn outcome_unknown(&self) -> bool {
+        OkxError::outcome_unknown(self)
+    }
+    fn is_retryable(&self) -> bool {
+        OkxError::is_retryable(self)
+    }
+}
+
 /// Decodes OKX replies. A `code` other than `"0"` makes the reply [`Error::Okx`], whatever the
 /// HTTP status (a 401 with an envelope is an [`OkxError`] with status 401) and whatever `data`
 /// holds.
@@ -436,6 +453,53 @@ fn okx_error(code: String, message: Option<String>, response: &RawResponse) -> E
     })
 }
 
+/// `signing: okx`.
+pub(crate) static SIGNING: crate::registry::SigningScheme = crate::registry::SigningScheme::new(
+    "okx",
+    "OK-ACCESS-KEY/-SIGN/-TIMESTAMP/-PASSPHRASE: base64 HMAC-SHA256 over timestamp, method, path and body",
+    "::xgen_runtime::okx::OkxSigner",
+    crate::registry::Credentials::Fixed(&[
+        ("API_KEY", "the API key"),
+        ("API_SECRET", "the API secret"),
+        ("API_PASSPHRASE", "the passphrase chosen when the key was created"),
+    ]),
+    crate::registry::Clock::Timestamp,
+    build_signer,
+);
+
+fn build_signer(
+    given: &crate::registry::Given<'_>,
+) -> Result<Arc<dyn Signer>, crate::registry::SetupError> {
+    let credentials = OkxCredentials::new(
+        given.value("API_KEY"),
+        given.value("API_SECRET"),
+        given.value("API_PASSPHRASE"),
+    )
+    .map_err(|e| match e {
+        CredentialsError::EmptyApiKey | CredentialsError::InvalidApiKey { .. } => {
+            given.invalid("API_KEY", e)
+        }
+        CredentialsError::EmptyPassphrase | CredentialsError::InvalidPassphrase => {
+            given.invalid("API_PASSPHRASE", e)
+        }
+        _ => given.invalid("API_SECRET", e),
+    })?;
+    let mut signer = OkxSigner::new(credentials);
+    if let Some(clock) = &given.timestamp {
+        signer = signer.with_timestamp_source(clock.clone());
+    }
+    Ok(Arc::new(signer))
+}
+
+/// `envelope: okx`.
+pub(crate) static ENVELOPE: crate::registry::Envelope = crate::registry::Envelope::new(
+    "okx",
+    r#"{"code": "0", "msg": "", "data": [...]}; `code` other than "0" is an OkxError"#,
+    "::xgen_runtime::okx::OkxEnvelope",
+    Some("data"),
+    <OkxEnvelope as Envelope>::decode::<serde_json::Value>,
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +524,7 @@ mod tests {
         signer_fields: &[],
         signed: true,
         rate_limit: None,
+        security: &[],
     };
     static CANCEL: Operation = Operation {
         id: "cancelWithdrawal",
@@ -491,14 +556,13 @@ mod tests {
 
     #[test]
     fn vector_doc_get_balance() {
-        let mut request = HttpRequest {
-            operation: &BALANCE,
-            method: Method::Get,
-            url: "https://www.okx.com/api/v5/account/balance?ccy=BTC".into(),
-            path_and_query: "/api/v5/account/balance?ccy=BTC".into(),
-            headers: Vec::new(),
-            body: Body::empty(),
-        };
+        let mut request = HttpRequest::new(
+            &BALANCE,
+            "https://www.okx.com/api/v5/account/balance?ccy=BTC".into(),
+            "/api/v5/account/balance?ccy=BTC".into(),
+            Vec::new(),
+            Body::empty(),
+        );
         signer().sign(&mut request).unwrap();
         let expected: Vec<(String, String)> = [
             ("OK-ACCESS-KEY", API_KEY),
@@ -602,14 +666,13 @@ mod tests {
             assert!(!debug.contains(API_KEY), "{debug}");
             assert!(debug.contains("37c5…"), "{debug}");
         }
-        let mut request = HttpRequest {
-            operation: &BALANCE,
-            method: Method::Get,
-            url: String::new(),
-            path_and_query: BALANCE.path.into(),
-            headers: Vec::new(),
-            body: Body::empty(),
-        };
+        let mut request = HttpRequest::new(
+            &BALANCE,
+            String::new(),
+            BALANCE.path.into(),
+            Vec::new(),
+            Body::empty(),
+        );
         signer().sign(&mut request).unwrap();
         let debug = format!("{request:?}");
         assert!(!debug.contains(PASSPHRASE), "{debug}");

@@ -43,6 +43,7 @@ static POST: Operation = Operation {
     signer_fields: &[],
     signed: true,
     rate_limit: None,
+    security: &[],
 };
 static POST_FORM: Operation = Operation {
     body: BodyEncoding::Form,
@@ -95,28 +96,26 @@ fn post(
     encoding: BodyEncoding,
     body: &str,
 ) -> HttpRequest {
-    let mut request = HttpRequest {
+    let mut request = HttpRequest::new(
         operation,
-        method: operation.method,
-        url: String::new(),
-        path_and_query: operation.path.to_owned(),
-        headers: Vec::new(),
-        body: Body::from_bytes(encoding, body.as_bytes().to_vec()).unwrap(),
-    };
+        String::new(),
+        operation.path.to_owned(),
+        Vec::new(),
+        Body::from_bytes(encoding, body.as_bytes().to_vec()).unwrap(),
+    );
     signer.sign(&mut request).unwrap();
     request
 }
 
 /// Signs a GET with exactly `query`.
 fn get(signer: &dyn Signer, query: &str) -> HttpRequest {
-    let mut request = HttpRequest {
-        operation: &GET,
-        method: Method::Get,
-        url: String::new(),
-        path_and_query: format!("{}?{query}", GET.path),
-        headers: Vec::new(),
-        body: Body::empty(),
-    };
+    let mut request = HttpRequest::new(
+        &GET,
+        String::new(),
+        format!("{}?{query}", GET.path),
+        Vec::new(),
+        Body::empty(),
+    );
     signer.sign(&mut request).unwrap();
     request
 }

@@ -106,9 +106,7 @@ impl Signer for KrakenSigner {
             digits.as_bytes(),
             request.body.as_bytes(),
         );
-        request
-            .headers
-            .push(("API-Key".to_owned(), self.api_key.to_string()));
+        request.push_credential_header("API-Key", self.api_key.to_string());
         request.headers.push(("API-Sign".to_owned(), signature));
         if let Some(content_type) = request.body.encoding().content_type() {
             request
@@ -172,6 +170,7 @@ mod tests {
             }])),
             signed: true,
             rate_limit: None,
+            security: &[],
         }))
     }
 
@@ -235,14 +234,13 @@ mod tests {
             ("type", "buy"),
             ("volume", "1.25"),
         ];
-        let mut request = HttpRequest {
+        let mut request = HttpRequest::new(
             operation,
-            method: Method::Post,
-            url: "https://api.kraken.com/0/private/AddOrder".into(),
-            path_and_query: "/0/private/AddOrder".into(),
-            headers: Vec::new(),
-            body: Body::encode(BodyEncoding::Form, &fields).unwrap(),
-        };
+            "https://api.kraken.com/0/private/AddOrder".into(),
+            "/0/private/AddOrder".into(),
+            Vec::new(),
+            Body::encode(BodyEncoding::Form, &fields).unwrap(),
+        );
         signer(1_616_492_376_594).sign(&mut request).unwrap();
         let names: Vec<&str> = request.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["API-Key", "API-Sign", "Content-Type"]);
@@ -327,14 +325,13 @@ mod tests {
         let operation = op(BodyEncoding::Form, ValueKind::Integer);
         let mut bodies = Vec::new();
         for s in [&first, &second, &first] {
-            let mut request = HttpRequest {
+            let mut request = HttpRequest::new(
                 operation,
-                method: Method::Post,
-                url: String::new(),
-                path_and_query: operation.path.into(),
-                headers: Vec::new(),
-                body: Body::encode(BodyEncoding::Form, &()).unwrap(),
-            };
+                String::new(),
+                operation.path.into(),
+                Vec::new(),
+                Body::encode(BodyEncoding::Form, &()).unwrap(),
+            );
             s.sign(&mut request).unwrap();
             bodies.push(String::from_utf8(request.body.into_bytes()).unwrap());
         }
@@ -347,14 +344,13 @@ mod tests {
             signer_fields: &[],
             ..*op(BodyEncoding::Form, ValueKind::Integer)
         }));
-        let mut request = HttpRequest {
+        let mut request = HttpRequest::new(
             operation,
-            method: Method::Post,
-            url: String::new(),
-            path_and_query: operation.path.into(),
-            headers: Vec::new(),
-            body: Body::encode(BodyEncoding::Form, &()).unwrap(),
-        };
+            String::new(),
+            operation.path.into(),
+            Vec::new(),
+            Body::encode(BodyEncoding::Form, &()).unwrap(),
+        );
         let err = signer(1).sign(&mut request).unwrap_err();
         assert_eq!(
             err.to_string(),

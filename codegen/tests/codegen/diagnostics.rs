@@ -1,0 +1,384 @@
+//! Bad input: each error names the file and the place, and its text is pinned here.
+//!
+//! Every input is a fixture under `tests/fixtures/`, never the live `specs/`, which users edit:
+//! the Kraken seed is a frozen copy in `tests/fixtures/diagnostics/kraken/`, so the lines and
+//! columns pinned below move only when that copy does.
+
+use std::fs;
+use std::path::PathBuf;
+
+const SEED: &str = include_str!("../fixtures/diagnostics/kraken/spot-rest.yaml");
+const PROFILE: &str = include_str!("../fixtures/diagnostics/kraken/profile.yaml");
+/// The other OpenAPI file the Kraken profile names, written next to the seed unchanged.
+const WITHDRAW_STATUS: &str = include_str!("../fixtures/diagnostics/kraken/withdraw-status.yaml");
+// The golden fixtures for rate limits: their operations and limits stay put.
+const VOCAB_PROFILE: &str = include_str!("../fixtures/vocabulary/specs/vocab/profile.yaml");
+const HANDWRITTEN: &str = include_str!("../fixtures/schema-vocabulary/specs/handwritten/api.yaml");
+const HANDWRITTEN_PROFILE: &str =
+    include_str!("../fixtures/schema-vocabulary/specs/handwritten/profile.yaml");
+const HANDWRITTEN_LIMIT: &str = "rate_limit: { requests: 5, per_seconds: 1, scope: UID }";
+/// What the zero-limit error says after the pointer.
+const ZERO: &str = "is 0; a rate limit allows at least 1 request per at least 1 second";
+
+/// A specs folder with one `kraken` exchange, whose spec and profile are `spec` and `profile`.
+fn specs(spec: &str, profile: &str) -> (tempfile::TempDir, PathBuf) {
+    specs_named("kraken", spec, profile)
+}
+
+/// A specs folder with one exchange folder called `exchange`.
+fn specs_named(exchange: &str, spec: &str, profile: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join(exchange);
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("spot-rest.yaml"), spec).unwrap();
+    fs::write(folder.join("withdraw-status.yaml"), WITHDRAW_STATUS).unwrap();
+    fs::write(folder.join("profile.yaml"), profile).unwrap();
+    let root = dir.path().to_owned();
+    (dir, root)
+}
+
+/// The error text, with the temporary folder replaced by `specs`.
+fn error(spec: &str, profile: &str) -> String {
+    let (_dir, root) = specs(spec, profile);
+    let error = xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .expect_err("must fail");
+    error
+        .to_string()
+        .replace(&root.display().to_string(), "specs")
+}
+
+/// A copy of the specs of fixture `fixture` (under `tests/fixtures`), exchange `exchange`, with
+/// the files in `replaced` (name, text) written over; what generating it gives, and the copy's
+/// root (the copy lives as long as the `TempDir`).
+fn fixture_copy(
+    fixture: &str,
+    exchange: &str,
+    replaced: &[(&str, &str)],
+) -> (tempfile::TempDir, PathBuf) {
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture)
+        .join("specs")
+        .join(exchange);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join(exchange);
+    fs::create_dir_all(&folder).unwrap();
+    for entry in fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), folder.join(entry.file_name())).unwrap();
+    }
+    for (name, text) in replaced {
+        fs::write(folder.join(name), text).unwrap();
+    }
+    let root = dir.path().to_owned();
+    (dir, root)
+}
+
+/// The error a fixture gives with `replaced` files, and its text with the temporary folder
+/// shown as `specs`.
+fn fixture_error(
+    fixture: &str,
+    exchange: &str,
+    replaced: &[(&str, &str)],
+) -> (xgen_codegen::Error, String) {
+    let (_dir, root) = fixture_copy(fixture, exchange, replaced);
+    let error = xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .expect_err("must fail");
+    let text = error
+        .to_string()
+        .replace(&root.display().to_string(), "specs");
+    (error, text)
+}
+
+/// The vocabulary fixture (OpenAPI) with its profile's `rate_limits` entry for `placeThing`
+/// replaced by `entry`.
+fn openapi_rate_limit_error(entry: &str) -> String {
+    let profile = replace_once(
+        VOCAB_PROFILE,
+        "  placeThing: { requests: 6, per_seconds: 1, scope: API key }\n",
+        entry,
+    );
+    fixture_error("vocabulary", "vocab", &[("profile.yaml", &profile)]).1
+}
+
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "fixture text not found: {from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_seed_generates() {
+    let (_dir, root) = specs(SEED, PROFILE);
+    xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .unwrap();
+}
+
+#[test]
+fn malformed_yaml_gives_line_and_column() {
+    let spec = replace_once(
+        SEED,
+        "      summary: Request Withdrawal Cancellation\n",
+        "      summary: [unclosed\n",
+    );
+    assert_eq!(
+        error(&spec, PROFILE),
+        "specs/kraken/spot-rest.yaml:84:18: did not find expected ',' or ']' (while parsing a flow sequence at line 83 column 16)"
+    );
+}
+
+#[test]
+fn dangling_ref_gives_json_pointer() {
+    let spec = replace_once(
+        SEED,
+        "$ref: '#/components/schemas/cancel-3'",
+        "$ref: '#/components/schemas/cancel-4'",
+    );
+    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/requestBody/content/application~1json/schema/$ref: $ref '#/components/schemas/cancel-4' points to nothing");
+}
+
+#[test]
+fn unsupported_construct_gives_json_pointer() {
+    let spec = replace_once(
+        SEED,
+        "        refid:\n          description: Withdrawal reference ID\n          type: string\n",
+        "        refid:\n          not:\n            type: integer\n",
+    );
+    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/refid: not supported: `not` schemas");
+}
+
+#[test]
+fn external_ref_is_unsupported() {
+    let spec = replace_once(
+        SEED,
+        "$ref: '#/components/schemas/cancel-3'",
+        "$ref: 'other.yaml#/cancel'",
+    );
+    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/requestBody/content/application~1json/schema: not supported: $ref 'other.yaml#/cancel' (only '#/components/schemas/...' in the same file)");
+}
+
+#[test]
+fn signed_body_without_the_signer_field() {
+    let spec = replace_once(
+        SEED,
+        "        nonce:\n          $ref: '#/components/schemas/nonce'\n",
+        "",
+    );
+    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/components/schemas/cancel-3: the signed body has no 'nonce' property, which the profile says the signer fills in");
+}
+
+#[test]
+fn unknown_profile_key_gives_line_and_column() {
+    let profile = replace_once(
+        PROFILE,
+        "signing: kraken",
+        "signing: kraken\nsigner: kraken",
+    );
+    assert_eq!(error(SEED, &profile), "specs/kraken/profile.yaml:10:1: unknown field `signer`, expected one of `title`, `openapi`, `schemas`, `base_urls`, `signing`, `envelope`, `signer_fields`, `operations`, `success_means`, `rate_limits`");
+}
+
+#[test]
+fn unknown_signing_plugin() {
+    let profile = replace_once(PROFILE, "signing: kraken", "signing: krakn");
+    assert_eq!(
+        error(SEED, &profile),
+        "specs/kraken/profile.yaml#/signing: unknown signing scheme 'krakn'; known: alphapoint, \
+         bybit, http-basic, http-bearer, kraken, none, okx, openapi"
+    );
+}
+
+#[test]
+fn unknown_envelope() {
+    let profile = replace_once(PROFILE, "envelope: kraken", "envelope: krakn");
+    assert_eq!(
+        error(SEED, &profile),
+        "specs/kraken/profile.yaml#/envelope: unknown envelope 'krakn'; known: alphapoint, bybit, kraken, none, okx"
+    );
+}
+
+#[test]
+fn selected_operation_missing_from_spec() {
+    let profile = replace_once(PROFILE, "  - cancelWithdrawal", "  - cancelWithdrawl");
+    assert_eq!(error(SEED, &profile), "specs/kraken/profile.yaml#/operations/0: operation 'cancelWithdrawl' is in no spec file of kraken");
+}
+
+#[test]
+fn missing_spec_file() {
+    let profile = replace_once(PROFILE, "  - spot-rest.yaml", "  - spot-rest-v2.yaml");
+    let message = error(SEED, &profile);
+    assert!(
+        message.starts_with("specs/kraken/spot-rest-v2.yaml: cannot read: "),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_parameter_may_not_share_a_body_fields_name() {
+    let spec = replace_once(
+        SEED,
+        "      operationId: cancelWithdrawal\n",
+        "      operationId: cancelWithdrawal\n      parameters:\n        - name: asset\n          in: query\n          schema:\n            type: string\n",
+    );
+    assert_eq!(
+        error(&spec, PROFILE),
+        "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/parameters/0: parameter 'asset' has the same \
+         name as the body field at specs/kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset"
+    );
+}
+
+#[test]
+fn empty_specs_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = xgen_codegen::Config::new()
+        .specs_dir(dir.path())
+        .generate()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error.replace(&dir.path().display().to_string(), "specs"),
+        "specs: no exchange found: expected folders with a profile.yaml in them"
+    );
+}
+
+#[test]
+fn exchange_folder_names_must_make_module_names() {
+    for bad in ["1inch", "type", "Kraken", "okx_v5"] {
+        let (_dir, root) = specs_named(bad, SEED, PROFILE);
+        let error = xgen_codegen::Config::new()
+            .specs_dir(&root)
+            .generate()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error.replace(&root.display().to_string(), "specs"),
+            format!(
+                "specs/{bad}#: exchange folder name '{bad}' must be lower-case letters, digits and '-', \
+                 start with a letter, and not be a Rust keyword"
+            )
+        );
+    }
+}
+
+#[test]
+fn profile_rate_limit_for_an_operation_not_generated() {
+    let entry = "  placeThng: { requests: 6, per_seconds: 1, scope: API key }\n";
+    assert_eq!(
+        openapi_rate_limit_error(entry),
+        "specs/vocab/profile.yaml#/rate_limits/placeThng: names operation 'placeThng', \
+         which is not generated for vocab"
+    );
+}
+
+#[test]
+fn profile_rate_limit_of_zero_requests_or_seconds() {
+    let entry = "  placeThing: { requests: 0, per_seconds: 1, scope: API key }\n";
+    assert_eq!(
+        openapi_rate_limit_error(entry),
+        format!("specs/vocab/profile.yaml#/rate_limits/placeThing/requests: requests {ZERO}")
+    );
+    let entry = "  placeThing: { requests: 6, per_seconds: 0, scope: API key }\n";
+    assert_eq!(
+        openapi_rate_limit_error(entry),
+        format!("specs/vocab/profile.yaml#/rate_limits/placeThing/per_seconds: per_seconds {ZERO}")
+    );
+}
+
+#[test]
+fn profile_rate_limit_with_an_unknown_key_gives_line_and_column() {
+    let entry = "  placeThing: { requests: 6, per_second: 1, scope: API key }\n";
+    assert_eq!(
+        openapi_rate_limit_error(entry),
+        "specs/vocab/profile.yaml:13:30: rate_limits.placeThing: unknown field `per_second`, \
+         expected one of `requests`, `per_seconds`, `scope`"
+    );
+}
+
+#[test]
+fn hand_written_rate_limit_of_zero_requests_or_seconds() {
+    for (limit, key) in [
+        ("{ requests: 0, per_seconds: 1, scope: UID }", "requests"),
+        ("{ requests: 5, per_seconds: 0, scope: UID }", "per_seconds"),
+    ] {
+        let schema = replace_once(
+            HANDWRITTEN,
+            HANDWRITTEN_LIMIT,
+            &format!("rate_limit: {limit}"),
+        );
+        let (_, text) = fixture_error("schema-vocabulary", "handwritten", &[("api.yaml", &schema)]);
+        assert_eq!(
+            text,
+            format!("specs/handwritten/api.yaml#/operations/0/rate_limit/{key}: {key} {ZERO}")
+        );
+    }
+}
+
+#[test]
+fn rate_limit_in_both_the_schema_file_and_the_profile_is_refused() {
+    let profile = format!(
+        "{HANDWRITTEN_PROFILE}rate_limits:\n  placeTransfer: {{ requests: 5, per_seconds: 1, scope: UID }}\n"
+    );
+    let (_, text) = fixture_error(
+        "schema-vocabulary",
+        "handwritten",
+        &[("profile.yaml", &profile)],
+    );
+    assert_eq!(
+        text,
+        "specs/handwritten/profile.yaml#/rate_limits/placeTransfer: operation 'placeTransfer' already \
+         has a rate limit at specs/handwritten/api.yaml#/operations/0/rate_limit; give it in one \
+         place, not both"
+    );
+}
+
+#[test]
+fn profile_rate_limit_applies_to_a_hand_written_operation_without_one() {
+    let schema = replace_once(HANDWRITTEN, &format!("    {HANDWRITTEN_LIMIT}\n"), "");
+    let profile = format!(
+        "{HANDWRITTEN_PROFILE}rate_limits:\n  placeTransfer: {{ requests: 120, per_seconds: 60, scope: UID }}\n"
+    );
+    let (_dir, root) = fixture_copy(
+        "schema-vocabulary",
+        "handwritten",
+        &[("api.yaml", &schema), ("profile.yaml", &profile)],
+    );
+    let files = xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .unwrap();
+    let module = files
+        .iter()
+        .find(|f| f.path == std::path::Path::new("handwritten.rs"))
+        .unwrap();
+    assert!(
+        module
+            .contents
+            .contains("requests: 120,\n            per_seconds: 60,\n            scope: \"UID\","),
+        "{}",
+        module.contents
+    );
+}
+
+#[test]
+fn rate_limit_errors_are_typed() {
+    let profile = format!(
+        "{HANDWRITTEN_PROFILE}rate_limits:\n  placeTransfer: {{ requests: 0, per_seconds: 1, scope: UID }}\n"
+    );
+    let (error, _) = fixture_error(
+        "schema-vocabulary",
+        "handwritten",
+        &[("profile.yaml", &profile)],
+    );
+    let xgen_codegen::Error::RateLimit { origin, problem } = error else {
+        panic!("expected a rate-limit error, got {error:?}");
+    };
+    assert_eq!(origin.pointer, "/rate_limits/placeTransfer/requests");
+    assert_eq!(
+        problem,
+        xgen_codegen::RateLimitProblem::Zero { key: "requests" }
+    );
+}

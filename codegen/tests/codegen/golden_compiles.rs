@@ -1,0 +1,277 @@
+//! The golden output compiles without warnings, and behaves: open enums keep unknown values,
+//! wire names survive renames, optional fields stay off the wire. `deny(warnings)` covers
+//! this module and so the golden files it includes.
+#![deny(warnings)]
+
+#[allow(dead_code)]
+mod vocab {
+    include!("../fixtures/vocabulary/expected/vocab.rs");
+}
+
+#[allow(dead_code)]
+mod handwritten {
+    include!("../fixtures/schema-vocabulary/expected/handwritten.rs");
+}
+
+#[allow(dead_code)]
+mod petstore {
+    include!("../fixtures/openapi-auth/expected/petstore.rs");
+}
+
+#[allow(dead_code)]
+mod public {
+    include!("../fixtures/openapi-auth/expected/public.rs");
+}
+
+use vocab::{Kind, PlaceThingRequest, Thing, ThingStatus};
+
+#[test]
+fn unknown_enum_values_are_kept() {
+    let thing: Thing =
+        serde_json::from_str(r#"{"id":"a","status":42,"tags":[],"parent":7}"#).unwrap();
+    assert_eq!(thing.status, ThingStatus::Other(42));
+    assert_eq!(thing.status.value(), 42);
+    let kind: Kind = serde_json::from_str(r#""iceberg""#).unwrap();
+    assert_eq!(kind, Kind::Other("iceberg".to_owned()));
+    assert_eq!(serde_json::to_string(&kind).unwrap(), r#""iceberg""#);
+}
+
+#[test]
+fn known_enum_values_round_trip_by_wire_name() {
+    assert_eq!(
+        serde_json::from_str::<Kind>(r#""stop-loss""#).unwrap(),
+        Kind::StopLoss
+    );
+    assert_eq!(serde_json::to_string(&ThingStatus::V11).unwrap(), "11");
+    assert_eq!(ThingStatus::from_value(5), ThingStatus::V5);
+}
+
+#[test]
+fn renamed_and_optional_fields_keep_wire_names() {
+    let request = PlaceThingRequest {
+        kind: Kind::Limit,
+        pair: "XBTUSD".into(),
+        price: None,
+        type_: Some("buy".into()),
+        withdraw_id: Some("A".into()),
+        withdraw_id_2: None,
+    };
+    let form = serde_urlencoded::to_string(&request).unwrap();
+    assert_eq!(form, "kind=limit&pair=XBTUSD&type=buy&withdrawID=A");
+}
+
+#[test]
+fn operation_table_describes_the_form_body_and_signer_fields() {
+    let op = &vocab::operations::PLACE_THING;
+    assert_eq!(op.body, xgen_runtime::BodyEncoding::Form);
+    assert_eq!(op.path, "/0/private/PlaceThing");
+    assert_eq!(op.signer_fields[0].wire_name, "nonce");
+    assert!(op.param("nonce").is_none());
+    assert!(op.param("withdrawID").is_some());
+    assert!(!vocab::operations::PING.signed);
+}
+
+#[test]
+fn recursive_types_are_boxed_and_decode() {
+    let node: vocab::Node =
+        serde_json::from_str(r#"{"side":"buy","next":{"side":"Other","next":{"side":"hold"}}}"#)
+            .unwrap();
+    let second = node.next.as_deref().unwrap();
+    assert_eq!(second.side, vocab::Side::Other);
+    let third = second.next.as_deref().unwrap();
+    assert_eq!(third.side, vocab::Side::OtherValue("hold".to_owned()));
+    assert!(third.next.is_none());
+}
+
+#[test]
+fn a_spec_type_named_like_a_prelude_type_does_not_shadow_it() {
+    let outcome = vocab::ResultType {
+        ..Default::default()
+    };
+    assert_eq!(serde_json::to_string(&outcome).unwrap(), "{}");
+}
+
+#[test]
+fn hand_written_format_request_keeps_wire_names_and_decimal_strings() {
+    let request = handwritten::PlaceTransferRequest {
+        amount: "0.10000000".into(),
+        chain_type: Some(handwritten::PlaceTransferRequestChainType::Trx),
+        coin: "USDT".into(),
+        memo: None,
+        priority: Some(2),
+        route: Some(handwritten::Route {
+            venue: "a".into(),
+            next: Some(Box::new(handwritten::Route {
+                venue: "b".into(),
+                next: None,
+            })),
+        }),
+    };
+    assert_eq!(
+        serde_json::to_string(&request).unwrap(),
+        r#"{"amount":"0.10000000","chainType":"TRX","coin":"USDT","priority":2,"route":{"next":{"venue":"b"},"venue":"a"}}"#
+    );
+}
+
+#[test]
+fn hand_written_format_response_decodes_every_shape() {
+    let reply: handwritten::PlaceTransferResponse = serde_json::from_str(
+        r#"{"transferId":"t1","status":"success","fee":"0.001","legs":[{"venue":"x"}],
+            "balances":{"USDT":"5"},"extra":{"any":[1]},"done":true}"#,
+    )
+    .unwrap();
+    assert_eq!(reply.status, handwritten::TransferStatus::Success);
+    assert_eq!(
+        reply.fee,
+        Some(handwritten::PlaceTransferResponseFee::String(
+            "0.001".into()
+        ))
+    );
+    assert_eq!(reply.balances.unwrap()["USDT"], "5");
+    let chain: handwritten::PlaceTransferRequestChainType =
+        serde_json::from_str(r#""ETH""#).unwrap();
+    assert_eq!(chain, handwritten::PlaceTransferRequestChainType::Ethereum);
+    let unknown: handwritten::TransferStatus = serde_json::from_str(r#""Reject""#).unwrap();
+    assert_eq!(unknown, handwritten::TransferStatus::Other("Reject".into()));
+}
+
+#[test]
+fn path_query_and_header_parameters_travel_where_the_spec_says() {
+    let client = vocab::Client::from_runtime(
+        xgen_runtime::Client::new(
+            "http://127.0.0.1:9",
+            std::sync::Arc::new(xgen_runtime::Unsigned),
+        )
+        .unwrap(),
+    );
+    let request = vocab::GetThingRequest {
+        limit: Some(5),
+        thing_id: "a b".into(),
+        withdraw_id: Some("W1".into()),
+        x_trace: None,
+    };
+    let prepared = client
+        .runtime()
+        .prepare(&vocab::operations::GET_THING, &request)
+        .unwrap();
+    assert_eq!(prepared.method, xgen_runtime::Method::Get);
+    assert_eq!(
+        prepared.url,
+        "http://127.0.0.1:9/0/public/Things/a%20b?limit=5&withdrawID=W1"
+    );
+    assert!(prepared.body.is_empty());
+    let op = &vocab::operations::GET_THING;
+    assert_eq!(
+        op.param("thingId").unwrap().location,
+        xgen_runtime::ParamLocation::Path
+    );
+    assert_eq!(
+        op.param("X-Trace").unwrap().location,
+        xgen_runtime::ParamLocation::Header
+    );
+}
+
+#[test]
+fn operation_table_carries_the_documented_rate_limit_from_either_format() {
+    use std::time::Duration;
+    use xgen_runtime::RateLimit;
+
+    // From the OpenAPI fixture's profile (`rate_limits`).
+    let place = vocab::operations::PLACE_THING.rate_limit.unwrap();
+    assert_eq!(
+        place,
+        RateLimit {
+            requests: 6,
+            per_seconds: 1,
+            scope: "API key"
+        }
+    );
+    assert_eq!(place.min_interval(), Duration::from_nanos(166_666_667));
+    let get = vocab::operations::GET_THING.rate_limit.unwrap();
+    assert_eq!(get.min_interval(), Duration::from_millis(200));
+    assert_eq!(vocab::operations::PING.rate_limit, None);
+    // From the hand-written schema file (`rate_limit`).
+    assert_eq!(
+        handwritten::operations::PLACE_TRANSFER.rate_limit,
+        Some(RateLimit {
+            requests: 5,
+            per_seconds: 1,
+            scope: "UID"
+        })
+    );
+}
+
+/// The header or query credentials `SpecAuth` put on a request for `operation`.
+fn openapi_request(
+    credentials: xgen_runtime::openapi::SpecCredentials,
+    operation: &'static xgen_runtime::Operation,
+    request: &impl serde::Serialize,
+) -> Result<xgen_runtime::PreparedRequest, xgen_runtime::Error> {
+    let signer = xgen_runtime::openapi::SpecAuth::new(credentials);
+    let client = petstore::Client::with_base_url(signer, "https://h.example").unwrap();
+    client.runtime().prepare(operation, request)
+}
+
+#[test]
+fn openapi_security_is_applied_per_operation() {
+    use xgen_runtime::openapi::SpecCredentials;
+    let pet = petstore::GetPetByIdRequest { pet_id: 7 };
+    let key = SpecCredentials::new().api_key("api_key", "k1").unwrap();
+    let prepared =
+        openapi_request(key.clone(), &petstore::operations::GET_PET_BY_ID, &pet).unwrap();
+    assert_eq!(prepared.url, "https://h.example/v2/pet/7");
+    assert!(prepared
+        .headers
+        .contains(&("X-API-Key".into(), "k1".into())));
+    // The other alternative, an OAuth 2 token, as a bearer token.
+    let token = SpecCredentials::new()
+        .bearer("petstore_auth", "t1")
+        .unwrap();
+    let prepared = openapi_request(token, &petstore::operations::GET_PET_BY_ID, &pet).unwrap();
+    assert!(prepared
+        .headers
+        .contains(&("Authorization".into(), "Bearer t1".into())));
+    // Two schemes that apply together.
+    let both = SpecCredentials::new()
+        .api_key("query_key", "q1")
+        .unwrap()
+        .basic("admin", "ann", "pw")
+        .unwrap();
+    let prepared = openapi_request(both, &petstore::operations::ADMIN_REPORT, &()).unwrap();
+    assert_eq!(prepared.url, "https://h.example/v2/admin/report?key=q1");
+    assert!(prepared
+        .headers
+        .contains(&("Authorization".into(), "Basic YW5uOnB3".into())));
+    // Optional authentication: nothing to add, nothing added.
+    let prepared = openapi_request(
+        SpecCredentials::new(),
+        &petstore::operations::GET_INVENTORY,
+        &(),
+    )
+    .unwrap();
+    assert!(prepared.headers.is_empty());
+    // The document-wide security applies where an operation has none of its own.
+    let err = openapi_request(
+        SpecCredentials::new(),
+        &petstore::operations::FIND_PETS_BY_STATUS,
+        &petstore::FindPetsByStatusRequest { status: None },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("needs credentials for api_key"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_client_of_an_api_without_authentication_takes_no_signer() {
+    let client = public::Client::new().unwrap();
+    let prepared = client
+        .runtime()
+        .prepare(&public::operations::GET_TIME, &())
+        .unwrap();
+    assert_eq!(prepared.url, "https://public.example/time");
+    assert_eq!(public::Client::SIGNING_SCHEME, "none");
+    let time: public::GetTimeResponse = serde_json::from_str(r#"{"unixtime":1}"#).unwrap();
+    assert_eq!(time.unixtime, 1);
+}
