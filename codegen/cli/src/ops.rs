@@ -177,7 +177,8 @@ fn print_operation(api: &Api, op: &OperationInfo, detailed: bool) {
             .max()
             .unwrap_or(0)
     };
-    let widths = [width(0), width(1).min(48), width(2), width(3)];
+    // A long type (an enum's values) overflows its column rather than widening every row.
+    let widths = [width(0), width(1).min(24), width(2), width(3)];
     for (row, param) in rows.iter().zip(&op.params) {
         let description = param
             .description
