@@ -23,14 +23,11 @@ fn regenerate() {
         .generate()
         .and_then(|files| xgen_codegen::write(&out_dir, &files));
     if let Err(error) = result {
-        // The generator's own line, the one `xgen generate` prints: cargo shows it as
-        // `error: <file and place>: <what>` and fails the build.
-        println!("cargo::error={}", one_line(&error.to_string()));
+        // The generator's own lines, the ones `xgen generate` prints (one per problem, spec
+        // text escaped): cargo shows each as `error: <file and place>: <what>` and fails the
+        // build.
+        for line in error.to_string().lines() {
+            println!("cargo::error={}", xgen_codegen::text::escape(line));
+        }
     }
-}
-
-/// A build-script directive ends at a newline, so a message keeps to one line.
-#[cfg(feature = "codegen")]
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -204,7 +204,7 @@ fn value_kind_within(ty: &TypeRef, api: &Api, depth: usize) -> ValueKind {
             Some(TypeKind::Enum(_)) => ValueKind::Integer,
             // An alias chain is finite once lowering has validated it; the bound keeps a bug
             // from becoming a hang.
-            Some(TypeKind::Alias(target)) if depth < 64 => {
+            Some(TypeKind::Alias(target) | TypeKind::Newtype(target)) if depth < 64 => {
                 value_kind_within(target, api, depth + 1)
             }
             _ => ValueKind::Json,
@@ -245,7 +245,9 @@ fn type_text_within(ty: &TypeRef, api: &Api, depth: usize) -> String {
                     .collect();
                 format!("one of {}", values.join(", "))
             }
-            Some(TypeKind::Alias(target)) => type_text_within(target, api, depth + 1),
+            Some(TypeKind::Alias(target) | TypeKind::Newtype(target)) => {
+                type_text_within(target, api, depth + 1)
+            }
             Some(TypeKind::Struct(_)) => format!("object {name} (JSON)"),
             Some(TypeKind::Union(_)) => format!("{name}, one of several shapes (JSON)"),
             None => name.to_string(),

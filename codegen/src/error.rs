@@ -79,6 +79,19 @@ pub enum Error {
         /// What `syn` said.
         message: String,
     },
+    /// Several problems found in one run, each its own error, in the order found.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<Error>),
+    /// A file is larger than the generator reads.
+    #[error("{}: {size} bytes is more than the {limit} bytes a spec file may have", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A generated file could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write {

@@ -24,6 +24,7 @@ pub mod ir;
 mod lower;
 mod output;
 pub mod source;
+pub mod text;
 
 pub use error::{Error, RateLimitProblem, Result};
 pub use output::{check, write, GeneratedFile, Stale, StaleReason, WriteReport};

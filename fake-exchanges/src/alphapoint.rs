@@ -860,7 +860,7 @@ impl AlphaPoint {
                     now_ms,
                 );
                 match found.first() {
-                    Some(w) => self.ticket_json(w),
+                    Some(w) => self.book.rendered(self.ticket_json(w)),
                     None => {
                         let e = DocumentedError::ResourceNotFound;
                         ack(false, Some(e.message()), e.code(), Some(TICKET_NOT_FOUND))
@@ -874,7 +874,10 @@ impl AlphaPoint {
                     usize::MAX,
                     now_ms,
                 );
-                let items: Vec<String> = items.iter().map(|w| self.withdraws_item(w)).collect();
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|w| self.book.rendered(self.withdraws_item(w)))
+                    .collect();
                 format!("[{}]", items.join(","))
             }
         };

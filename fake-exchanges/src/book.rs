@@ -4,6 +4,12 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+
+/// Rewrites the JSON object of one status record before it is sent (see `rewrite_status_records`
+/// on each fake).
+pub(crate) type RecordRewrite =
+    Arc<dyn Fn(&mut serde_json::Map<String, serde_json::Value>) + Send + Sync>;
 
 /// What a cancel does to one withdrawal, and what the status endpoint shows afterwards.
 ///
@@ -107,6 +113,7 @@ struct Entry<W> {
 pub(crate) struct Book<W> {
     entries: Vec<Entry<W>>,
     polls: HashMap<String, Vec<u64>>,
+    rewrite: Option<RecordRewrite>,
 }
 
 impl<W> Default for Book<W> {
@@ -114,6 +121,30 @@ impl<W> Default for Book<W> {
         Book {
             entries: Vec::new(),
             polls: HashMap::new(),
+            rewrite: None,
+        }
+    }
+}
+
+impl<W> Book<W> {
+    /// Sets (or with `None` clears) the rewrite applied to every status record sent.
+    pub(crate) fn set_rewrite(&mut self, rewrite: Option<RecordRewrite>) {
+        self.rewrite = rewrite;
+    }
+
+    /// `record` (one status record's JSON object, as the exchange module wrote it) after the
+    /// test's rewrite, if one is set. Keys keep no particular order once rewritten.
+    pub(crate) fn rendered(&self, record: String) -> String {
+        let Some(rewrite) = &self.rewrite else {
+            return record;
+        };
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&record) {
+            Ok(mut object) => {
+                rewrite(&mut object);
+                serde_json::Value::Object(object).to_string()
+            }
+            // The modules write objects; anything else goes out as it is.
+            Err(_) => record,
         }
     }
 }
@@ -340,6 +371,29 @@ macro_rules! book_api {
             /// interval.
             pub fn status_poll_times(&self, id: &str) -> Vec<u64> {
                 self.with_exchange(|e| e.book.poll_times(id))
+            }
+
+            /// From now on, passes the JSON object of every withdrawal record a status
+            /// endpoint sends through `rewrite` first: to drop a documented field, add one the
+            /// docs do not list, or change a field's type, and see what a client makes of it.
+            /// The book itself is unchanged. Replaces any earlier rewrite.
+            ///
+            /// For example `fake.rewrite_status_records(|record| { record.remove("amt"); })`.
+            pub fn rewrite_status_records(
+                &self,
+                rewrite: impl Fn(&mut serde_json::Map<String, serde_json::Value>)
+                    + Send
+                    + Sync
+                    + 'static,
+            ) {
+                let rewrite: $crate::book::RecordRewrite = std::sync::Arc::new(rewrite);
+                self.with_exchange(|e| e.book.set_rewrite(Some(rewrite)));
+            }
+
+            /// Sends status records as the book has them again (undoes
+            /// [`rewrite_status_records`](Self::rewrite_status_records)).
+            pub fn clear_status_record_rewrite(&self) {
+                self.with_exchange(|e| e.book.set_rewrite(None));
             }
         }
     };

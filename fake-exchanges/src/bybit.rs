@@ -823,7 +823,10 @@ impl Machinery for Bybit {
                     query.limit,
                     now_ms,
                 );
-                let rows: Vec<String> = rows.iter().map(record_row).collect();
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|w| self.book.rendered(record_row(w)))
+                    .collect();
                 let result = format!(r#"{{"rows":[{}],"nextPageCursor":""}}"#, rows.join(","));
                 HttpReply::json(200, envelope(0, "OK", &result, now_ms))
             }

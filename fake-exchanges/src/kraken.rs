@@ -816,7 +816,10 @@ impl Kraken {
                     query.limit.unwrap_or(DEFAULT_STATUS_LIMIT),
                     now_ms,
                 );
-                let rows: Vec<String> = rows.iter().map(status_row).collect();
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|w| self.book.rendered(status_row(w)))
+                    .collect();
                 format!(r#"{{"error":[],"result":[{}]}}"#, rows.join(","))
             }
             _ => {

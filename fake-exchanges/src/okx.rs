@@ -966,7 +966,10 @@ impl Machinery for Okx {
                     query.limit,
                     now_ms,
                 );
-                let rows: Vec<String> = rows.iter().map(history_row).collect();
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|w| self.book.rendered(history_row(w)))
+                    .collect();
                 HttpReply::json(
                     200,
                     format!(r#"{{"code":"0","msg":"","data":[{}]}}"#, rows.join(",")),

@@ -8,17 +8,32 @@
 //!    on a non-2xx status, because the exchange's words say more than the status;
 //! 3. a body that is not JSON at all (an HTML page from a proxy) is [`Error::NotJson`];
 //! 4. otherwise a non-2xx status is [`Error::Http`];
-//! 5. JSON that is truncated, malformed or of the wrong shape is [`Error::Decode`].
+//! 5. JSON that is truncated, malformed or of the wrong shape is [`Error::Decode`], which names
+//!    the JSON path of the failure (`data[0].state`) as well as its line and column.
+//!
+//! Before any of that, [`ensure_unique_keys`] refuses a reply in which one object names a key
+//! twice (`{"errorcode":100,"errorcode":0}`), anywhere in the document: JSON parsers disagree on
+//! which value counts (serde_json keeps the last one silently), so such a reply could read as
+//! a success to this client and as an error to the exchange. It is an [`Error::Decode`] whose
+//! path names the repeated key.
+
+mod json;
 
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::error::Error;
 use crate::transport::RawResponse;
 
+pub use json::{decode_error, decode_json, decode_value, ensure_unique_keys, join_path, JsonError};
+
 /// The most body bytes an excerpt shows.
 pub const EXCERPT_LIMIT: usize = 512;
 
 /// Turns an exchange's reply into the typed result or a typed error.
+///
+/// Every envelope here starts with [`ensure_body`] and [`ensure_unique_keys`], decodes with
+/// [`decode_json`] (so a failure names its JSON path) and classifies failures with
+/// [`parse_failure`]; a new one should do the same.
 pub trait Envelope {
     /// Decodes `response`.
     fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error>;
@@ -31,7 +46,8 @@ pub struct PlainJson;
 impl Envelope for PlainJson {
     fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
         ensure_body(response)?;
-        match serde_json::from_slice(&response.body) {
+        ensure_unique_keys(response)?;
+        match decode_json(&response.body) {
             Ok(value) => {
                 ensure_success(response)?;
                 Ok(value)
@@ -73,8 +89,10 @@ pub fn ensure_success(response: &RawResponse) -> Result<(), Error> {
 }
 
 /// The error for a body that failed to parse with `error`: [`Error::NotJson`],
-/// [`Error::Http`] or [`Error::Decode`], per the order in the module docs.
-pub fn parse_failure(response: &RawResponse, error: serde_json::Error) -> Error {
+/// [`Error::Http`] or [`Error::Decode`], per the order in the module docs. `error` is a
+/// [`JsonError`] from [`decode_json`] (with its path) or a bare `serde_json::Error`.
+pub fn parse_failure(response: &RawResponse, error: impl Into<JsonError>) -> Error {
+    let error = error.into();
     let body = &response.body;
     if let Err(e) = ensure_body(response) {
         return e;
@@ -99,18 +117,15 @@ pub fn parse_failure(response: &RawResponse, error: serde_json::Error) -> Error 
     if let Err(e) = ensure_success(response) {
         return e;
     }
-    Error::Decode {
-        status: response.status,
-        body_excerpt: body_excerpt(body),
-        source: error,
-    }
+    decode_error(response, error)
 }
 
 /// The first [`EXCERPT_LIMIT`] bytes of `body` as one line of text, for error messages.
 ///
 /// Invalid UTF-8 becomes U+FFFD, runs of whitespace become one space, other control characters
-/// become U+FFFD (a hostile body must not drive the terminal), and `…` marks a cut. The cut
-/// falls on a character boundary.
+/// and the Unicode bidi controls ([`crate::needs_escape`]) become U+FFFD (a hostile body must
+/// not drive the terminal or reorder the line), and `…` marks a cut. The cut falls on a
+/// character boundary.
 pub fn body_excerpt(body: &[u8]) -> String {
     let mut end = body.len().min(EXCERPT_LIMIT);
     let cut = end < body.len();
@@ -134,12 +149,68 @@ pub fn body_excerpt(body: &[u8]) -> String {
             continue;
         }
         in_space = false;
-        out.push(if c.is_control() { '\u{FFFD}' } else { c });
+        out.push(if crate::escape::needs_escape(c) {
+            '\u{FFFD}'
+        } else {
+            c
+        });
     }
     if cut {
         out.push('…');
     }
     out
+}
+
+/// Checks every envelope's tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// `body`, answered with HTTP 200 as JSON, decodes through `E` to a [`Error::Decode`] whose
+    /// path is `repeated` (the key named twice) and whose text says so, never to a success or
+    /// to the exchange's error.
+    pub(crate) fn assert_repeated_key_refused<E: Envelope>(body: &str, repeated: &str) {
+        let response = RawResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+        };
+        let err = E::decode::<serde_json::Value>(&response).unwrap_err();
+        let Error::Decode {
+            path,
+            body_excerpt,
+            status,
+            ..
+        } = &err
+        else {
+            panic!("{body}: expected a decode error, got {err:?}")
+        };
+        assert_eq!((path.as_str(), *status), (repeated, 200), "{body}");
+        assert_eq!(body_excerpt, &super::body_excerpt(body.as_bytes()));
+        let text = err.to_string();
+        let key = repeated.rsplit(['.', ']']).next().unwrap_or(repeated);
+        assert!(
+            text.starts_with(&format!("{repeated}: duplicate key `{key}`")),
+            "{text}"
+        );
+        assert!(err.outcome_unknown(), "{err}");
+    }
+
+    /// The raw text carries an erase-line sequence and a right-to-left override; `shown` (an
+    /// error's `Display`) must carry them escaped and never raw.
+    pub(crate) fn assert_escaped(shown: &str) {
+        assert!(shown.contains("\\u{1b}[2K"), "{shown}");
+        assert!(shown.contains("\\u{202e}"), "{shown}");
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+            "{shown:?}"
+        );
+    }
+
+    /// A message with an erase-line sequence and a right-to-left override, as JSON text.
+    pub(crate) const HOSTILE_JSON: &str = "\\u001b[2KAll good \u{202e}gnp.exe";
+    /// The same message, decoded.
+    pub(crate) const HOSTILE: &str = "\u{1b}[2KAll good \u{202e}gnp.exe";
 }
 
 #[cfg(test)]
@@ -176,6 +247,89 @@ mod tests {
     #[test]
     fn excerpt_neutralises_control_characters() {
         assert_eq!(body_excerpt(b"a\x1b[31mb\xff"), "a\u{FFFD}[31mb\u{FFFD}");
+        assert_eq!(
+            body_excerpt("txt\u{202E}exe.\u{2066}x\u{200F}".as_bytes()),
+            "txt\u{FFFD}exe.\u{FFFD}x\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn plain_json_refuses_repeated_keys_at_any_depth() {
+        testing::assert_repeated_key_refused::<PlainJson>(r#"{"a":1,"a":2}"#, "a");
+        testing::assert_repeated_key_refused::<PlainJson>(
+            r#"[{"id":1},{"id":2,"state":"ok","state":"failed"}]"#,
+            "[1].state",
+        );
+        testing::assert_repeated_key_refused::<PlainJson>(
+            r#"{"rows":[{"x":{"y":1,"y":1}}]}"#,
+            "rows[0].x.y",
+        );
+        // Not JSON: the usual classification, not a duplicate-key error.
+        let response = reply(200, Some("text/html"), b"<html>");
+        assert!(matches!(
+            PlainJson::decode::<serde_json::Value>(&response),
+            Err(Error::NotJson { .. })
+        ));
+    }
+
+    #[test]
+    fn decode_errors_name_the_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Ticket {
+            #[serde(rename = "ticketNumber")]
+            ticket_number: i64,
+            amount: f64,
+        }
+        let err = PlainJson::decode::<Vec<Ticket>>(&reply(
+            200,
+            None,
+            br#"[{"ticketNumber":1,"amount":0.5},{"ticketNumber":"x","amount":1}]"#,
+        ))
+        .unwrap_err();
+        let Error::Decode { path, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(path, "[1].ticketNumber");
+        assert!(
+            err.to_string()
+                .starts_with("[1].ticketNumber: invalid type: string \"x\", expected i64 (JSON of an unexpected shape at line 1, column "),
+            "{err}"
+        );
+        let err =
+            PlainJson::decode::<Vec<Ticket>>(&reply(200, None, br#"[{"amount":1}]"#)).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("[0]: missing field `ticketNumber` ("),
+            "{err}"
+        );
+        // Trailing characters stay an error, as with serde_json::from_slice.
+        let err = PlainJson::decode::<Vec<u8>>(&reply(200, None, b"[1] x")).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn json_error_paths_join() {
+        assert_eq!(join_path("data", "[0].state"), "data[0].state");
+        assert_eq!(
+            join_path("result.rows[2]", "status"),
+            "result.rows[2].status"
+        );
+        assert_eq!(join_path("", "status"), "status");
+        assert_eq!(join_path("data[1]", ""), "data[1]");
+        let value = serde_json::json!({"state": 5});
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Row {
+            state: String,
+        }
+        let err = decode_value::<Row>(&value).unwrap_err().within("data[3]");
+        assert_eq!(err.path, "data[3].state");
+        assert!(
+            err.to_string()
+                .starts_with("data[3].state: invalid type: integer `5`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::alphapoint::AlphaPointError;
 use crate::bybit::BybitError;
+use crate::escape::Escaped;
 use crate::kraken::{CredentialsError, KrakenErrorKind, KrakenErrors};
 use crate::okx::OkxError;
 use crate::signer::SignError;
@@ -11,11 +12,19 @@ use crate::signer::SignError;
 /// Variants that come from a reply carry the HTTP status and, where the body was not what was
 /// expected, its first bytes ([`crate::envelope::body_excerpt`]), so a log line alone explains
 /// the failure. No variant ever holds a secret.
+///
+/// `Display` never writes text from outside raw: control characters and Unicode bidi controls
+/// in an exchange's message, a body excerpt or a URL are written as escapes (`\u{1b}`,
+/// `\u{202e}`, see [`crate::escape_text`]), so a hostile reply cannot drive the terminal or
+/// reorder the line that reports it. The fields keep the text as received.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The reply had a non-2xx status and did not carry an exchange error in its envelope.
-    #[error("the exchange answered HTTP {status}; body starts: {body_excerpt}")]
+    #[error(
+        "the exchange answered HTTP {status}; body starts: {}",
+        Escaped(body_excerpt)
+    )]
     Http {
         /// The HTTP status.
         status: u16,
@@ -30,8 +39,8 @@ pub enum Error {
     },
     /// The body is not JSON at all, typically an HTML error page from a proxy or CDN.
     #[error(
-        "the exchange answered HTTP {status} with a body that is not JSON (content type {}); body starts: {body_excerpt}",
-        content_type.as_deref().unwrap_or("not given")
+        "the exchange answered HTTP {status} with a body that is not JSON (content type {}); body starts: {}",
+        Escaped(content_type.as_deref().unwrap_or("not given")), Escaped(body_excerpt)
     )]
     NotJson {
         /// The HTTP status.
@@ -41,18 +50,49 @@ pub enum Error {
         /// The first bytes of the body.
         body_excerpt: String,
     },
-    /// The body looks like JSON but is truncated, malformed, or not the expected shape.
+    /// The body looks like JSON but is truncated, malformed, not the expected shape, or
+    /// ambiguous (an object that names a key twice, see [`crate::envelope::ensure_unique_keys`]).
+    ///
+    /// `Display` starts with the path: `data[0].state: invalid type: ... (JSON of an unexpected
+    /// shape at line 1, column 299 of the exchange's HTTP 200 reply); body starts: ...`.
     #[error(
-        "the exchange's HTTP {status} reply could not be decoded ({} at line {}, column {}); body starts: {body_excerpt}",
-        decode_problem(source), source.line(), source.column()
+        "{}: {} ({}{} the exchange's HTTP {status} reply); body starts: {}",
+        Escaped(shown_path(path)),
+        Escaped(message_of(source)),
+        decode_problem(source),
+        position(source),
+        Escaped(body_excerpt)
     )]
     Decode {
         /// The HTTP status.
         status: u16,
         /// The first bytes of the body.
         body_excerpt: String,
+        /// Where in the reply decoding failed, as a JSON path from the top of the body:
+        /// `data[0].state`, `result.rows[2]`, `ticketNumber`; empty for the body as a whole.
+        path: String,
         /// What `serde_json` objected to, with its position.
         source: serde_json::Error,
+    },
+    /// The exchange's address answered with a redirect (3xx). Signed requests are never sent
+    /// on to another address: the runtime's own HTTP client does not follow redirects (custom
+    /// credential headers such as `API-Key` are not stripped on a cross-host redirect the way
+    /// `Authorization` is).
+    #[error(
+        "the exchange answered HTTP {status} redirecting to {}, which signed requests do not follow{}",
+        Escaped(location.as_deref().unwrap_or("an address it did not give")),
+        if *followed { " (the HTTP client given to Client::with_http_client followed it anyway: the request, credentials included, reached that address)" } else { "" }
+    )]
+    Redirected {
+        /// The HTTP status (301, 302, 303, 307, 308...); for a redirect the HTTP client
+        /// followed, the status of the reply that came from the other address.
+        status: u16,
+        /// The `Location` header (for a redirect followed, the address the reply came from).
+        location: Option<String>,
+        /// `true` when a caller-built HTTP client ([`crate::Client::with_http_client`])
+        /// followed the redirect before the runtime saw it: its reply is refused, but the
+        /// request went there.
+        followed: bool,
     },
     /// Kraken answered with one or more errors in its envelope.
     #[error(transparent)]
@@ -75,7 +115,7 @@ pub enum Error {
     #[error("{}", describe_transport(.0))]
     Transport(#[source] reqwest::Error),
     /// TLS could not be set up (the platform's certificate store could not be read).
-    #[error("TLS could not be set up: {0}")]
+    #[error("TLS could not be set up: {}", Escaped(.0))]
     Tls(String),
     /// The reply body was larger than the runtime accepts.
     #[error("the exchange's HTTP {status} reply is larger than the {limit} bytes accepted")]
@@ -86,7 +126,7 @@ pub enum Error {
         limit: usize,
     },
     /// The request body could not be encoded.
-    #[error("could not encode the request body{}: {message}", for_operation(*operation))]
+    #[error("could not encode the request body{}: {}", for_operation(*operation), Escaped(message))]
     Encode {
         /// The operation id, when known.
         operation: Option<&'static str>,
@@ -109,9 +149,17 @@ pub enum Error {
     #[error(transparent)]
     AlphaPointCredentials(#[from] crate::alphapoint::CredentialsError),
     /// The base URL given to [`crate::Client`] is unusable.
-    #[error("the base URL `{url}` is unusable: {reason}")]
+    #[error("the base URL `{}` is unusable: {}", Escaped(url), Escaped(reason))]
     InvalidBaseUrl {
         /// The URL, with any user name and password removed.
+        url: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The proxy URL given to [`crate::ClientBuilder::proxy`] is unusable.
+    #[error("the proxy URL `{}` is unusable: {}", Escaped(url), Escaped(reason))]
+    InvalidProxy {
+        /// The URL, with any password removed.
         url: String,
         /// Why it was rejected.
         reason: String,
@@ -129,6 +177,7 @@ impl Error {
             | Error::EmptyBody { status }
             | Error::NotJson { status, .. }
             | Error::Decode { status, .. }
+            | Error::Redirected { status, .. }
             | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
@@ -177,6 +226,9 @@ impl Error {
             | Error::NotJson { .. }
             | Error::Decode { .. }
             | Error::ResponseTooLarge { .. } => true,
+            // A redirect the runtime did not follow left the request unprocessed; one a
+            // caller-built client followed reached another address, which may have acted on it.
+            Error::Redirected { followed, .. } => *followed,
             _ => false,
         }
     }
@@ -248,8 +300,9 @@ impl ExchangeError {
 }
 
 impl std::fmt::Display for ExchangeError {
+    /// The plugin's own `Display`, with control and bidi characters escaped as everywhere else.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        std::fmt::Display::fmt(&Escaped(&self.0), f)
     }
 }
 
@@ -279,6 +332,35 @@ fn for_operation(operation: Option<&str>) -> String {
     operation
         .map(|id| format!(" of operation `{id}`"))
         .unwrap_or_default()
+}
+
+/// The path as `Error::Decode` shows it first.
+fn shown_path(path: &str) -> &str {
+    if path.is_empty() {
+        "the reply"
+    } else {
+        path
+    }
+}
+
+/// ` at line L, column C of`, or ` in` when the error was found in a value already parsed (the
+/// withdrawal layer reading one record), which has no position.
+fn position(e: &serde_json::Error) -> String {
+    if e.line() == 0 {
+        " in".to_owned()
+    } else {
+        format!(" at line {}, column {} of", e.line(), e.column())
+    }
+}
+
+/// serde_json's message without the ` at line L column C` it appends (shown separately).
+fn message_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(message) => message.to_owned(),
+        None => text,
+    }
 }
 
 fn decode_problem(e: &serde_json::Error) -> &'static str {
@@ -321,11 +403,12 @@ mod tests {
         let err = Error::Decode {
             status: 200,
             body_excerpt: r#"{"error":[],"res"#.into(),
+            path: String::new(),
             source,
         };
         assert_eq!(
             err.to_string(),
-            r#"the exchange's HTTP 200 reply could not be decoded (the JSON ends too early at line 1, column 16); body starts: {"error":[],"res"#
+            r#"the reply: EOF while parsing a string (the JSON ends too early at line 1, column 16 of the exchange's HTTP 200 reply); body starts: {"error":[],"res"#
         );
     }
 
@@ -405,6 +488,7 @@ mod tests {
             Error::Decode {
                 status: 200,
                 body_excerpt: "{".into(),
+                path: String::new(),
                 source: unreadable,
             },
         ] {
@@ -450,5 +534,73 @@ mod tests {
             err.to_string(),
             "could not encode the request body of operation `cancelWithdrawal`: boom"
         );
+    }
+
+    #[test]
+    fn display_never_writes_terminal_controls_raw() {
+        use crate::envelope::testing::{assert_escaped, HOSTILE};
+        let unreadable = serde_json::from_slice::<serde_json::Value>(b"{").unwrap_err();
+        // Fields a program may fill itself: Display escapes them whatever they hold.
+        let errors = [
+            Error::Http {
+                status: 500,
+                body_excerpt: HOSTILE.into(),
+            },
+            Error::NotJson {
+                status: 502,
+                content_type: Some(HOSTILE.into()),
+                body_excerpt: HOSTILE.into(),
+            },
+            Error::Decode {
+                status: 200,
+                body_excerpt: HOSTILE.into(),
+                path: HOSTILE.into(),
+                source: unreadable,
+            },
+            Error::Redirected {
+                status: 302,
+                location: Some(HOSTILE.into()),
+                followed: false,
+            },
+            Error::Tls(HOSTILE.into()),
+            Error::Encode {
+                operation: None,
+                message: HOSTILE.into(),
+            },
+            Error::InvalidBaseUrl {
+                url: HOSTILE.into(),
+                reason: "r".into(),
+            },
+            Error::InvalidProxy {
+                url: HOSTILE.into(),
+                reason: "r".into(),
+            },
+            Error::Sign(crate::SignError::Body {
+                operation: "op",
+                message: HOSTILE.into(),
+            }),
+        ];
+        for error in errors {
+            assert_escaped(&error.to_string());
+        }
+    }
+
+    #[test]
+    fn a_plugins_own_display_is_escaped_too() {
+        #[derive(Debug)]
+        struct PluginError;
+        impl std::fmt::Display for PluginError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "refused: {}", crate::envelope::testing::HOSTILE)
+            }
+        }
+        impl std::error::Error for PluginError {}
+        impl ExchangeFailure for PluginError {
+            fn status(&self) -> u16 {
+                200
+            }
+        }
+        let error = Error::Exchange(ExchangeError(Box::new(PluginError)));
+        crate::envelope::testing::assert_escaped(&error.to_string());
     }
 }

@@ -10,7 +10,8 @@
 //! - [`Signer`] is the seam for authentication. [`Client`] builds an [`HttpRequest`] and hands it
 //!   to the signer, which adds body fields and headers in place. One plugin per exchange lives
 //!   under its own module ([`kraken`], [`okx`], [`bybit`], [`alphapoint`]).
-//! - [`NonceSource`] hands out strictly increasing nonces; [`MonotonicNonce`] is the default and
+//! - [`NonceSource`] hands out strictly increasing nonces; [`MonotonicNonce`] is the default,
+//!   [`FileNonce`] shares one sequence among processes through a locked file, and
 //!   [`FixedNonce`] makes output reproducible. Signers that sign the time instead (OKX, Bybit)
 //!   read a [`TimestampSource`]: [`SystemClock`] by default, [`FixedTimestamp`] for reproducible
 //!   output.
@@ -48,8 +49,10 @@ mod body;
 mod digits;
 pub mod envelope;
 mod error;
+mod escape;
 mod nonce;
 pub mod registry;
+mod reply;
 mod route;
 mod secret;
 mod signer;
@@ -60,7 +63,8 @@ mod transport;
 pub use body::{Body, BodyField, FieldValue};
 pub use envelope::{Envelope, PlainJson};
 pub use error::{Error, ExchangeError, ExchangeFailure};
-pub use nonce::{FixedNonce, MonotonicNonce, NonceSource};
+pub use escape::{escape_text, needs_escape, Escaped};
+pub use nonce::{FileNonce, FixedNonce, MonotonicNonce, NonceError, NonceSource};
 pub use secret::Secret;
 pub use signer::{HttpRequest, SignError, Signer, Unsigned};
 // Every scheme module is public under its name (`xgen_runtime::okx`): a new one needs no line here.
@@ -68,4 +72,4 @@ pub use signers::*;
 pub use timestamp::{
     iso8601_millis, parse_timestamp, FixedTimestamp, SystemClock, TimestampError, TimestampSource,
 };
-pub use transport::{Client, PreparedRequest, RawResponse};
+pub use transport::{Client, ClientBuilder, PreparedRequest, RawResponse};

@@ -1,14 +1,58 @@
 //! Nonces: numbers that must strictly increase per API key.
 
+mod file;
+
 use std::fmt::Debug;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use file::FileNonce;
 
 /// Hands out nonces. Every call returns a value greater than any returned before by the same
 /// source, from any thread.
 pub trait NonceSource: Send + Sync + Debug {
-    /// The next nonce.
-    fn next_nonce(&self) -> u64;
+    /// The next nonce, or why none could be drawn (a [`FileNonce`] whose file became
+    /// unreadable). A signer turns the error into [`crate::SignError::Nonce`] and sends nothing.
+    fn next_nonce(&self) -> Result<u64, NonceError>;
+}
+
+/// Why a nonce could not be drawn. Never holds a secret; the path is the one given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NonceError {
+    /// The nonce file could not be opened, locked, read or written.
+    #[error("the nonce file `{}` could not be {action}: {}", crate::escape::Escaped(path.display()), crate::escape::Escaped(message))]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done: `opened`, `locked`, `read`, `written`.
+        action: &'static str,
+        /// The kind of I/O error.
+        kind: std::io::ErrorKind,
+        /// The I/O error, in words.
+        message: String,
+    },
+    /// Another process held the nonce file's lock for longer than the source waits.
+    #[error("the nonce file `{}` stayed locked by another process for {waited:?}; is one stuck?", crate::escape::Escaped(path.display()))]
+    LockTimeout {
+        /// The file.
+        path: PathBuf,
+        /// How long the source waited.
+        waited: std::time::Duration,
+    },
+    /// The nonce file holds something other than a nonce: it is left as it is rather than
+    /// overwritten, since the nonce it held is unknown.
+    #[error("the nonce file `{}` does not hold a nonce (decimal digits): it starts `{}`", crate::escape::Escaped(path.display()), crate::escape::Escaped(start))]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Its first characters.
+        start: String,
+    },
+    /// The last nonce is `u64::MAX`: there is no greater one.
+    #[error("the nonce source is exhausted: its last nonce is the largest 64-bit number")]
+    Exhausted,
 }
 
 /// Unix time in milliseconds, bumped by one whenever the clock has not moved on (or went back),
@@ -33,13 +77,24 @@ impl MonotonicNonce {
 }
 
 impl NonceSource for MonotonicNonce {
-    fn next_nonce(&self) -> u64 {
-        // A clock before 1970 is broken, not an error worth failing a request over: the counter
-        // still guarantees strictly increasing values.
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
+    fn next_nonce(&self) -> Result<u64, NonceError> {
+        Ok(self.next())
+    }
+}
+
+/// Unix time in milliseconds (0 for a clock before 1970).
+pub(crate) fn unix_millis() -> u64 {
+    // A clock before 1970 is broken, not an error worth failing a request over: the counters
+    // still guarantee strictly increasing values.
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+impl MonotonicNonce {
+    fn next(&self) -> u64 {
+        let now = unix_millis();
         let next = |prev: u64| prev.saturating_add(1).max(now);
         let prev = match self
             .last
@@ -68,8 +123,8 @@ impl FixedNonce {
 }
 
 impl NonceSource for FixedNonce {
-    fn next_nonce(&self) -> u64 {
-        self.next.fetch_add(1, Ordering::AcqRel)
+    fn next_nonce(&self) -> Result<u64, NonceError> {
+        Ok(self.next.fetch_add(1, Ordering::AcqRel))
     }
 }
 
@@ -86,7 +141,7 @@ mod tests {
                 tokio::spawn(async move {
                     let mut mine = Vec::with_capacity(500);
                     for i in 0..500 {
-                        mine.push(source.next_nonce());
+                        mine.push(source.next_nonce().unwrap());
                         if i % 50 == 0 {
                             tokio::task::yield_now().await;
                         }
@@ -147,9 +202,9 @@ mod tests {
         let source = FixedNonce::new(7);
         assert_eq!(
             [
-                source.next_nonce(),
-                source.next_nonce(),
-                source.next_nonce()
+                source.next_nonce().unwrap(),
+                source.next_nonce().unwrap(),
+                source.next_nonce().unwrap()
             ],
             [7, 8, 9]
         );

@@ -208,7 +208,11 @@ pub enum SetupError {
         alternatives: Vec<Vec<String>>,
     },
     /// A variable is set to something the scheme cannot use.
-    #[error("{variable}: {message}")]
+    #[error(
+        "{}: {}",
+        crate::escape::Escaped(variable),
+        crate::escape::Escaped(message)
+    )]
     Invalid {
         /// The variable.
         variable: String,

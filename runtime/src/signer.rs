@@ -148,7 +148,10 @@ pub enum SignError {
         signer: &'static str,
     },
     /// The signer's fields could not be added to the body.
-    #[error("could not add the signer's fields to the body of operation `{operation}`: {message}")]
+    #[error(
+        "could not add the signer's fields to the body of operation `{operation}`: {}",
+        crate::escape::Escaped(message)
+    )]
     Body {
         /// The operation id.
         operation: &'static str,
@@ -167,13 +170,23 @@ pub enum SignError {
     /// The operation's OpenAPI `security` names schemes, and the client has credentials for
     /// none of its alternatives.
     #[error(
-        "operation `{operation}` needs credentials for {needed}, and the client has none of them"
+        "operation `{operation}` needs credentials for {}, and the client has none of them",
+        crate::escape::Escaped(needed)
     )]
     NoUsableCredentials {
         /// The operation id.
         operation: &'static str,
         /// The alternatives, `a + b, or c`.
         needed: String,
+    },
+    /// The nonce source could not give a nonce (a [`crate::FileNonce`] whose file cannot be
+    /// locked, read or written): nothing was sent.
+    #[error("operation `{operation}` could not be signed: {source}")]
+    Nonce {
+        /// The operation id.
+        operation: &'static str,
+        /// Why no nonce could be drawn.
+        source: crate::nonce::NonceError,
     },
     /// The operation must be signed, but the client has no credentials.
     #[error(

@@ -66,14 +66,18 @@ pub enum TimestampError {
     #[error("the timestamp is empty")]
     Empty,
     /// Digits only, but more than fit in 64 bits.
-    #[error("the timestamp `{text}` is too large for Unix milliseconds")]
+    #[error(
+        "the timestamp `{}` is too large for Unix milliseconds",
+        crate::escape::Escaped(text)
+    )]
     TooLarge {
         /// The text given.
         text: String,
     },
     /// Neither form.
     #[error(
-        "the timestamp `{text}` is neither Unix milliseconds nor ISO-8601 UTC like 2020-12-08T09:08:57.715Z: {reason}"
+        "the timestamp `{}` is neither Unix milliseconds nor ISO-8601 UTC like 2020-12-08T09:08:57.715Z: {reason}",
+        crate::escape::Escaped(text)
     )]
     Invalid {
         /// The text given.

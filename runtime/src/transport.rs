@@ -1,8 +1,9 @@
 //! Sending requests: encode, sign, send, read the reply.
 
+mod builder;
+
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -13,15 +14,19 @@ use crate::error::Error;
 use crate::operation::{Method, Operation, ParamLocation};
 use crate::signer::{CredentialPlace, HttpRequest, RedactedHeaders, Signer};
 
+pub use builder::ClientBuilder;
+
 /// Replies larger than this are refused rather than buffered: no endpoint a client calls returns
 /// anything close, and a misbehaving server must not exhaust memory.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// A client for one exchange: a base URL, a signer and a connection pool. Cheap to clone; clones
 /// share the pool and the signer (and so the signer's nonce source).
+///
+/// Build one with [`Client::new`] (the defaults) or [`Client::builder`] (timeouts, a proxy, a
+/// user agent, TLS roots): either way its HTTP client never follows a redirect, so a signed
+/// request and its credential headers go to the base URL's host and nowhere else, and a 3xx
+/// answer is [`Error::Redirected`].
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
@@ -56,26 +61,38 @@ pub struct RawResponse {
 }
 
 impl Client {
-    /// A client for `base_url` (`https://api.kraken.com`), with TLS through rustls, a 10 s connect
-    /// timeout and a 30 s total timeout.
+    /// A client for `base_url` (`https://api.kraken.com`) with [`ClientBuilder`]'s defaults: TLS
+    /// through rustls, a 10 s connect timeout and a 30 s total timeout, the environment's
+    /// proxy.
     ///
     /// Redirects are not followed: a signed request must not be replayed elsewhere, and custom
     /// auth headers (`API-Key`) are not stripped on cross-host redirects the way
-    /// `Authorization` is.
+    /// `Authorization` is. A 3xx answer is [`Error::Redirected`].
     pub fn new(base_url: &str, signer: Arc<dyn Signer>) -> Result<Client, Error> {
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("xgen-runtime/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(Error::Transport)?;
-        Client::with_http_client(base_url, signer, http)
+        ClientBuilder::new(base_url, signer).build()
     }
 
-    /// A client that sends through `http`, for callers who configure their own (proxies,
-    /// timeouts, test certificates).
+    /// A [`ClientBuilder`] for `base_url` and `signer`: timeouts, a proxy, a user agent or TLS
+    /// roots of your choice, redirects still never followed.
+    pub fn builder(base_url: &str, signer: Arc<dyn Signer>) -> ClientBuilder {
+        ClientBuilder::new(base_url, signer)
+    }
+
+    /// A client that sends through `http`, an HTTP client you built yourself.
+    ///
+    /// **What this gives up**: the runtime cannot change how `http` treats redirects (reqwest
+    /// fixes the policy when the client is built, per client, not per request). A client built
+    /// with reqwest's defaults, `reqwest::Client::new()` included, follows up to 10 redirects
+    /// and sends them every header the signer added, `API-Key`, `OK-ACCESS-KEY`,
+    /// `OK-ACCESS-PASSPHRASE` and the other credential headers included (reqwest strips only
+    /// `Authorization` and cookies when the host changes): a compromised or misconfigured
+    /// proxy or CDN in front of the exchange could collect your API key that way. The runtime
+    /// notices afterwards (the reply came from another URL) and refuses that reply with
+    /// [`Error::Redirected`] `{ followed: true, .. }`, but the request has gone.
+    ///
+    /// So build `http` with `.redirect(reqwest::redirect::Policy::none())`, or better, use
+    /// [`Client::builder`], which sets timeouts, a proxy, a user agent and TLS roots without
+    /// giving anything up.
     pub fn with_http_client(
         base_url: &str,
         signer: Arc<dyn Signer>,
@@ -175,9 +192,11 @@ impl Client {
         })
     }
 
-    /// Sends a prepared request and reads the whole reply. Any status is a reply; only failures
-    /// to send or to read the body in full are errors here.
+    /// Sends a prepared request and reads the whole reply. Any status is a reply, except a
+    /// redirect ([`Error::Redirected`]); otherwise only failures to send or to read the body in
+    /// full are errors here.
     pub async fn execute(&self, request: PreparedRequest) -> Result<RawResponse, Error> {
+        let sent_to = reqwest::Url::parse(&request.url).ok();
         let mut builder = self.http.request(to_reqwest(request.method), &request.url);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -187,6 +206,26 @@ impl Client {
         }
         let mut response = builder.send().await.map_err(Error::Transport)?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            return Err(Error::Redirected {
+                status,
+                location,
+                followed: false,
+            });
+        }
+        // Only an HTTP client given to `with_http_client` can have followed a redirect: the
+        // reply is then another server's, and is refused.
+        if sent_to.as_ref().is_some_and(|sent| sent != response.url()) {
+            return Err(Error::Redirected {
+                status,
+                location: Some(response.url().to_string()),
+                followed: true,
+            });
+        }
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -291,24 +330,6 @@ fn redact_query(url: &str, name: &str) -> String {
         })
         .collect();
     format!("{base}?{}", pairs.join("&"))
-}
-
-/// rustls with the `ring` provider and the platform's certificate verifier, passed to reqwest
-/// directly rather than installed as the process-wide default, so an application that links
-/// this crate keeps whatever provider it chose for its own clients.
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls_error = |e: rustls::Error| Error::Tls(e.to_string());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(tls_error)?
-        .with_platform_verifier()
-        .map_err(tls_error)?
-        .with_no_client_auth();
-    // reqwest uses a preconfigured config as it is, so it must offer HTTP/2 itself.
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 fn to_reqwest(method: Method) -> reqwest::Method {

@@ -233,3 +233,325 @@ async fn nothing_listening_is_a_transport_error() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Redirects: credentials go to the base URL's host and nowhere else
+
+/// A server that records every request it receives (each on its own connection) and answers
+/// each with `reply`. Returns its base URL and the requests so far.
+async fn recording_server(
+    reply: Vec<u8>,
+) -> (String, Arc<std::sync::Mutex<Vec<String>>>, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let handle = tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let request = read_request(&mut socket).await;
+            record.lock().unwrap().push(request);
+            socket.write_all(&reply).await.unwrap();
+            socket.flush().await.unwrap();
+        }
+    });
+    (url, seen, handle)
+}
+
+/// The exchange's address answering 302 to `elsewhere`.
+fn redirect_to(elsewhere: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 302 Found\r\nLocation: {elsewhere}/collect\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn kraken_signer() -> Arc<KrakenSigner> {
+    let credentials = KrakenCredentials::new("TEST-KRAKEN-PUBLIC-KEY", DOC_SECRET).unwrap();
+    Arc::new(
+        KrakenSigner::new(credentials)
+            .with_nonce_source(Arc::new(FixedNonce::new(1_616_492_376_594))),
+    )
+}
+
+/// Whether a recorded request carries a credential or signature header.
+fn carries_credentials(request: &str) -> bool {
+    let lower = request.to_ascii_lowercase();
+    lower.contains("\r\napi-key:") || lower.contains("\r\napi-sign:")
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_error_and_credentials_never_reach_the_other_host() {
+    let (elsewhere, collected, _collector) = recording_server(http_reply(
+        "200 OK",
+        "application/json",
+        r#"{"error":[],"result":true}"#,
+    ))
+    .await;
+    let (exchange, seen, _exchange) = recording_server(redirect_to(&elsewhere)).await;
+    let builder_made = Client::builder(&exchange, kraken_signer())
+        .timeout(std::time::Duration::from_secs(5))
+        .user_agent("treasury-bot/2.1")
+        .build()
+        .unwrap();
+    for client in [client(&exchange), builder_made] {
+        let err = client
+            .send::<_, KrakenEnvelope, bool>(&ADD_ORDER, &ORDER)
+            .await
+            .unwrap_err();
+        let Error::Redirected {
+            status,
+            location,
+            followed,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (*status, location.as_deref(), *followed),
+            (302, Some(format!("{elsewhere}/collect").as_str()), false)
+        );
+        assert_eq!(err.status(), Some(302));
+        assert!(!err.outcome_unknown() && !err.is_transient(), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("the exchange answered HTTP 302 redirecting to http://127.0.0.1:")
+                && text.ends_with("/collect, which signed requests do not follow"),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "the exchange's address was asked"
+    );
+    assert!(carries_credentials(&seen.lock().unwrap()[0]));
+    assert!(
+        collected.lock().unwrap().is_empty(),
+        "the other host received: {:?}",
+        collected.lock().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_caller_built_client_without_redirects_keeps_credentials_home() {
+    let (elsewhere, collected, _collector) = recording_server(http_reply(
+        "200 OK",
+        "application/json",
+        r#"{"error":[],"result":true}"#,
+    ))
+    .await;
+    let (exchange, _, _exchange) = recording_server(redirect_to(&elsewhere)).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let client = Client::with_http_client(&exchange, kraken_signer(), http).unwrap();
+    let err = client
+        .send::<_, KrakenEnvelope, bool>(&ADD_ORDER, &ORDER)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Redirected {
+                status: 302,
+                followed: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(collected.lock().unwrap().is_empty());
+}
+
+/// What `Client::with_http_client` documents it gives up, pinned: a client that follows
+/// redirects sends the credentials on (the runtime cannot stop it), and the reply that comes
+/// back from the other host is refused, never taken as the exchange's.
+#[tokio::test]
+async fn a_caller_built_client_that_follows_gets_its_reply_refused() {
+    let (elsewhere, collected, _collector) = recording_server(http_reply(
+        "200 OK",
+        "application/json",
+        r#"{"error":[],"result":true}"#,
+    ))
+    .await;
+    let (exchange, _, _exchange) = recording_server(redirect_to(&elsewhere)).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client =
+        Client::with_http_client(&exchange, kraken_signer(), reqwest::Client::new()).unwrap();
+    let err = client
+        .send::<_, KrakenEnvelope, bool>(&ADD_ORDER, &ORDER)
+        .await
+        .unwrap_err();
+    let Error::Redirected {
+        location, followed, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(*followed);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("{elsewhere}/collect").as_str())
+    );
+    assert!(err.outcome_unknown(), "the other host may have acted on it");
+    assert!(err.to_string().contains("followed it anyway"), "{err}");
+    let collected = collected.lock().unwrap();
+    assert_eq!(collected.len(), 1);
+    assert!(
+        carries_credentials(&collected[0]),
+        "the documented limitation no longer holds; update Client::with_http_client's docs: {}",
+        collected[0]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ClientBuilder: timeouts, proxy, user agent
+
+#[tokio::test]
+async fn the_total_timeout_takes_effect_against_a_slow_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let _slow = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        read_request(&mut socket).await;
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        let _ = socket
+            .write_all(&http_reply(
+                "200 OK",
+                "application/json",
+                r#"{"error":[],"result":true}"#,
+            ))
+            .await;
+    });
+    let client = Client::builder(&url, kraken_signer())
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client
+        .send::<_, KrakenEnvelope, bool>(&ADD_ORDER, &ORDER)
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    let Error::Transport(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(e.is_timeout(), "{err:?}");
+    assert!(
+        waited >= std::time::Duration::from_millis(250)
+            && waited < std::time::Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(err.outcome_unknown(), "the request was sent");
+}
+
+#[tokio::test]
+async fn the_connect_timeout_takes_effect_against_a_server_that_never_accepts() {
+    // A listener whose accept queue is full: the kernel leaves further connection attempts
+    // unanswered, so only the connect timeout ends them.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => fillers.push(stream),
+            _ => break,
+        }
+    }
+    let client = Client::builder(&format!("http://{addr}"), kraken_signer())
+        .connect_timeout(std::time::Duration::from_millis(300))
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client
+        .send::<_, KrakenEnvelope, bool>(&ADD_ORDER, &ORDER)
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    let Error::Transport(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(e.is_connect() && e.is_timeout(), "{err:?}");
+    assert!(
+        waited >= std::time::Duration::from_millis(250)
+            && waited < std::time::Duration::from_secs(10),
+        "{waited:?}: the connect timeout did not end it: {err}"
+    );
+    assert!(!err.outcome_unknown(), "nothing was sent: {err}");
+    drop(listener);
+}
+
+#[tokio::test]
+async fn requests_go_through_the_proxy_with_the_user_agent() {
+    // A proxy stub: records the request line a client sends a plain-HTTP proxy (the absolute
+    // URL) and answers for the exchange.
+    let (proxy, seen, _proxy) = recording_server(http_reply(
+        "200 OK",
+        "application/json",
+        r#"{"error":[],"result":true}"#,
+    ))
+    .await;
+    let client = Client::builder("http://exchange.invalid", kraken_signer())
+        .proxy(&proxy)
+        .user_agent("treasury-bot/2.1")
+        .build()
+        .unwrap();
+    let accepted: bool = client
+        .send::<_, KrakenEnvelope, bool>(&ADD_ORDER, &ORDER)
+        .await
+        .unwrap();
+    assert!(accepted);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].starts_with("POST http://exchange.invalid/0/private/AddOrder HTTP/1.1\r\n"),
+        "{}",
+        seen[0]
+    );
+    let lower = seen[0].to_ascii_lowercase();
+    assert!(
+        lower.contains("\r\nuser-agent: treasury-bot/2.1\r\n"),
+        "{}",
+        seen[0]
+    );
+    assert!(carries_credentials(&seen[0]));
+}
+
+#[tokio::test]
+async fn unusable_builder_settings_are_refused_without_showing_secrets() {
+    for bad in [
+        "not a url",
+        "ftp://proxy.internal:21",
+        "http://user:hunter2@",
+    ] {
+        let err = Client::builder("https://api.kraken.com", kraken_signer())
+            .proxy(bad)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidProxy { .. }), "{bad}: {err:?}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+    let err = Client::builder("https://api.kraken.com", kraken_signer())
+        .user_agent("bot\r\nX-Injected: 1")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Encode { .. }), "{err:?}");
+    let ok = Client::builder("https://api.kraken.com/", kraken_signer())
+        .proxy("http://user:hunter2@proxy.internal:3128")
+        .no_proxy()
+        .build()
+        .unwrap();
+    assert_eq!(ok.base_url(), "https://api.kraken.com");
+}

@@ -1,10 +1,11 @@
 //! AlphaPoint APEX: CancelWithdraw, confirmed through GetWithdrawTicket.
 
-use xgen_runtime::alphapoint::{AlphaPointError, AlphaPointErrorKind};
+use xgen_runtime::alphapoint::{AlphaPointEnvelope, AlphaPointError, AlphaPointErrorKind};
 use xgen_runtime::{Error, Operation};
 
+use super::record::StatusReply;
 use super::state::{exchange_words, wire_fields, wire_text};
-use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
+use super::{Cancel, CancelReply, Status, TypedRecord, WithdrawalState, WithdrawalStatus};
 use crate::alphapoint::{
     operations, CancelWithdrawalRequest, Client, GetWithdrawTicketRequest, TicketStatus,
     TicketStatusCode as Code, TicketStatusName as Name, WithdrawTicket,
@@ -151,14 +152,6 @@ fn exchange_status_of(status: &TicketStatus) -> String {
     }
 }
 
-fn status_of(ticket: WithdrawTicket) -> WithdrawalStatus {
-    WithdrawalStatus {
-        state: state_of(&ticket.status),
-        exchange_status: exchange_status_of(&ticket.status),
-        record: ExchangeRecord::AlphaPoint(Box::new(ticket)),
-    }
-}
-
 /// What a CancelWithdraw refusal says, read from its `detail` (APEX uses 101 for all of them).
 fn cancel_refusal(error: &AlphaPointError) -> Option<CancelReply> {
     let detail = error
@@ -225,12 +218,28 @@ impl Status for AlphaPointWithdrawals {
             account_id: self.account.account_id,
             request_code: request_code.to_owned(),
         };
-        match self.client.get_withdraw_ticket(&request).await {
-            Ok(ticket) => Ok(Some(status_of(ticket))),
+        // As `get_withdraw_ticket` sends it, read from `Status` alone (the ticket is the one
+        // asked for by its RequestCode).
+        let reply = match StatusReply::fetch::<AlphaPointEnvelope, _>(
+            self.client.runtime(),
+            &operations::GET_WITHDRAW_TICKET,
+            &request,
+            "",
+        )
+        .await
+        {
+            Ok(reply) => reply,
             Err(Error::AlphaPoint(e)) if e.kind == AlphaPointErrorKind::ResourceNotFound => {
-                Ok(None)
+                return Ok(None)
             }
-            Err(other) => Err(other),
-        }
+            Err(other) => return Err(other),
+        };
+        let ticket = reply.payload().record()?;
+        let status: TicketStatus = ticket.require("Status")?;
+        Ok(Some(WithdrawalStatus {
+            state: state_of(&status),
+            exchange_status: exchange_status_of(&status),
+            record: ticket.keep::<WithdrawTicket>(TypedRecord::AlphaPoint),
+        }))
     }
 }

@@ -1,10 +1,11 @@
 //! Bybit: withdraw/cancel, confirmed through withdraw/query-record.
 
-use xgen_runtime::bybit::BybitErrorKind;
+use xgen_runtime::bybit::{BybitEnvelope, BybitErrorKind};
 use xgen_runtime::{Error, Operation};
 
+use super::record::StatusReply;
 use super::state::{exchange_words, wire_fields, wire_text};
-use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
+use super::{Cancel, CancelReply, Status, TypedRecord, WithdrawalState, WithdrawalStatus};
 use crate::bybit::{
     operations, CancelWithdrawalRequest, CancelWithdrawalResponseStatus, Client,
     GetWithdrawalRecordsRequest, WithdrawStatus, WithdrawType, WithdrawalRecord,
@@ -63,14 +64,6 @@ fn cancel_request(id: &str) -> CancelWithdrawalRequest {
     CancelWithdrawalRequest { id: id.to_owned() }
 }
 
-fn status_of(record: WithdrawalRecord) -> WithdrawalStatus {
-    WithdrawalStatus {
-        state: state_of(&record.status),
-        exchange_status: wire_text(&record.status),
-        record: ExchangeRecord::Bybit(Box::new(record)),
-    }
-}
-
 impl Cancel for BybitWithdrawals {
     /// The withdrawal id (`withdrawId` in query-record, `id` in the cancel).
     type Id = str;
@@ -121,11 +114,22 @@ impl Status for BybitWithdrawals {
             withdraw_type: Some(WithdrawType::All),
             ..GetWithdrawalRecordsRequest::default()
         };
-        let page = self.client.get_withdrawal_records(&request).await?;
-        Ok(page
-            .rows
-            .into_iter()
-            .find(|row| row.withdraw_id == id)
-            .map(status_of))
+        // As `get_withdrawal_records` sends it, read from `withdrawId` and `status` alone.
+        let reply = StatusReply::fetch::<BybitEnvelope, _>(
+            self.client.runtime(),
+            &operations::GET_WITHDRAWAL_RECORDS,
+            &request,
+            "result",
+        )
+        .await?;
+        let Some(row) = reply.payload().field("rows")?.find("withdrawId", id)? else {
+            return Ok(None);
+        };
+        let status: WithdrawStatus = row.require("status")?;
+        Ok(Some(WithdrawalStatus {
+            state: state_of(&status),
+            exchange_status: wire_text(&status),
+            record: row.keep::<WithdrawalRecord>(TypedRecord::Bybit),
+        }))
     }
 }

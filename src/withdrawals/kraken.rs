@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use xgen_runtime::kraken::KrakenErrorKind;
+use xgen_runtime::kraken::{KrakenEnvelope, KrakenErrorKind};
 use xgen_runtime::{Error, Operation};
 
+use super::record::StatusReply;
 use super::state::{wire_fields, wire_text};
-use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
+use super::{Cancel, CancelReply, Status, TypedRecord, WithdrawalState, WithdrawalStatus};
 use crate::kraken::{
     operations, CancelWithdrawalRequest, Client, GetStatusRecentWithdrawalsRequest, Withdrawal,
     WithdrawalStatus as IfexStatus, WithdrawalStatusProp,
@@ -69,16 +70,16 @@ impl KrakenWithdrawals {
     }
 }
 
-/// The shared state of a WithdrawStatus row.
-fn state_of(row: &Withdrawal) -> WithdrawalState {
-    match &row.status_prop {
+/// The shared state of a WithdrawStatus row's `status` and `status-prop`.
+fn state_of(status: &IfexStatus, status_prop: Option<&WithdrawalStatusProp>) -> WithdrawalState {
+    match status_prop {
         Some(WithdrawalStatusProp::Canceled) => WithdrawalState::Cancelled,
         Some(WithdrawalStatusProp::CancelPending) => WithdrawalState::Cancelling,
         Some(WithdrawalStatusProp::CancelDenied | WithdrawalStatusProp::Return) => {
             WithdrawalState::NotCancellable
         }
         Some(WithdrawalStatusProp::Other(_)) => WithdrawalState::Unknown,
-        Some(WithdrawalStatusProp::Onhold) | None => match &row.status {
+        Some(WithdrawalStatusProp::Onhold) | None => match status {
             IfexStatus::Initial | IfexStatus::Pending => WithdrawalState::Pending,
             IfexStatus::Settled => WithdrawalState::NotCancellable,
             IfexStatus::Success => WithdrawalState::Completed,
@@ -95,17 +96,14 @@ fn cancel_request(id: &KrakenWithdrawal) -> CancelWithdrawalRequest {
     }
 }
 
-fn status_of(row: Withdrawal) -> WithdrawalStatus {
-    let mut exchange_status = wire_text(&row.status);
-    if let Some(prop) = &row.status_prop {
-        exchange_status.push_str(", status-prop ");
-        exchange_status.push_str(&wire_text(prop));
+/// `Pending`, or `Failure, status-prop canceled`.
+fn exchange_status_of(status: &IfexStatus, status_prop: Option<&WithdrawalStatusProp>) -> String {
+    let mut text = wire_text(status);
+    if let Some(prop) = status_prop {
+        text.push_str(", status-prop ");
+        text.push_str(&wire_text(prop));
     }
-    WithdrawalStatus {
-        state: state_of(&row),
-        exchange_status,
-        record: ExchangeRecord::Kraken(Box::new(row)),
-    }
+    text
 }
 
 impl Cancel for KrakenWithdrawals {
@@ -153,10 +151,24 @@ impl Status for KrakenWithdrawals {
             asset: Some(id.asset.clone()),
             ..GetStatusRecentWithdrawalsRequest::default()
         };
-        let rows = self.client.get_status_recent_withdrawals(&request).await?;
-        Ok(rows
-            .into_iter()
-            .find(|row| row.refid == id.refid)
-            .map(status_of))
+        // As `get_status_recent_withdrawals` sends it, read from `refid`, `status` and
+        // `status-prop` alone.
+        let reply = StatusReply::fetch::<KrakenEnvelope, _>(
+            self.client.runtime(),
+            &operations::GET_STATUS_RECENT_WITHDRAWALS,
+            &request,
+            "result",
+        )
+        .await?;
+        let Some(row) = reply.payload().find("refid", &id.refid)? else {
+            return Ok(None);
+        };
+        let status: IfexStatus = row.require("status")?;
+        let status_prop: Option<WithdrawalStatusProp> = row.optional("status-prop")?;
+        Ok(Some(WithdrawalStatus {
+            state: state_of(&status, status_prop.as_ref()),
+            exchange_status: exchange_status_of(&status, status_prop.as_ref()),
+            record: row.keep::<Withdrawal>(TypedRecord::Kraken),
+        }))
     }
 }

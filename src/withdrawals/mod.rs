@@ -33,6 +33,7 @@ mod confirm;
 mod kraken;
 mod kraken_pay;
 mod okx;
+mod record;
 mod state;
 
 use std::fmt;
@@ -46,7 +47,10 @@ pub use confirm::{ConfirmOptions, Progress};
 pub use kraken::{KrakenWithdrawal, KrakenWithdrawals};
 pub use kraken_pay::KrakenPayRequests;
 pub use okx::OkxWithdrawals;
-pub use state::{CancelReply, ExchangeRecord, Outcome, WithdrawalState, WithdrawalStatus};
+pub use state::{
+    CancelReply, ExchangeRecord, Outcome, RecordError, TypedRecord, WithdrawalState,
+    WithdrawalStatus,
+};
 
 /// An exchange on which a withdrawal (or payment request) can be asked to cancel.
 pub trait Cancel: Sync {
@@ -77,6 +81,12 @@ pub trait Status: Cancel {
 
     /// Reads the withdrawal's status once: `Ok(None)` when the status endpoint does not list
     /// it.
+    ///
+    /// The state is read from the record's id and status fields alone: a record that lacks
+    /// another documented field, carries fields the docs do not list, or has an unrelated field
+    /// of another type still gives its state (what did not fit is in
+    /// [`ExchangeRecord::typed`]). A reply the envelope refuses, or a record whose status field
+    /// is missing or unreadable, is [`Error::Decode`] naming the JSON path.
     fn status(
         &self,
         id: &Self::Id,

@@ -1,10 +1,11 @@
 //! OKX: cancel-withdrawal, confirmed through withdrawal-history.
 
-use xgen_runtime::okx::OkxErrorKind;
+use xgen_runtime::okx::{OkxEnvelope, OkxErrorKind};
 use xgen_runtime::{Error, Operation};
 
+use super::record::StatusReply;
 use super::state::{exchange_words, wire_fields, wire_text};
-use super::{Cancel, CancelReply, ExchangeRecord, Status, WithdrawalState, WithdrawalStatus};
+use super::{Cancel, CancelReply, Status, TypedRecord, WithdrawalState, WithdrawalStatus};
 use crate::okx::{
     operations, CancelWithdrawalRequest, Client, GetWithdrawalHistoryRequest, WithdrawalRecord,
     WithdrawalState as OkxState,
@@ -77,14 +78,6 @@ fn cancel_request(wd_id: &str) -> CancelWithdrawalRequest {
     }
 }
 
-fn status_of(record: WithdrawalRecord) -> WithdrawalStatus {
-    WithdrawalStatus {
-        state: state_of(&record.state),
-        exchange_status: wire_text(&record.state),
-        record: ExchangeRecord::Okx(Box::new(record)),
-    }
-}
-
 impl Cancel for OkxWithdrawals {
     /// The withdrawal's `wdId`.
     type Id = str;
@@ -130,10 +123,22 @@ impl Status for OkxWithdrawals {
             wd_id: Some(wd_id.to_owned()),
             ..GetWithdrawalHistoryRequest::default()
         };
-        let records = self.client.get_withdrawal_history(&request).await?;
-        Ok(records
-            .into_iter()
-            .find(|record| record.wd_id == wd_id)
-            .map(status_of))
+        // As `get_withdrawal_history` sends it, read from `wdId` and `state` alone.
+        let reply = StatusReply::fetch::<OkxEnvelope, _>(
+            self.client.runtime(),
+            &operations::GET_WITHDRAWAL_HISTORY,
+            &request,
+            "data",
+        )
+        .await?;
+        let Some(record) = reply.payload().find("wdId", wd_id)? else {
+            return Ok(None);
+        };
+        let state: OkxState = record.require("state")?;
+        Ok(Some(WithdrawalStatus {
+            state: state_of(&state),
+            exchange_status: wire_text(&state),
+            record: record.keep::<WithdrawalRecord>(TypedRecord::Okx),
+        }))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use xgen_runtime::Error;
+use xgen_runtime::{Error, Escaped};
 
 use crate::{alphapoint, bybit, kraken, okx};
 
@@ -62,27 +62,70 @@ impl fmt::Display for WithdrawalState {
 
 /// One withdrawal's status as a status endpoint reported it: the shared state, the exchange's
 /// own status, and the whole record, so nothing the exchange said is lost.
+///
+/// The state comes from the fields its mapping needs alone (the id that picks the record and
+/// the status), so a record that lacks another documented field, carries fields the docs do not
+/// list, or has an unrelated field of another type still gives its state; what did not fit the
+/// documented type is in [`ExchangeRecord::typed`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct WithdrawalStatus {
     /// The state in the shared vocabulary.
     pub state: WithdrawalState,
     /// The exchange's own status, as it sent it: `Failure, status-prop canceled` (Kraken),
     /// `-2` (OKX), `CancelByUser` (Bybit), `11 UserCanceled` or `UserCanceled` (AlphaPoint).
+    /// `Display` escapes control characters in it; the field keeps it as sent.
     pub exchange_status: String,
-    /// The record the status endpoint returned, in the generated client's types.
+    /// The record the status endpoint returned: as sent, and in the generated client's types.
     pub record: ExchangeRecord,
 }
 
 impl fmt::Display for WithdrawalStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.state, self.exchange_status)
+        write!(f, "{} ({})", self.state, Escaped(&self.exchange_status))
     }
 }
 
-/// The record a status endpoint returned for one withdrawal, as the generated client decoded it.
+/// The record a status endpoint returned for one withdrawal: always as the exchange sent it,
+/// and in the generated client's type when it decodes as one.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum ExchangeRecord {
+pub struct ExchangeRecord {
+    /// The record's JSON object exactly as received (fields the docs do not list included).
+    pub raw: serde_json::Value,
+    /// The record in the generated client's type, or where and why it did not decode as one
+    /// (`data[0]: missing field `amt``): the state never depends on it.
+    pub typed: Result<TypedRecord, RecordError>,
+}
+
+/// Why a record did not decode as the generated client's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordError {
+    /// The JSON path of the failure from the top of the reply: `data[0].amt`, `ticketNumber`,
+    /// `result.rows[1]` (for a missing field, the record that lacks it).
+    pub path: String,
+    /// What did not fit, in serde's words: ``missing field `ticketNumber` ``,
+    /// `invalid type: integer `7`, expected a string`.
+    pub message: String,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() {
+            "the record"
+        } else {
+            &self.path
+        };
+        write!(f, "{}: {}", Escaped(path), Escaped(&self.message))
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// A status record in the generated client's type.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum TypedRecord {
     /// A row of Kraken's WithdrawStatus.
     Kraken(Box<kraken::Withdrawal>),
     /// A record of OKX's withdrawal history.
@@ -126,10 +169,12 @@ impl fmt::Display for CancelReply {
                 f.write_str("cancellation requested (accepted, not yet done)")
             }
             CancelReply::AlreadyCancelling { reason } => {
-                write!(f, "already cancelled or cancelling: {reason}")
+                write!(f, "already cancelled or cancelling: {}", Escaped(reason))
             }
-            CancelReply::Refused { reason } => write!(f, "cancel refused: {reason}"),
-            CancelReply::NotFound { reason } => write!(f, "withdrawal not found: {reason}"),
+            CancelReply::Refused { reason } => write!(f, "cancel refused: {}", Escaped(reason)),
+            CancelReply::NotFound { reason } => {
+                write!(f, "withdrawal not found: {}", Escaped(reason))
+            }
         }
     }
 }
@@ -201,26 +246,32 @@ impl Outcome {
 }
 
 impl fmt::Display for Outcome {
+    /// The outcome in words; the exchange's words in it are escaped (control characters and
+    /// bidi controls), as in every runtime error.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Cancelled { status } => write!(
                 f,
                 "cancelled: the exchange shows the withdrawal cancelled ({})",
-                status.exchange_status
+                Escaped(&status.exchange_status)
             ),
             Outcome::TooLate { status } => write!(
                 f,
                 "too late: the withdrawal completed and the funds have left ({})",
-                status.exchange_status
+                Escaped(&status.exchange_status)
             ),
             Outcome::Failed { status } => write!(
                 f,
                 "failed: the withdrawal failed or was rejected by the exchange, not cancelled; \
                  the funds did not leave ({})",
-                status.exchange_status
+                Escaped(&status.exchange_status)
             ),
             Outcome::Refused { reason, status } => {
-                write!(f, "refused: the exchange will not cancel it: {reason}")?;
+                write!(
+                    f,
+                    "refused: the exchange will not cancel it: {}",
+                    Escaped(reason)
+                )?;
                 match status {
                     Some(status) => write!(f, "; status now {status}"),
                     None => Ok(()),
@@ -229,7 +280,8 @@ impl fmt::Display for Outcome {
             Outcome::NotFound { reason } => {
                 write!(
                     f,
-                    "not found: the exchange does not know this withdrawal: {reason}"
+                    "not found: the exchange does not know this withdrawal: {}",
+                    Escaped(reason)
                 )
             }
             Outcome::StillUnknown {
@@ -237,7 +289,7 @@ impl fmt::Display for Outcome {
                 last_status,
                 last_error,
             } => {
-                write!(f, "still unknown: {reason}")?;
+                write!(f, "still unknown: {}", Escaped(reason))?;
                 if let Some(status) = last_status {
                     write!(f, "; last status {status}")?;
                 }

@@ -19,7 +19,9 @@ use crate::support::withdrawals::{
     end_of_polling, options_30s, poll_schedule, polls_in_30s, status_floor, AlphaPointCodes,
     AlphaPointNames, Bybit, Kraken, Okx, Step, Venue,
 };
-use xgen_clients::withdrawals::{Cancel, CancelReply, Outcome, Status, WithdrawalState};
+use xgen_clients::withdrawals::{
+    Cancel, CancelReply, ConfirmOptions, Outcome, Status, WithdrawalState,
+};
 use xgen_fake_exchanges::CancelScript;
 
 /// The outcome scenarios, generic over the exchange.
@@ -215,6 +217,126 @@ mod scenario {
         assert_eq!(venue.requests_on(venue.cancel_path()), 0);
     }
 
+    /// A status record that lacks a documented field the state does not need still gives its
+    /// outcome: `cancel_and_confirm` learns the withdrawal was cancelled from the id and status
+    /// alone, the raw record is kept whole, and the typed record says what is missing and
+    /// where.
+    pub async fn cancelled_although_a_documented_field_is_missing<V: Venue>() {
+        let venue = V::start().await;
+        let name = "wd-lacks-a-field";
+        let id = venue.add(name, CancelScript::CancelsAfter { polls: 0 });
+        venue.rewrite_records(|record| {
+            record.remove(V::DOCUMENTED_FIELD);
+        });
+
+        let (outcome, steps) = confirm(&venue, &id, &options_30s()).await;
+
+        let status = match outcome.expect("the cancel is accepted") {
+            Outcome::Cancelled { status } => status,
+            other => panic!("expected Cancelled, got {other:?}"),
+        };
+        assert_eq!(
+            (status.state, status.exchange_status.as_str()),
+            (WithdrawalState::Cancelled, V::CANCELLED)
+        );
+        assert_eq!(status.record.raw[V::ID_KEY], serde_json::json!(name));
+        assert_eq!(status.record.raw.get(V::DOCUMENTED_FIELD), None);
+        let missing = status
+            .record
+            .typed
+            .as_ref()
+            .expect_err("the record lacks a field");
+        assert_eq!(missing.path, V::RECORD_PATH);
+        assert_eq!(
+            missing.message,
+            format!("missing field `{}`", V::DOCUMENTED_FIELD)
+        );
+        // Learnt at the first poll, not at the deadline.
+        assert_eq!(steps.poll_times(), [Duration::ZERO]);
+    }
+
+    /// Fields the docs do not list are kept in the raw record and do not stop the typed one.
+    pub async fn fields_the_docs_do_not_list_are_kept<V: Venue>() {
+        let venue = V::start().await;
+        let id = venue.add("wd-extra", CancelScript::StaysPending);
+        venue.rewrite_records(|record| {
+            record.insert(
+                "addedByTheExchange".into(),
+                serde_json::json!({"nested": [1, "two", null]}),
+            );
+        });
+        let status = venue.layer().status(id.borrow()).await.unwrap().unwrap();
+        assert_status::<V>(&status, V::PENDING, "wd-extra");
+        assert_eq!(
+            status.record.raw["addedByTheExchange"],
+            serde_json::json!({"nested": [1, "two", null]})
+        );
+    }
+
+    /// An unrelated field of another type than documented: the state still comes through,
+    /// the typed record names the field's path.
+    pub async fn an_unrelated_field_of_another_type_does_not_hide_the_state<V: Venue>() {
+        let venue = V::start().await;
+        let id = venue.add("wd-retyped", CancelScript::StaysPending);
+        let (field, value) = V::retyped_field();
+        let sent = value.clone();
+        venue.rewrite_records(move |record| {
+            record.insert(field.into(), sent.clone());
+        });
+        let status = venue.layer().status(id.borrow()).await.unwrap().unwrap();
+        assert_eq!(
+            (status.exchange_status.as_str(), status.state),
+            V::PENDING,
+            "{status:?}"
+        );
+        assert_eq!(status.record.raw[field], value);
+        let retyped = status
+            .record
+            .typed
+            .as_ref()
+            .expect_err("a field of another type");
+        let path = if V::RECORD_PATH.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{}.{field}", V::RECORD_PATH)
+        };
+        assert_eq!(retyped.path, path, "{retyped}");
+        assert!(retyped.message.starts_with("invalid type: "), "{retyped}");
+        assert!(retyped
+            .to_string()
+            .starts_with(&format!("{path}: invalid type: ")));
+    }
+
+    /// Without its status field, a record gives no state: a decode error that names the record
+    /// and the field, never a guess.
+    pub async fn a_record_without_its_status_is_a_decode_error_naming_it<V: Venue>() {
+        let venue = V::start().await;
+        let id = venue.add("wd-no-status", CancelScript::StaysPending);
+        venue.rewrite_records(|record| {
+            record.remove(V::STATUS_KEY);
+        });
+        let err = venue.layer().status(id.borrow()).await.unwrap_err();
+        let xgen_runtime::Error::Decode { path, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(path, V::RECORD_PATH);
+        let text = err.to_string();
+        let shown = if V::RECORD_PATH.is_empty() {
+            "the reply"
+        } else {
+            V::RECORD_PATH
+        };
+        assert!(
+            text.starts_with(&format!(
+                "{shown}: missing field `{}` (JSON of an unexpected shape in the exchange's HTTP \
+                 200 reply); body starts: {{",
+                V::STATUS_KEY
+            )),
+            "{text}"
+        );
+        assert!(err.outcome_unknown(), "{err}");
+    }
+
     /// `cancel()` alone: accepted, sent again, refused, unknown: each as the exchange
     /// documents it, and nothing polled.
     pub async fn cancel_alone<V: Venue>() {
@@ -283,6 +405,26 @@ macro_rules! every_outcome {
         #[tokio::test(start_paused = true)]
         async fn cancel_alone_answers_as_documented() {
             scenario::cancel_alone::<$venue>().await;
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn cancelled_although_a_documented_field_is_missing() {
+            scenario::cancelled_although_a_documented_field_is_missing::<$venue>().await;
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn fields_the_docs_do_not_list_are_kept() {
+            scenario::fields_the_docs_do_not_list_are_kept::<$venue>().await;
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn an_unrelated_field_of_another_type_does_not_hide_the_state() {
+            scenario::an_unrelated_field_of_another_type_does_not_hide_the_state::<$venue>().await;
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_record_without_its_status_is_a_decode_error_naming_it() {
+            scenario::a_record_without_its_status_is_a_decode_error_naming_it::<$venue>().await;
         }
     };
 }
@@ -764,6 +906,37 @@ mod bybit {
         }
         assert_eq!(steps.cancels().len(), 2);
         assert_eq!(steps.poll_times(), polls_in_30s(&venue));
+    }
+
+    /// A status value no doc lists, carrying an erase-line sequence and a right-to-left
+    /// override: kept as sent in the status, escaped wherever it is shown.
+    #[tokio::test(start_paused = true)]
+    async fn a_hostile_status_is_kept_raw_and_shown_escaped() {
+        let venue = Bybit::start().await;
+        let id = venue.add("wd-hostile", CancelScript::StaysPending);
+        venue.rewrite_records(|record| {
+            record.insert("status".into(), "\u{1b}[2KCancelByUser\u{202e}".into());
+        });
+        let options = ConfirmOptions::with_deadline(Duration::from_secs(2));
+        let (outcome, _) = confirm(&venue, &id, &options).await;
+        let outcome = outcome.unwrap();
+        let status = outcome.status().expect("a status was seen").clone();
+        assert_eq!(status.state, WithdrawalState::Unknown);
+        assert_eq!(status.exchange_status, "\u{1b}[2KCancelByUser\u{202e}");
+        assert_eq!(
+            status.to_string(),
+            "unknown (\\u{1b}[2KCancelByUser\\u{202e})"
+        );
+        let shown = outcome.to_string();
+        assert!(matches!(outcome, Outcome::StillUnknown { .. }), "{shown}");
+        assert!(
+            shown.contains("last status unknown (\\u{1b}[2KCancelByUser\\u{202e})"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+            "{shown:?}"
+        );
     }
 }
 

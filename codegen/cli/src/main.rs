@@ -88,21 +88,27 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Input(message)) => {
-            eprintln!("error: {message}");
+            print_error(&message);
             ExitCode::from(2)
         }
         Err(Failure::Refused(message)) => {
-            eprintln!("error: {message}");
+            print_error(&message);
             ExitCode::from(1)
         }
     }
 }
 
+/// `error: <message>` on stderr, each line escaped: messages quote spec names and exchange
+/// replies, which must not drive the terminal.
+fn print_error(message: &str) {
+    for (index, line) in message.lines().enumerate() {
+        let prefix = if index == 0 { "error: " } else { "" };
+        eprintln!("{prefix}{}", xgen_codegen::text::escape(line));
+    }
+}
+
 fn generate(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
-    let files = xgen_codegen::Config::new()
-        .specs_dir(&specs)
-        .generate()
-        .map_err(input)?;
+    let files = load_and_generate(&specs)?;
     let report = xgen_codegen::write(&out, &files).map_err(input)?;
     let show = |verb: &str, paths: &[PathBuf]| {
         for path in paths {
@@ -123,10 +129,7 @@ fn generate(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
 }
 
 fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
-    let files = xgen_codegen::Config::new()
-        .specs_dir(&specs)
-        .generate()
-        .map_err(input)?;
+    let files = load_and_generate(&specs)?;
     let stale = xgen_codegen::check(&out, &files).map_err(input)?;
     if stale.is_empty() {
         println!("{} is up to date with {}", out.display(), specs.display());
@@ -142,6 +145,24 @@ fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
     }
     println!("run `cargo run --bin xgen -- generate` and commit the result");
     Ok(ExitCode::from(1))
+}
+
+/// Loads the specs, says on stderr which operations were left out and why, and generates.
+fn load_and_generate(specs: &std::path::Path) -> Result<Vec<xgen_codegen::GeneratedFile>, Failure> {
+    let apis = xgen_codegen::Config::new()
+        .specs_dir(specs)
+        .load()
+        .map_err(input)?;
+    for api in &apis {
+        for skipped in &api.skipped {
+            let line = format!(
+                "{} {}: not generated: {} ({})",
+                api.exchange, skipped.id, skipped.reason, skipped.origin
+            );
+            eprintln!("warning: {}", xgen_codegen::text::escape(&line));
+        }
+    }
+    xgen_codegen::generate_apis(&apis).map_err(input)
 }
 
 fn input(error: xgen_codegen::Error) -> Failure {

@@ -207,12 +207,7 @@ fn one_line(text: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        for c in word.chars() {
-            match c.is_control() {
-                true => out.extend(c.escape_default()),
-                false => out.push(c),
-            }
-        }
+        out.push_str(&xgen_codegen::text::escape(word));
     }
     out
 }

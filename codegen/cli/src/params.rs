@@ -114,7 +114,7 @@ fn resolve<'a>(ty: &'a TypeRef, api: &'a Api) -> &'a TypeRef {
     for _ in 0..64 {
         match current {
             TypeRef::Named(name) => match api.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Alias(target)) => current = target,
+                Some(TypeKind::Alias(target) | TypeKind::Newtype(target)) => current = target,
                 _ => return current,
             },
             _ => return current,
@@ -234,7 +234,7 @@ fn check(
                     problems.push(wrong(&describe::type_text(ty, api)));
                 }
             }
-            Some(TypeKind::Alias(_)) | None => {}
+            Some(TypeKind::Alias(_) | TypeKind::Newtype(_)) | None => {}
         },
     }
 }

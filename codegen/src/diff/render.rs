@@ -27,9 +27,11 @@ fn place(change: &Change) -> String {
     }
 }
 
-/// The plain text of one change, without the severity label.
+/// The plain text of one change, without the severity label, with anything in it that could
+/// drive a terminal (spec names and values are the spec author's) shown escaped.
 fn statement(change: &Change) -> String {
-    format!("{}: {}: {}", place(change), change.subject, change.detail)
+    let raw = format!("{}: {}: {}", place(change), change.subject, change.detail);
+    crate::text::escape(&raw).into_owned()
 }
 
 fn text_line(change: &Change, color: bool) -> String {
@@ -86,9 +88,31 @@ pub(super) fn text(diff: &SpecDiff, color: bool) -> String {
     out
 }
 
-/// Text for a Markdown table cell: pipes escaped, lines joined.
+/// Text for a Markdown table cell: pipes escaped, lines joined. For text xgen wrote itself
+/// (a rule's reason); spec text goes through [`code`].
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Spec text as a Markdown code span that nothing in it can end early: delimited by one more
+/// backtick than its longest run of backticks, control characters escaped, `|` escaped for the
+/// table it may sit in. Inside a code span, Markdown and HTML (`**`, `<details>`) are literal.
+fn code(text: &str) -> String {
+    let text = crate::text::escape(&text.replace('\n', " ")).replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A space inside the fence keeps a leading or trailing backtick apart from it.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 pub(super) fn markdown(diff: &SpecDiff) -> String {
@@ -117,14 +141,14 @@ pub(super) fn markdown(diff: &SpecDiff) -> String {
     } else {
         out.push_str("| file | change |\n|---|---|\n");
         for file in &diff.generated {
-            let _ = writeln!(out, "| `{}` | {} |", file.path, file.kind.as_str());
+            let _ = writeln!(out, "| {} | {} |", code(&file.path), file.kind.as_str());
         }
     }
     out
 }
 
 fn markdown_exchange(out: &mut String, exchange: &str, changes: &[Change]) {
-    let _ = write!(out, "\n### `{exchange}`\n\n");
+    let _ = write!(out, "\n### {}\n\n", code(exchange));
     let (descriptions, changes): (Vec<&Change>, Vec<&Change>) =
         changes.iter().partition(|c| c.is_description());
     if !changes.is_empty() {
@@ -137,12 +161,11 @@ fn markdown_exchange(out: &mut String, exchange: &str, changes: &[Change]) {
             let operation = change
                 .operation
                 .as_deref()
-                .map_or("(exchange)".to_owned(), |op| format!("`{op}`"));
+                .map_or("(exchange)".to_owned(), code);
             let _ = writeln!(
                 out,
-                "| {severity} | {operation} | {}: {} | {} |",
-                cell(&change.subject),
-                cell(&change.detail),
+                "| {severity} | {operation} | {} | {} |",
+                code(&format!("{}: {}", change.subject, change.detail)),
                 cell(change.rule.why())
             );
         }
@@ -163,8 +186,12 @@ fn markdown_exchange(out: &mut String, exchange: &str, changes: &[Change]) {
             let operation = change
                 .operation
                 .as_deref()
-                .map_or(String::new(), |op| format!("`{op}`: "));
-            let _ = writeln!(out, "- {operation}{}: {}", change.subject, change.detail);
+                .map_or(String::new(), |op| format!("{}: ", code(op)));
+            let _ = writeln!(
+                out,
+                "- {operation}{}",
+                code(&format!("{}: {}", change.subject, change.detail))
+            );
         }
         out.push_str("\n</details>\n");
     }
@@ -245,4 +272,19 @@ pub(super) fn json(diff: &SpecDiff) -> String {
     let mut text = serde_json::to_string_pretty(&shape).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code;
+
+    #[test]
+    fn code_spans_hold_whatever_the_spec_says() {
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("a|b\nc"), "`a\\|b c`");
+        assert_eq!(code("**bold** <details>"), "`**bold** <details>`");
+        assert_eq!(code("\u{1b}[2K"), "`\\u{1b}[2K`");
+    }
 }

@@ -179,6 +179,15 @@ fn exchange(old: &Api, new: &Api, out: &mut Vec<Change>) {
     }
 }
 
+fn body_word(body: crate::ir::ResponseBody) -> &'static str {
+    match body {
+        crate::ir::ResponseBody::Json => "JSON",
+        crate::ir::ResponseBody::Empty => "empty",
+        crate::ir::ResponseBody::Text => "text",
+        crate::ir::ResponseBody::Bytes => "bytes",
+    }
+}
+
 fn encoding_word(encoding: Option<BodyEncoding>) -> &'static str {
     match encoding {
         None => "none",
@@ -299,6 +308,20 @@ fn operation(
         );
     }
     request(&mut ctx, old, new);
+    if old.response_body != new.response_body {
+        // The method's return type changes between `T`, `()`, `String` and `Vec<u8>`.
+        op_change(
+            &mut ctx,
+            Rule::TypeChanged,
+            "response",
+            format!(
+                "reply {} → {}",
+                body_word(old.response_body),
+                body_word(new.response_body)
+            ),
+        );
+        return;
+    }
     let mut walk = Walk::new(Direction::Response, Locations::default());
     walk.type_ref(
         &mut ctx,
@@ -502,7 +525,8 @@ impl Walk {
             (TypeKind::Struct(o), TypeKind::Struct(n)) => self.structure(ctx, new, o, n),
             (TypeKind::Enum(o), TypeKind::Enum(n)) => self.enumeration(ctx, new, o, n, origins),
             (TypeKind::Union(o), TypeKind::Union(n)) => self.union(ctx, name, o, n, origins),
-            (TypeKind::Alias(o), TypeKind::Alias(n)) => {
+            (TypeKind::Alias(o), TypeKind::Alias(n))
+            | (TypeKind::Newtype(o), TypeKind::Newtype(n)) => {
                 let place = format!("type `{name}`");
                 self.type_ref(ctx, o, n, &place, origins);
             }
@@ -881,6 +905,7 @@ fn kind_word(kind: &TypeKind) -> &'static str {
         TypeKind::Enum(_) => "enum",
         TypeKind::Union(_) => "union",
         TypeKind::Alias(_) => "alias",
+        TypeKind::Newtype(_) => "newtype",
     }
 }
 

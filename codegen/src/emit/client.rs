@@ -5,45 +5,50 @@ use super::types::type_ref;
 use crate::describe::{self, Location, OperationInfo};
 use crate::error::{Error, Result};
 use crate::ir::{
-    Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, FieldName, HttpMethod, Operation,
-    RateLimit,
+    names, Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, HttpMethod, Operation,
+    RateLimit, ResponseBody,
 };
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
+use std::collections::BTreeMap;
 use xgen_runtime::ValueKind;
 
-/// `pub mod operations { pub static X: Operation = ...; pub static ALL: ... }`.
-pub(super) fn operations_module(api: &Api) -> TokenStream {
-    let statics = api.operations.values().map(|op| operation_static(op, api));
-    let idents = api.operations.values().map(operation_ident);
+/// `pub mod operations { pub static X: Operation = ...; pub static ALL: ... }`, as its doc and
+/// its items, which the caller formats one at a time.
+pub(super) fn operations_module(api: &Api) -> (TokenStream, Vec<TokenStream>) {
+    let auth_constants = names::auth_scheme_constants(api.profile.auth_schemes.keys());
     let doc = lines("What the runtime and `xgen request` know about each operation.");
     let all_doc = lines("Every operation of this client, sorted by name.");
-    let auth = auth_schemes_module(api);
-    quote! {
-        #doc
-        pub mod operations {
-            #auth
-
-            #(#statics)*
-
-            #all_doc
-            pub static ALL: &[&::xgen_runtime::Operation] = &[#(&#idents),*];
-        }
+    let mut items = Vec::with_capacity(api.operations.len() + 2);
+    let auth = auth_schemes_module(api, &auth_constants);
+    if !auth.is_empty() {
+        items.push(auth);
     }
+    items.extend(
+        api.operations
+            .values()
+            .map(|op| operation_static(op, api, &auth_constants)),
+    );
+    let idents = api.operations.values().map(operation_ident);
+    items.push(quote! {
+        #all_doc
+        pub static ALL: &[&::xgen_runtime::Operation] = &[#(&#idents),*];
+    });
+    (quote! { #doc pub mod operations {} }, items)
 }
 
 fn operation_ident(op: &Operation) -> Ident {
-    format_ident!("{}", FieldName::from_wire(&op.id).constant())
+    format_ident!("{}", names::operation_constant(&op.id))
 }
 
 /// `pub mod auth_schemes { pub const API_KEY: AuthScheme = ...; }`: the document's security
 /// schemes that operations name, for the `openapi` signing scheme; nothing for the others.
-fn auth_schemes_module(api: &Api) -> TokenStream {
+fn auth_schemes_module(api: &Api, constants: &BTreeMap<String, String>) -> TokenStream {
     if api.profile.auth_schemes.is_empty() {
         return TokenStream::new();
     }
     let consts = api.profile.auth_schemes.values().map(|scheme| {
-        let ident = auth_scheme_ident(scheme);
+        let ident = auth_scheme_ident(scheme, constants);
         let name = &scheme.name;
         let doc = lines(&format!("`{name}`: {}.", describe::auth_text(&scheme.kind)));
         let kind = match &scheme.kind {
@@ -85,11 +90,20 @@ fn auth_schemes_module(api: &Api) -> TokenStream {
     }
 }
 
-fn auth_scheme_ident(scheme: &AuthScheme) -> Ident {
-    format_ident!("{}", FieldName::from_wire(&scheme.name).constant())
+/// The constant of `scheme` in the `auth_schemes` module, from
+/// [`names::auth_scheme_constants`] (validation has checked there is one).
+fn auth_scheme_ident(scheme: &AuthScheme, constants: &BTreeMap<String, String>) -> Ident {
+    match constants.get(&scheme.name) {
+        Some(constant) => format_ident!("{}", constant),
+        None => format_ident!("{}", names::FieldName::from_wire(&scheme.name).constant()),
+    }
 }
 
-fn operation_static(op: &Operation, api: &Api) -> TokenStream {
+fn operation_static(
+    op: &Operation,
+    api: &Api,
+    auth_constants: &BTreeMap<String, String>,
+) -> TokenStream {
     let info = describe::describe(op, api);
     let ident = operation_ident(op);
     let doc = lines(&format!(
@@ -146,7 +160,7 @@ fn operation_static(op: &Operation, api: &Api) -> TokenStream {
         let schemes = alternative
             .iter()
             .filter_map(|name| api.profile.auth_schemes.get(name))
-            .map(auth_scheme_ident);
+            .map(|scheme| auth_scheme_ident(scheme, auth_constants));
         quote! { &[#(&auth_schemes::#schemes),*] }
     });
     quote! {
@@ -222,13 +236,25 @@ fn registry_path(path: &str, exchange: &str) -> Result<TokenStream> {
         })
 }
 
-/// The `Client` struct, its constructors and one method per operation.
-pub(super) fn client(api: &Api) -> Result<TokenStream> {
+/// The `Client` struct, and the members of its `impl` (its constructors, then one method per
+/// operation), which the caller formats one at a time.
+pub(super) fn client(api: &Api) -> Result<(TokenStream, Vec<TokenStream>)> {
     let title = api.docs.summary.as_deref().unwrap_or(&api.exchange);
-    let doc = lines(&format!(
+    let mut text = format!(
         "A client for the {title}.\n\nCloning is cheap and clones share one connection pool and one signer, \
          so nonces stay strictly increasing across clones. Build one client per API key and clone it."
-    ));
+    );
+    if !api.skipped.is_empty() {
+        // Said where a reviewer and a user look: an operation of the spec with no method here.
+        text.push_str("\n\n# Not generated\n\nThese operations of the spec use what xgen cannot generate yet:\n");
+        for skipped in &api.skipped {
+            text.push_str(&format!(
+                "\n- `{}`: {} (`{}`)",
+                skipped.id, skipped.reason, skipped.origin.pointer
+            ));
+        }
+    }
+    let doc = lines(&text);
     let scheme = api.profile.signing;
     let signer = registry_path(scheme.signer_type, &api.exchange)?;
     let envelope = registry_path(api.profile.envelope.rust_type, &api.exchange)?;
@@ -236,8 +262,8 @@ pub(super) fn client(api: &Api) -> Result<TokenStream> {
     let urls = base_url_consts(api);
     let methods = api
         .operations
-        .values()
-        .map(|op| operation_method(op, &envelope));
+        .iter()
+        .map(|(method, op)| operation_method(method, op, &envelope));
     // A scheme without credentials (`none`) needs no signer from the caller.
     let (signer_param, signer_arg, signer_value) = match scheme.takes_credentials {
         true => (
@@ -253,64 +279,64 @@ pub(super) fn client(api: &Api) -> Result<TokenStream> {
     };
     // A white-label API has no production host of its own: callers always give one.
     let new = api.profile.base_urls.contains_key("production").then(|| {
+        let production = format_ident!("{}", names::base_url_constant("production"));
         quote! {
             /// A client for the production environment.
             pub fn new(#signer_param) -> Result<Self, ::xgen_runtime::Error> {
-                Self::with_base_url(#signer_arg Self::PRODUCTION_URL)
+                Self::with_base_url(#signer_arg Self::#production)
             }
         }
     });
-    Ok(quote! {
+    let head = quote! {
         #doc
         #[derive(Debug, Clone)]
         pub struct Client {
             runtime: ::xgen_runtime::Client,
         }
+    };
+    let mut members = vec![quote! {
+        /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
+        /// builds this client's signer from credentials given by name.
+        pub const SIGNING_SCHEME: &'static str = #scheme_name;
 
-        impl Client {
-            /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
-            /// builds this client's signer from credentials given by name.
-            pub const SIGNING_SCHEME: &'static str = #scheme_name;
+        #urls
 
-            #urls
+        #new
 
-            #new
-
-            /// A client for another base URL: another environment, or a test server.
-            pub fn with_base_url(#signer_param base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
-                let runtime = ::xgen_runtime::Client::new(base_url, ::std::sync::Arc::new(#signer_value))?;
-                Ok(Self { runtime })
-            }
-
-            /// A client over a runtime client you built yourself (your own HTTP client, signer or nonce source).
-            pub fn from_runtime(runtime: ::xgen_runtime::Client) -> Self {
-                Self { runtime }
-            }
-
-            /// The runtime client underneath.
-            pub fn runtime(&self) -> &::xgen_runtime::Client {
-                &self.runtime
-            }
-
-            #(#methods)*
+        /// A client for another base URL: another environment, or a test server.
+        pub fn with_base_url(#signer_param base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
+            let runtime = ::xgen_runtime::Client::new(base_url, ::std::sync::Arc::new(#signer_value))?;
+            Ok(Self { runtime })
         }
-    })
+
+        /// A client over a runtime client you built yourself (your own HTTP client, signer or nonce source).
+        pub fn from_runtime(runtime: ::xgen_runtime::Client) -> Self {
+            Self { runtime }
+        }
+
+        /// The runtime client underneath.
+        pub fn runtime(&self) -> &::xgen_runtime::Client {
+            &self.runtime
+        }
+    }];
+    members.extend(methods);
+    Ok((head, members))
 }
 
 fn base_url_consts(api: &Api) -> TokenStream {
     let consts = api.profile.base_urls.iter().map(|(env, url)| {
-        let ident = format_ident!("{}_URL", FieldName::from_wire(env).constant());
+        let ident = format_ident!("{}", names::base_url_constant(env));
         let doc = lines(&format!("The base URL of the `{env}` environment."));
         quote! { #doc pub const #ident: &'static str = #url; }
     });
     quote! { #(#consts)* }
 }
 
-fn operation_method(op: &Operation, envelope: &TokenStream) -> TokenStream {
-    let ident = format_ident!("{}", FieldName::from_wire(&op.id).rust);
+/// The method `method` (the operation's key in [`Api::operations`]) for `op`.
+fn operation_method(method: &str, op: &Operation, envelope: &TokenStream) -> TokenStream {
+    let ident = format_ident!("{}", method);
     let doc = method_docs(op);
     let statik = operation_ident(op);
-    let response = type_ref(&op.response);
     let (arg, body) = match &op.request {
         Some(request) => {
             let ty = format_ident!("{}", request.as_str());
@@ -318,11 +344,21 @@ fn operation_method(op: &Operation, envelope: &TokenStream) -> TokenStream {
         }
         None => (quote! {}, quote! { &() }),
     };
+    // What the reply decodes to, and the runtime call that decodes it that way.
+    let (response, call) = match op.response_body {
+        ResponseBody::Json => {
+            let response = type_ref(&op.response);
+            (response, quote! { send::<_, #envelope, _> })
+        }
+        ResponseBody::Empty => (quote! { () }, quote! { send_empty::<_, #envelope> }),
+        ResponseBody::Text => (quote! { String }, quote! { send_text::<_, #envelope> }),
+        ResponseBody::Bytes => (quote! { Vec<u8> }, quote! { send_bytes::<_, #envelope> }),
+    };
     quote! {
         #doc
         pub async fn #ident(&self #arg) -> Result<#response, ::xgen_runtime::Error> {
             self.runtime
-                .send::<_, #envelope, _>(&operations::#statik, #body)
+                .#call(&operations::#statik, #body)
                 .await
         }
     }
@@ -393,4 +429,65 @@ fn method_docs(op: &Operation) -> TokenStream {
          not the documented envelope, and transport failures.",
     );
     lines(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::names::{self, CLIENT_ITEMS};
+
+    /// Every item of the generated `Client` that is not an operation's method is one
+    /// `ir::names` reserves, so no operation can take its name: a method added here without
+    /// reserving it fails this test.
+    #[test]
+    fn every_item_of_the_client_is_reserved() {
+        let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzzed/specs");
+        let apis = crate::Config::new().specs_dir(specs).load().unwrap();
+        for api in &apis {
+            let file: syn::File = syn::parse_str(&super::super::api_module(api).unwrap()).unwrap();
+            let urls: Vec<String> = api
+                .profile
+                .base_urls
+                .keys()
+                .map(|env| names::base_url_constant(env))
+                .collect();
+            let mut checked = 0;
+            for item in &file.items {
+                match item {
+                    syn::Item::Struct(s) if s.ident == "Client" => {
+                        let derives: Vec<String> = s
+                            .attrs
+                            .iter()
+                            .filter(|a| a.path().is_ident("derive"))
+                            .map(|a| quote::quote!(#a).to_string())
+                            .collect();
+                        // `Clone` brings `clone` and `clone_from`, `Debug` brings `fmt`.
+                        assert_eq!(derives, ["# [derive (Debug , Clone)]"], "{}", api.exchange);
+                    }
+                    syn::Item::Impl(i) if is_client(&i.self_ty) => {
+                        checked += i.items.len();
+                        for item in &i.items {
+                            let name = match item {
+                                syn::ImplItem::Fn(f) => f.sig.ident.to_string(),
+                                syn::ImplItem::Const(c) => c.ident.to_string(),
+                                other => panic!("unexpected item {}", quote::quote!(#other)),
+                            };
+                            assert!(
+                                api.operations.contains_key(&name)
+                                    || CLIENT_ITEMS.contains(&name.as_str())
+                                    || urls.contains(&name),
+                                "{}: `Client::{name}` is not reserved in ir::names",
+                                api.exchange
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            assert!(checked >= 4, "{}: no `impl Client` found", api.exchange);
+        }
+    }
+
+    fn is_client(ty: &syn::Type) -> bool {
+        matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+    }
 }

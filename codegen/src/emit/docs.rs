@@ -3,6 +3,7 @@
 use crate::ir::Docs;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::borrow::Cow;
 
 /// `#[doc = "..."]` lines for `docs`, or for `fallback` when the spec says nothing.
 pub(super) fn doc_attrs(docs: &Docs, fallback: &str) -> TokenStream {
@@ -32,7 +33,8 @@ pub(super) fn lines(text: &str) -> TokenStream {
 /// doctest, and so would an indented block, so fences get `text` and lines lose their indent.
 fn markdown_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
-    text.lines()
+    plain(text)
+        .lines()
         .map(|line| {
             let trimmed = line.trim();
             if let Some(lang) = trimmed.strip_prefix("```") {
@@ -54,9 +56,42 @@ fn markdown_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Spec text as a doc comment may hold it. Every line break becomes `\n`: a lone `\r` (old Mac
+/// line ends), which rustc refuses in a doc comment, ends a line too. Unicode bidirectional
+/// controls, which rustc's `text_direction_codepoint_in_comment` lint refuses because they make
+/// text read otherwise than it compiles, and other control characters (an escape sequence, a
+/// NUL) are shown as Rust escapes (`\u{202e}`) instead; tabs stay.
+fn plain(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c != '\t' && c != '\n' && crate::text::needs_escape(c);
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_and_controls_are_made_plain() {
+        assert_eq!(markdown_lines("a\rb\r\nc\nd"), vec![" a", " b", " c", " d"]);
+        assert_eq!(
+            markdown_lines("abc\u{202e}def\u{2066}"),
+            vec![" abc\\u{202e}def\\u{2066}"]
+        );
+        assert_eq!(markdown_lines("\u{1b}[2K\tx"), vec![" \\u{1b}[2K\tx"]);
+        assert!(matches!(plain("plain\ttext\n"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn fences_without_language_become_text() {

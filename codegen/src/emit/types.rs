@@ -22,6 +22,7 @@ pub(super) fn type_def(def: &TypeDef) -> TokenStream {
             let target = type_ref(target);
             quote! { pub type #name = #target; }
         }
+        TypeKind::Newtype(target) => newtype(&name, target),
     };
     quote! { #doc #body }
 }
@@ -55,10 +56,11 @@ fn structure(name: &proc_macro2::Ident, strukt: &Struct) -> TokenStream {
     let additional = strukt.additional.as_ref().map(|value| {
         let value = type_ref(value);
         let doc = lines("Properties the spec does not list by name.");
+        let ident = format_ident!("{}", strukt.additional_field());
         quote! {
             #doc
             #[serde(flatten)]
-            pub additional_properties: ::std::collections::BTreeMap<String, #value>,
+            pub #ident: ::std::collections::BTreeMap<String, #value>,
         }
     });
     // A struct whose fields are all optional can be built with `..Default::default()`.
@@ -73,6 +75,17 @@ fn structure(name: &proc_macro2::Ident, strukt: &Struct) -> TokenStream {
             #(#fields)*
             #additional
         }
+    }
+}
+
+/// A type with the shape of another, the same on the wire: a recursive alias, which Rust cannot
+/// spell as `type A = Vec<A>;`.
+fn newtype(name: &proc_macro2::Ident, target: &TypeRef) -> TokenStream {
+    let target = type_ref(target);
+    quote! {
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(pub #target);
     }
 }
 

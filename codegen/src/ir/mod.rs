@@ -5,7 +5,7 @@
 //! Every node remembers where it came from ([`Origin`]) so a later phase can still say where a
 //! problem is. Collections whose order reaches the output are `BTreeMap`s or sorted `Vec`s.
 
-mod names;
+pub mod names;
 
 pub use names::{FieldName, TypeName};
 
@@ -90,10 +90,26 @@ pub struct Api {
     pub profile: ClientProfile,
     /// Every named type, keyed and therefore ordered by name.
     pub types: BTreeMap<TypeName, TypeDef>,
-    /// Every operation, keyed and therefore ordered by its id in snake case.
+    /// Every operation, keyed and therefore ordered by its client method's name: its id in
+    /// snake case ([`names::method_name`]).
     pub operations: BTreeMap<String, Operation>,
     /// The spec files this was generated from, for the generated header.
     pub sources: Vec<PathBuf>,
+    /// Operations of an OpenAPI document that the profile did not ask for by name and that use
+    /// something xgen cannot generate yet, left out with the reason, in document order; the
+    /// generated module's docs and `xgen generate` list them.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An operation left out of the client, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The operation id (as the spec spells it, or as xgen derived it from method and path).
+    pub id: String,
+    /// Where the construct xgen cannot generate stands.
+    pub origin: Origin,
+    /// What that construct is.
+    pub reason: String,
 }
 
 /// Per-exchange settings, from the exchange's profile file.
@@ -173,6 +189,9 @@ pub enum TypeKind {
     Union(Union),
     /// Another name for a type (`type: array` at the top level, say).
     Alias(TypeRef),
+    /// A type of its own with the shape of another, the same on the wire: what a recursive
+    /// alias becomes (`A` = array of `A`), since a Rust type alias cannot name itself.
+    Newtype(TypeRef),
 }
 
 /// An object with known fields.
@@ -180,7 +199,8 @@ pub enum TypeKind {
 pub struct Struct {
     /// Its fields, sorted by wire name.
     pub fields: Vec<Field>,
-    /// The type of properties not listed, when `additionalProperties` allows them.
+    /// The type of properties not listed, when `additionalProperties` allows them; they are
+    /// kept in a map field named by [`Struct::additional_field`].
     pub additional: Option<TypeRef>,
 }
 
@@ -210,9 +230,10 @@ pub struct Enum {
     pub repr: EnumRepr,
     /// The values, in the order the spec lists them (the order of documentation).
     pub variants: Vec<EnumVariant>,
-    /// The variant that keeps a value outside the list, as sent (`Other`, or `OtherValue` when a
-    /// listed value already takes `Other`). Enums are open so a value the exchange adds never
-    /// breaks a user's build or deserialisation; `None` would make the enum closed.
+    /// The variant that keeps a value outside the list, as sent (`Other`, or the first free of
+    /// `OtherValue`, `OtherValue2`, ... when listed values take it; [`names::fallback_variant`]).
+    /// Enums are open so a value the exchange adds never breaks a user's build or
+    /// deserialisation; `None` would make the enum closed.
     pub fallback: Option<TypeName>,
 }
 
@@ -329,8 +350,11 @@ pub struct Operation {
     /// The struct the caller fills in: the body's fields and the path, query and header
     /// parameters, by wire name; `None` when the operation takes nothing.
     pub request: Option<TypeName>,
-    /// The payload of a successful response, inside the envelope.
+    /// The payload of a successful response, inside the envelope (`Any` unless
+    /// `response_body` is `Json`).
     pub response: TypeRef,
+    /// What a successful reply's body is.
+    pub response_body: ResponseBody,
     /// What the spec says the payload means.
     pub response_docs: Docs,
     /// Whether the request is signed.
@@ -341,6 +365,19 @@ pub struct Operation {
     pub security: Vec<Vec<String>>,
     /// Where it was declared.
     pub origin: Origin,
+}
+
+/// What a successful reply's body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResponseBody {
+    /// JSON, decoded through the envelope into [`Operation::response`].
+    Json,
+    /// Nothing (`204`, or no content declared): the method returns `()`.
+    Empty,
+    /// Text (`text/*`): the method returns the body as a `String`.
+    Text,
+    /// Bytes of another media type (`application/octet-stream`, `application/pdf`).
+    Bytes,
 }
 
 /// A documented rate limit: `requests` per `per_seconds`, counted per `scope`; both numbers are

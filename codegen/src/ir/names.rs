@@ -1,10 +1,28 @@
-//! Rust names for spec identifiers: case conversion, keywords, invalid characters, collisions.
+//! Rust names for spec identifiers: case conversion, keywords, invalid characters, collisions,
+//! and the names the generator keeps for itself.
 //!
 //! This is the only place that decides a generated name. Names derive from spec identifiers,
 //! never from counters alone, so a one-line spec change stays a one-line diff.
+//!
+//! Two rules keep every name in a scope free:
+//!
+//! - Spec names that collide after case conversion are told apart in the order given: later
+//!   ones get `_2`, `_3`, ... (`2`, `3`, ... for type names), the first suffix no other name in
+//!   the scope has.
+//! - Where a spec name would take a name the generator uses in the same scope (the client's
+//!   own methods, `operations::ALL`), the spec name gets a `_`, as a keyword does (`new_`,
+//!   `ALL_`). A converted spec name never ends in `_` otherwise (case conversion drops
+//!   trailing separators; only a keyword's escape adds one), so that spelling is always free.
+//!   The generator's own members of a spec-named scope yield instead: the map of unlisted
+//!   properties is `additional_properties_` beside a listed `additional_properties`, and an
+//!   open enum's catch-all is the first free of `Other`, `OtherValue`, `OtherValue2`, ...
+//!
+//! `lower::validate` checks the result over the whole API, so a rule broken here is an error
+//! with a place, never code that does not compile.
 
+use super::{EnumVariant, Field, Struct};
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// Words Rust reserves, strict and reserved, in every edition up to 2024.
@@ -16,9 +34,52 @@ const KEYWORDS: &[&str] = &[
     "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Names the generated module itself uses unqualified (`Option<T>`, `Vec<T>`, its `Client`): a
-/// spec type of the same name would shadow them, so such types get a `Type` suffix.
-const RESERVED_ITEM_NAMES: &[&str] = &["Box", "Client", "Option", "Result", "String", "Vec"];
+/// Names the generated module itself uses unqualified (`Option<T>`, `Vec<T>`, its `Client`,
+/// `Ok(..)`): a spec type of the same name would shadow them, so such types get a `Type` suffix.
+/// `Ok`, `Err`, `Some` and `None` are values, but a newtype's constructor is a value too.
+pub(crate) const RESERVED_ITEM_NAMES: &[&str] = &[
+    "Box", "Client", "Err", "None", "Ok", "Option", "Result", "Some", "String", "Vec",
+];
+
+/// What the generated `Client` defines itself, besides one method per operation: its
+/// constructors and accessor, the methods of the traits it derives (`Clone`, `Debug`), which a
+/// method of the same name would shadow at every call site, and its associated constants
+/// (`SIGNING_SCHEME`; each base URL is `<ENV>_URL`, see [`base_url_constant`]). An operation
+/// whose method name is one of these gets a `_` (`new` → `new_`).
+pub const CLIENT_ITEMS: &[&str] = &[
+    "SIGNING_SCHEME",
+    "clone",
+    "clone_from",
+    "fmt",
+    "from_runtime",
+    "new",
+    "runtime",
+    "with_base_url",
+];
+
+/// Module names an exchange cannot have: what the clients crate (`xgen-clients`) defines next
+/// to the generated modules (`pub use xgen_runtime as runtime;`, `pub mod withdrawals;`), and
+/// the crates generated code names by path (`std`, `core`, `alloc`, `serde`, `serde_json`,
+/// `xgen_runtime`), which a module of the same name at the crate root would make ambiguous.
+pub const RESERVED_MODULES: &[&str] = &[
+    "alloc",
+    "core",
+    "runtime",
+    "serde",
+    "serde_json",
+    "std",
+    "withdrawals",
+    "xgen_runtime",
+];
+
+/// The static in each generated `operations` module that lists every operation.
+pub const OPERATIONS_ALL: &str = "ALL";
+
+/// The field that keeps the properties a struct does not list, when the spec allows them.
+pub const ADDITIONAL_PROPERTIES: &str = "additional_properties";
+
+/// The variant that keeps an enum value the spec does not list, and its second choice.
+const FALLBACK_VARIANTS: [&str; 2] = ["Other", "OtherValue"];
 
 /// A Rust type (or enum variant) name in UpperCamelCase.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,17 +125,13 @@ impl TypeName {
     /// order given (callers pass spec order or sorted order, both deterministic). A suffixed name
     /// never takes a name that is already in the list (`V1` twice beside `V12` gives `V13`).
     pub fn dedupe(names: &mut [TypeName]) {
-        let mut taken: std::collections::BTreeSet<String> =
-            names.iter().map(|n| n.0.clone()).collect();
-        let mut seen = std::collections::BTreeSet::new();
+        let mut taken: BTreeSet<String> = names.iter().map(|n| n.0.clone()).collect();
+        let mut seen = BTreeSet::new();
         for name in names.iter_mut() {
             if seen.insert(name.0.clone()) {
                 continue;
             }
-            let unique = (2..)
-                .map(|n| format!("{}{n}", name.0))
-                .find(|c| !taken.contains(c))
-                .unwrap_or_default();
+            let unique = suffixed(&name.0, "", &taken);
             taken.insert(unique.clone());
             seen.insert(unique.clone());
             name.0 = unique;
@@ -123,17 +180,128 @@ impl FieldName {
         self.rust.to_uppercase()
     }
 
-    /// Makes the Rust spellings unique by appending `_2`, `_3`, ... to later duplicates.
+    /// Makes the Rust spellings unique by appending `_2`, `_3`, ... to later duplicates, in the
+    /// order given. A suffixed name never takes a name that is already in the list (`A`, `a` and
+    /// `a_2` give `a`, `a_3`, `a_2`).
     pub fn dedupe(names: &mut [FieldName]) {
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut taken: BTreeSet<String> = names.iter().map(|n| n.rust.clone()).collect();
+        let mut seen = BTreeSet::new();
         for name in names.iter_mut() {
-            let count = seen.entry(name.rust.clone()).or_insert(0);
-            *count += 1;
-            if *count > 1 {
-                name.rust = format!("{}_{}", name.rust, count);
+            if seen.insert(name.rust.clone()) {
+                continue;
             }
+            let unique = suffixed(&name.rust, "_", &taken);
+            taken.insert(unique.clone());
+            seen.insert(unique.clone());
+            name.rust = unique;
         }
     }
+}
+
+/// The method of the generated `Client` for operation `id` (`cancelWithdrawal` →
+/// `cancel_withdrawal`; `new` → `new_`, beside the client's own `new`).
+pub fn method_name(id: &str) -> String {
+    let rust = FieldName::from_wire(id).rust;
+    match CLIENT_ITEMS.contains(&rust.as_str()) {
+        true => format!("{rust}_"),
+        false => rust,
+    }
+}
+
+/// The static describing operation `id` in the `operations` module (`cancelWithdrawal` →
+/// `CANCEL_WITHDRAWAL`; `all` → `ALL_`, beside the module's own `ALL`).
+pub fn operation_constant(id: &str) -> String {
+    let constant = FieldName::from_wire(id).constant();
+    match constant == OPERATIONS_ALL {
+        true => format!("{constant}_"),
+        false => constant,
+    }
+}
+
+/// The client's associated constant for the base URL of environment `env` (`production` →
+/// `PRODUCTION_URL`).
+pub fn base_url_constant(env: &str) -> String {
+    format!("{}_URL", FieldName::from_wire(env).constant())
+}
+
+/// The constants of the `auth_schemes` module, by scheme name (`api_key` → `API_KEY`): schemes
+/// whose names convert alike (`api_key`, `apiKey`) are told apart in name order (`API_KEY`,
+/// `API_KEY_2`).
+pub fn auth_scheme_constants<'a>(
+    schemes: impl IntoIterator<Item = &'a String>,
+) -> BTreeMap<String, String> {
+    let mut sorted: Vec<&String> = schemes.into_iter().collect();
+    sorted.sort();
+    let mut names: Vec<FieldName> = sorted.iter().map(|s| FieldName::from_wire(s)).collect();
+    FieldName::dedupe(&mut names);
+    sorted
+        .into_iter()
+        .zip(names)
+        .map(|(scheme, name)| (scheme.clone(), name.constant()))
+        .collect()
+}
+
+impl Struct {
+    /// The Rust name of the map that keeps unlisted properties (for a struct with
+    /// `additional`): `additional_properties`, or `additional_properties_` when a listed field
+    /// has that name.
+    pub fn additional_field(&self) -> String {
+        additional_field(&self.fields)
+    }
+}
+
+/// [`Struct::additional_field`] for a struct with `fields`.
+pub(crate) fn additional_field(fields: &[Field]) -> String {
+    let taken: BTreeSet<String> = fields.iter().map(|f| f.name.rust.clone()).collect();
+    first_free(ADDITIONAL_PROPERTIES, "_", &taken)
+}
+
+/// The open enum's catch-all variant beside `variants`: the first of `Other`, `OtherValue`,
+/// `OtherValue2`, ... that no listed value takes.
+pub fn fallback_variant(variants: &[EnumVariant]) -> TypeName {
+    let taken: BTreeSet<String> = variants.iter().map(|v| v.name.0.clone()).collect();
+    match FALLBACK_VARIANTS
+        .iter()
+        .find(|name| !taken.contains(**name))
+    {
+        Some(name) => TypeName((*name).to_owned()),
+        None => TypeName(suffixed(FALLBACK_VARIANTS[1], "", &taken)),
+    }
+}
+
+/// `base` if it is free, else `base` + `separator` (which no converted spec name ends with),
+/// else the first free of `base` + `separator` + `2`, `3`, ...
+fn first_free(base: &str, separator: &str, taken: &BTreeSet<String>) -> String {
+    if !taken.contains(base) {
+        return base.to_owned();
+    }
+    let escaped = format!("{base}{separator}");
+    if !separator.is_empty() && !taken.contains(&escaped) {
+        return escaped;
+    }
+    suffixed(&escaped, "", taken)
+}
+
+/// The first of `base` + `separator` + `2`, `3`, ... that is not taken. `taken` is finite, so
+/// one is always found.
+fn suffixed(base: &str, separator: &str, taken: &BTreeSet<String>) -> String {
+    (2..)
+        .map(|n: u64| format!("{base}{separator}{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_default()
+}
+
+/// Whether `name` is an identifier Rust accepts where the generator puts it: not empty, not a
+/// keyword, ASCII letters, digits and `_`, not starting with a digit.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    starts_well
+        && name != "_"
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&name)
 }
 
 /// Keeps letters, digits and word separators; anything else separates words.
@@ -249,11 +417,15 @@ mod tests {
                 TypeName::variant(raw).0,
                 FieldName::from_wire(raw).rust,
                 FieldName::from_wire(raw).constant(),
+                method_name(raw),
+                operation_constant(raw),
+                base_url_constant(raw),
             ] {
                 assert!(
                     syn::parse_str::<syn::Ident>(&ident).is_ok(),
                     "{raw:?} gave {ident:?}"
                 );
+                assert!(is_identifier(&ident), "{raw:?} gave {ident:?}");
             }
         }
     }
@@ -273,6 +445,125 @@ mod tests {
         ];
         TypeName::dedupe(&mut types);
         assert_eq!(types[1].as_str(), "Success2");
+    }
+
+    #[test]
+    fn a_suffixed_name_is_never_one_already_taken() {
+        // C1: `A` and `a` both convert to `a`, and `a_2` is already there.
+        let mut fields: Vec<FieldName> = ["A", "a", "a_2"]
+            .iter()
+            .map(|w| FieldName::from_wire(w))
+            .collect();
+        FieldName::dedupe(&mut fields);
+        let rust: Vec<&str> = fields.iter().map(|f| f.rust.as_str()).collect();
+        assert_eq!(rust, ["a", "a_3", "a_2"]);
+        let wires = [
+            "x", "X", "x_2", "x-2", "x_3", "X_2", "x", "type", "type_", "Type",
+        ];
+        let mut fields: Vec<FieldName> = wires.iter().map(|w| FieldName::from_wire(w)).collect();
+        FieldName::dedupe(&mut fields);
+        let unique: BTreeSet<&str> = fields.iter().map(|f| f.rust.as_str()).collect();
+        assert_eq!(unique.len(), wires.len(), "{fields:?}");
+        let mut types: Vec<TypeName> = ["V1", "1", "v1", "V12", "V1"]
+            .iter()
+            .map(|t| TypeName::variant(t))
+            .collect();
+        TypeName::dedupe(&mut types);
+        let names: Vec<&str> = types.iter().map(TypeName::as_str).collect();
+        assert_eq!(names, ["V1", "V13", "V14", "V12", "V15"]);
+    }
+
+    #[test]
+    fn the_generators_own_names_are_kept_free() {
+        // C3: the client's own methods.
+        let methods = [
+            ("new", "new_"),
+            ("withBaseUrl", "with_base_url_"),
+            ("runtime", "runtime_"),
+            ("fromRuntime", "from_runtime_"),
+            ("clone", "clone_"),
+            ("fmt", "fmt_"),
+            ("cancelWithdrawal", "cancel_withdrawal"),
+            ("type", "type_"),
+            ("new_", "new_"),
+        ];
+        for (id, method) in methods {
+            assert_eq!(method_name(id), method, "operation id {id:?}");
+        }
+        // C2: `operations::ALL`.
+        assert_eq!(operation_constant("all"), "ALL_");
+        assert_eq!(operation_constant("ALL"), "ALL_");
+        assert_eq!(operation_constant("allOrders"), "ALL_ORDERS");
+        assert_eq!(operation_constant("new"), "NEW");
+        assert_eq!(base_url_constant("production"), "PRODUCTION_URL");
+        assert_eq!(base_url_constant("Production"), "PRODUCTION_URL");
+    }
+
+    fn variants(names: &[&str]) -> Vec<EnumVariant> {
+        names
+            .iter()
+            .map(|name| EnumVariant {
+                name: TypeName::variant(name),
+                value: super::super::EnumValue::String((*name).to_owned()),
+                docs: super::super::Docs::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_enums_catch_all_takes_the_first_free_name() {
+        // C4.
+        let cases: [(&[&str], &str); 4] = [
+            (&["a"], "Other"),
+            (&["Other"], "OtherValue"),
+            (&["Other", "OtherValue"], "OtherValue2"),
+            (&["Other", "OtherValue", "OtherValue2"], "OtherValue3"),
+        ];
+        for (listed, fallback) in cases {
+            assert_eq!(fallback_variant(&variants(listed)).as_str(), fallback);
+        }
+    }
+
+    #[test]
+    fn the_map_of_unlisted_properties_yields_to_a_listed_field() {
+        // C5.
+        let field = |wire: &str| Field {
+            name: FieldName::from_wire(wire),
+            ty: super::super::TypeRef::Any,
+            required: false,
+            nullable: false,
+            boxed: false,
+            docs: super::super::Docs::default(),
+            origin: super::super::Origin::root("x"),
+        };
+        assert_eq!(additional_field(&[field("a")]), "additional_properties");
+        assert_eq!(
+            additional_field(&[field("additionalProperties")]),
+            "additional_properties_"
+        );
+    }
+
+    #[test]
+    fn security_schemes_that_convert_alike_get_suffixes() {
+        let schemes = [
+            "apiKey".to_owned(),
+            "api_key".to_owned(),
+            "oauth".to_owned(),
+        ];
+        let constants = auth_scheme_constants(&schemes);
+        assert_eq!(constants["apiKey"], "API_KEY");
+        assert_eq!(constants["api_key"], "API_KEY_2");
+        assert_eq!(constants["oauth"], "OAUTH");
+    }
+
+    #[test]
+    fn identifiers() {
+        for good in ["a", "A_2", "new_", "Self_", "_x"] {
+            assert!(is_identifier(good), "{good}");
+        }
+        for bad in ["", "_", "1a", "self", "Self", "a-b", "ü", "type"] {
+            assert!(!is_identifier(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -4,11 +4,14 @@
 mod openapi;
 mod recursion;
 mod schema;
+mod validate;
 
 use crate::error::{Error, RateLimitProblem, Result};
+use crate::ir::names;
 use crate::ir::{
     Api, ClientProfile, Docs, EnumVariant, Envelope, Field, FieldName, Operation, Origin, Param,
     ParamLocation, RateLimit, SignerField, SigningScheme, Struct, TypeDef, TypeKind, TypeName,
+    TypeRef,
 };
 use crate::source::schema::RateLimitSpec;
 use crate::source::{self, ExchangeSpecs};
@@ -42,11 +45,12 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         types: BTreeMap::new(),
         operations: BTreeMap::new(),
         sources: vec![relative(&specs.profile_path, specs_root)],
+        skipped: Vec::new(),
     };
     for name in &profile.openapi {
         let path = specs.file(name);
-        let document = source::openapi::read(&path)?;
-        openapi::lower_document(&document, &path, profile, &mut api)?;
+        let documents = source::openapi::Documents::read(&path)?;
+        openapi::lower_document(&documents, profile, &mut api)?;
         api.sources.push(relative(&path, specs_root));
     }
     for name in &profile.schemas {
@@ -59,7 +63,9 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     check_selected_operations(specs, &profile_origin, &api)?;
     apply_success_means(specs, &profile_origin, &mut api)?;
     apply_rate_limits(specs, &profile_origin, &mut api)?;
+    recursion::newtype_recursive_aliases(&mut api);
     recursion::box_recursive_fields(&mut api);
+    validate::check(&api, &profile_origin)?;
     Ok(api)
 }
 
@@ -91,9 +97,10 @@ fn envelope(name: Option<&str>, profile: &Origin) -> Result<&'static Envelope> {
     })
 }
 
-/// Adds an operation, refusing a second one whose method name would be the same.
+/// Adds an operation under its method name, refusing a second one whose method name would be
+/// the same.
 pub(crate) fn insert_operation(api: &mut Api, operation: Operation) -> Result<()> {
-    let key = FieldName::from_wire(&operation.id).rust;
+    let key = names::method_name(&operation.id);
     if let Some(existing) = api.operations.get(&key) {
         return Err(Error::Invalid {
             origin: operation.origin,
@@ -113,6 +120,7 @@ pub(crate) fn insert_operation(api: &mut Api, operation: Operation) -> Result<()
 pub(crate) fn request_struct(
     api: &mut Api,
     id: &str,
+    name: TypeName,
     body: Option<(Vec<Field>, &[SignerField])>,
     params: &[Param],
     docs: Docs,
@@ -125,11 +133,14 @@ pub(crate) fn request_struct(
     let mut fields = body_fields;
     for param in params {
         if let Some(clash) = fields.iter().find(|f| f.name.wire == param.name.wire) {
-            return Err(Error::Invalid {
+            // Requests are built as one object keyed by wire name, routed by the operation
+            // table: two values under one name cannot both travel.
+            return Err(Error::Unsupported {
                 origin: param.origin.clone(),
-                message: format!(
-                    "parameter '{}' has the same name as the body field at {}",
-                    param.name.wire, clash.origin
+                what: format!(
+                    "a parameter named like the body field at {} ('{}'); requests are built by wire name",
+                    clash.origin,
+                    crate::text::escape(&param.name.wire)
                 ),
             });
         }
@@ -184,7 +195,6 @@ pub(crate) fn request_struct(
             None => role,
         }),
     };
-    let name = TypeName::joined(&[id, "Request"]);
     let kind = TypeKind::Struct(Struct {
         fields,
         additional: None,
@@ -201,10 +211,35 @@ pub(crate) fn request_struct(
     .map(Some)
 }
 
-/// The name of an open enum's catch-all variant: `Other`, unless a listed value took it.
+/// The name of an open enum's catch-all variant: `Other`, unless a listed value took it
+/// ([`names::fallback_variant`]).
 pub(crate) fn fallback_variant(variants: &[EnumVariant]) -> TypeName {
-    let taken = variants.iter().any(|v| v.name.as_str() == "Other");
-    TypeName::variant(if taken { "OtherValue" } else { "Other" })
+    names::fallback_variant(variants)
+}
+
+/// Gives a named type of its own to a spec type that refers to itself by name but was lowered
+/// inline (an array or a map of itself, say): `ty` is what it lowered to, with its own
+/// reference as `TypeRef::Named(name)` inside. A front-end calls this when the lowering of a
+/// named type met a reference back to it and came back with something other than that name;
+/// the name is defined as an alias, which `recursion` makes a newtype, since a Rust alias
+/// cannot name itself. Returns the use of it, `TypeRef::Named(name)`.
+pub(crate) fn define_recursive(
+    api: &mut Api,
+    name: TypeName,
+    ty: TypeRef,
+    docs: Docs,
+    origin: Origin,
+) -> Result<TypeRef> {
+    if ty == TypeRef::Named(name.clone()) {
+        return Ok(ty);
+    }
+    let def = TypeDef {
+        name,
+        docs,
+        origin,
+        kind: TypeKind::Alias(ty),
+    };
+    define_type(api, def).map(TypeRef::Named)
 }
 
 /// The profile's words on what success means, for specs that cannot say it themselves.

@@ -1,67 +1,99 @@
-//! OpenAPI 3.0 to IR: references, schemas, operations, bodies and the envelope's payload.
+//! OpenAPI 3.0 to IR: references (in the file and in files next to it), schemas, operations,
+//! parameters, bodies, replies, security, and the envelope's payload.
 //!
-//! Anonymous types are named from spec identifiers (the operation id, the enclosing type and the
-//! property), never from counters, so adding a property elsewhere never renames a type.
+//! Published documents are imperfect, so the reading is lenient where nothing is lost (a `null`
+//! description, a keyword that does not fit the type, an unknown `type` read as any JSON) and
+//! an operation that uses something xgen cannot generate (a multipart body, a cookie parameter)
+//! is left out with its reason ([`crate::ir::Skipped`]) unless the profile asked for it by
+//! name. Broken documents (a dangling `$ref`, a path with no parameter for its `{name}`) are
+//! errors naming the file and JSON pointer, every one of them, not only the first.
+//!
+//! Anonymous types are named from spec identifiers (the operation id, the enclosing type and
+//! the property), never from counters, so adding a property elsewhere never renames a type.
 
-use super::{define_type, split_permissions};
+use super::split_permissions;
 use crate::error::{Error, Result};
 use crate::ir::{
     Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, Docs, Enum, EnumRepr, EnumValue,
     EnumVariant, Field, FieldName, HttpMethod, Operation, Origin, Param, ParamLocation, Primitive,
-    RequestBody, SignerField, Struct, TypeDef, TypeKind, TypeName, TypeRef, Union, UnionVariant,
+    RequestBody, ResponseBody, SignerField, Skipped, Struct, TypeDef, TypeKind, TypeName, TypeRef,
+    Union, UnionVariant,
 };
+use crate::source::openapi::{Documents, Target};
+
 use crate::source::profile::Profile;
+use crate::source::yaml::{Node, Value};
+use heck::ToLowerCamelCase;
 use indexmap::IndexMap;
-use openapiv3::{
-    AdditionalProperties, IntegerFormat, OpenAPI, Parameter, ReferenceOr, Schema, SchemaKind,
-    StatusCode, Type, VariantOrUnknownOrEmpty,
-};
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use xgen_runtime::registry::Credentials;
 
-const SCHEMA_PREFIX: &str = "#/components/schemas/";
-const JSON: &str = "application/json";
 const FORM: &str = "application/x-www-form-urlencoded";
+
+/// How deep `$ref`s may chain through each other while one is being lowered; deeper chains are
+/// an error rather than a risk to the stack.
+const MAX_REF_DEPTH: usize = 200;
+
+/// The HTTP methods a path item may hold, in the order OpenAPI lists them.
+const METHODS: [(&str, Option<HttpMethod>); 8] = [
+    ("get", Some(HttpMethod::Get)),
+    ("put", Some(HttpMethod::Put)),
+    ("post", Some(HttpMethod::Post)),
+    ("delete", Some(HttpMethod::Delete)),
+    ("options", None),
+    ("head", None),
+    ("patch", Some(HttpMethod::Patch)),
+    ("trace", None),
+];
 
 /// Lowers the operations of one OpenAPI document (those the profile selects) into `api`.
 pub(super) fn lower_document(
-    document: &OpenAPI,
-    path: &Path,
+    documents: &Documents,
     profile: &Profile,
     api: &mut Api,
 ) -> Result<()> {
+    let root = documents.root_node();
     if api.docs.summary.is_none() {
-        api.docs.summary = Some(document.info.title.clone());
+        api.docs.summary = root
+            .get("info")
+            .and_then(|info| info.get("title"))
+            .and_then(Node::as_str)
+            .map(str::to_owned);
     }
     let mut lowering = Lowering {
-        document,
-        root: Origin::root(path),
+        documents,
         api,
         profile,
-        visiting: BTreeSet::new(),
+        refs: BTreeMap::new(),
+        claimed: BTreeMap::new(),
+        in_progress: Vec::new(),
+        base_path: String::new(),
     };
+    lowering.claim_component_names();
+    lowering.base_url()?;
     lowering.operations()
 }
 
+/// Where a `$ref` points: a file and a pointer in it.
+type RefKey = (PathBuf, String);
+
 struct Lowering<'a> {
-    document: &'a OpenAPI,
-    root: Origin,
+    documents: &'a Documents,
     api: &'a mut Api,
     profile: &'a Profile,
-    /// Components being lowered, to stop at a recursive reference.
-    visiting: BTreeSet<String>,
-}
-
-/// A request body, and the fields the caller sets in it.
-struct LoweredBody {
-    body: RequestBody,
-    fields: Vec<Field>,
-    docs: Docs,
-    origin: Origin,
+    /// Schemas reached by `$ref`, lowered once each.
+    refs: BTreeMap<RefKey, Lowered>,
+    /// Type names given to `$ref` targets, so two targets never share one.
+    claimed: BTreeMap<TypeName, RefKey>,
+    /// `$ref` targets being lowered, innermost last, and whether they were met again inside.
+    in_progress: Vec<(RefKey, TypeName, bool)>,
+    /// The first server URL's path, which every operation's path continues.
+    base_path: String,
 }
 
 /// A lowered use of a schema, with what the use site needs to know about it.
+#[derive(Debug, Clone)]
 struct Lowered {
     ty: TypeRef,
     nullable: bool,
@@ -70,99 +102,282 @@ struct Lowered {
 
 /// The properties of an object schema, with everything `allOf` contributed merged in.
 #[derive(Default)]
-struct ObjectShape<'s> {
-    properties: IndexMap<String, (&'s ReferenceOr<Box<Schema>>, Origin)>,
+struct ObjectShape<'n> {
+    properties: IndexMap<String, (&'n Node, Origin)>,
     required: BTreeSet<String>,
-    additional: Option<(&'s AdditionalProperties, Origin)>,
+    additional: Option<(&'n Node, Origin)>,
+}
+
+/// The state that an operation which turns out to be unsupported rolls back.
+struct Snapshot {
+    types: BTreeSet<TypeName>,
+    refs: BTreeSet<RefKey>,
+    claimed: BTreeSet<TypeName>,
+    auth_schemes: BTreeSet<String>,
 }
 
 impl<'a> Lowering<'a> {
-    fn operations(&mut self) -> Result<()> {
-        let document = self.document;
-        let base_path = self.base_path()?;
-        for (path, item) in document.paths.paths.iter() {
-            let origin = self.root.child("paths").child(path);
-            let ReferenceOr::Item(item) = item else {
-                return Err(unsupported(&origin, "a `$ref` path item"));
-            };
-            for (method, operation) in item.iter() {
-                let origin = origin.child(method);
-                let Some(id) = operation.operation_id.as_deref() else {
-                    return Err(Error::Invalid {
-                        origin,
-                        message:
-                            "the operation has no operationId, which xgen names its method after"
-                                .to_owned(),
-                    });
-                };
-                if !self.selected(id) {
-                    continue;
-                }
-                let method = http_method(method, &origin)?;
-                let full_path = format!("{base_path}{path}");
-                let lowered =
-                    self.operation(id, method, full_path, operation, &item.parameters, origin)?;
-                super::insert_operation(self.api, lowered)?;
-            }
+    // ----- documents and references -------------------------------------------------------
+
+    fn root_origin(&self) -> Origin {
+        Origin::root(&self.documents.root)
+    }
+
+    /// Component schemas keep their own names: claimed before any anonymous type can take one.
+    fn claim_component_names(&mut self) {
+        let Some(schemas) = self
+            .documents
+            .root_node()
+            .get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(Node::entries)
+        else {
+            return;
+        };
+        for entry in schemas {
+            let name = TypeName::from_spec(&entry.key);
+            let key = (
+                self.documents.root.clone(),
+                format!("/components/schemas/{}", escape_segment(&entry.key)),
+            );
+            self.claimed.entry(name).or_insert(key);
         }
+    }
+
+    /// Follows `$ref`s (of parameters, bodies, responses, path items, schemes) to the object
+    /// they name; `node` itself if it is not a reference.
+    fn deref<'n>(&self, node: &'n Node, origin: &Origin) -> Result<(&'n Node, Origin)>
+    where
+        'a: 'n,
+    {
+        // A `$ref` resolves against the file it is written in, which its origin names.
+        let mut current = (node, origin.clone(), origin.file.clone());
+        for _ in 0..MAX_REF_DEPTH {
+            let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
+                return Ok((current.0, current.1));
+            };
+            let target = self.documents.resolve(&current.2, reference, &current.1)?;
+            current = (target.node, target.origin(), target.file.to_owned());
+        }
+        Err(Error::Invalid {
+            origin: origin.clone(),
+            message: format!("$ref chains more than {MAX_REF_DEPTH} deep (a cycle?)"),
+        })
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            types: self.api.types.keys().cloned().collect(),
+            refs: self.refs.keys().cloned().collect(),
+            claimed: self.claimed.keys().cloned().collect(),
+            auth_schemes: self.api.profile.auth_schemes.keys().cloned().collect(),
+        }
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) {
+        self.api
+            .types
+            .retain(|name, _| snapshot.types.contains(name));
+        self.refs.retain(|key, _| snapshot.refs.contains(key));
+        self.claimed
+            .retain(|name, _| snapshot.claimed.contains(name));
+        self.api
+            .profile
+            .auth_schemes
+            .retain(|name, _| snapshot.auth_schemes.contains(name));
+        self.in_progress.clear();
+    }
+
+    // ----- the document ----------------------------------------------------------------------
+
+    /// The first server's URL: its path is every operation's base path; its scheme and host are
+    /// the `production` base URL when the profile gives none. Variables take their defaults.
+    fn base_url(&mut self) -> Result<()> {
+        let Some(server) = self
+            .documents
+            .root_node()
+            .get("servers")
+            .and_then(Node::items)
+            .and_then(|servers| servers.first())
+        else {
+            return Ok(());
+        };
+        let origin = self.root_origin().child("servers").child("0");
+        let Some(template) = server.get("url").and_then(Node::as_str) else {
+            return Ok(());
+        };
+        let url = substitute_server_variables(template, server, &origin)?;
+        let (base, path) = split_url(&url);
+        if self.api.profile.base_urls.is_empty() && base.starts_with("http") {
+            self.api
+                .profile
+                .base_urls
+                .insert("production".to_owned(), base.to_owned());
+        }
+        self.base_path = path.trim_end_matches('/').to_owned();
         Ok(())
     }
 
-    fn selected(&self, id: &str) -> bool {
-        self.profile
-            .operations
-            .as_ref()
-            .is_none_or(|ids| ids.iter().any(|s| s == id))
+    fn operations(&mut self) -> Result<()> {
+        let documents = self.documents;
+        let root = documents.root_node();
+        let paths_origin = self.root_origin().child("paths");
+        let Some(paths) = root.get("paths") else {
+            return Ok(());
+        };
+        let Some(paths) = paths.entries() else {
+            return Err(Error::Invalid {
+                origin: paths_origin,
+                message: format!("`paths` is {}, not a mapping", paths.kind()),
+            });
+        };
+        let mut errors = Vec::new();
+        for entry in paths {
+            let path_origin = paths_origin.child(&entry.key);
+            let (item, item_origin) = match self.deref(&entry.value, &path_origin) {
+                Ok(found) => found,
+                Err(error) => {
+                    errors.push(error);
+                    continue;
+                }
+            };
+            for (method_key, method) in METHODS {
+                let Some(operation) = item.get(method_key) else {
+                    continue;
+                };
+                // Some documents keep each operation in a file of its own (`get: {$ref: ...}`).
+                let (operation, origin) =
+                    match self.deref(operation, &item_origin.child(method_key)) {
+                        Ok(found) => found,
+                        Err(error) => {
+                            errors.push(error);
+                            continue;
+                        }
+                    };
+                let id = operation
+                    .get("operationId")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| derived_id(method_key, &entry.key));
+                let selected = self.selection(&id);
+                if selected == Selection::No {
+                    continue;
+                }
+                let Some(method) = method else {
+                    self.skip_or_fail(
+                        selected,
+                        &id,
+                        &origin,
+                        &format!("the `{method_key}` method"),
+                        &mut errors,
+                    );
+                    continue;
+                };
+                let snapshot = self.snapshot();
+                let full_path = format!("{}{}", self.base_path, entry.key);
+                let lowered = self.operation(
+                    &id,
+                    method,
+                    full_path,
+                    operation,
+                    (item, &item_origin),
+                    &origin,
+                );
+                match lowered {
+                    Ok(op) => {
+                        if let Err(error) = super::insert_operation(self.api, op) {
+                            errors.push(error);
+                        }
+                    }
+                    // An operation nobody asked for by name that cannot be generated is left
+                    // out, with its reason, rather than failing the whole document: published
+                    // documents hold hundreds of operations, and a team needs the rest.
+                    Err(error) if selected == Selection::All => {
+                        self.restore(&snapshot);
+                        let (origin, reason) = skip_reason(error, &origin);
+                        self.api.skipped.push(Skipped { id, origin, reason });
+                    }
+                    Err(error) => {
+                        self.restore(&snapshot);
+                        errors.push(error);
+                    }
+                }
+            }
+        }
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Many(errors)),
+        }
     }
 
-    /// The path part of the first server URL (`https://api.kraken.com/0` gives `/0`): the base
-    /// URL itself comes from the profile, per environment.
-    fn base_path(&self) -> Result<String> {
-        let Some(server) = self.document.servers.first() else {
-            return Ok(String::new());
-        };
-        let origin = self.root.child("servers").child("0").child("url");
-        if server.url.contains('{') {
-            return Err(unsupported(&origin, "server URL variables"));
+    fn skip_or_fail(
+        &mut self,
+        selected: Selection,
+        id: &str,
+        origin: &Origin,
+        what: &str,
+        errors: &mut Vec<Error>,
+    ) {
+        match selected {
+            Selection::All => self.api.skipped.push(Skipped {
+                id: id.to_owned(),
+                origin: origin.clone(),
+                reason: format!("not supported: {what}"),
+            }),
+            _ => errors.push(Error::Unsupported {
+                origin: origin.clone(),
+                what: what.to_owned(),
+            }),
         }
-        let after_scheme = server
-            .url
-            .split_once("://")
-            .map_or(server.url.as_str(), |(_, rest)| rest);
-        let path = after_scheme.find('/').map_or("", |at| &after_scheme[at..]);
-        Ok(path.trim_end_matches('/').to_owned())
     }
+
+    fn selection(&self, id: &str) -> Selection {
+        match &self.profile.operations {
+            None => Selection::All,
+            Some(ids) if ids.iter().any(|s| s == id) => Selection::ByName,
+            Some(_) => Selection::No,
+        }
+    }
+
+    // ----- one operation ---------------------------------------------------------------------
 
     fn operation(
         &mut self,
         id: &str,
         method: HttpMethod,
         path: String,
-        operation: &openapiv3::Operation,
-        shared_params: &[ReferenceOr<Parameter>],
-        origin: Origin,
+        operation: &'a Node,
+        item: (&'a Node, &Origin),
+        origin: &Origin,
     ) -> Result<Operation> {
-        let (description, permissions) = match operation.description.as_deref() {
-            Some(text) => split_permissions(text),
+        let (description, permissions) = match text(operation, "description") {
+            Some(text) => split_permissions(&text),
             None => (None, None),
         };
-        let security = operation
-            .security
-            .as_ref()
-            .or(self.document.security.as_ref());
-        let signed = security.is_some_and(|reqs| reqs.iter().any(|req| !req.is_empty()));
+        let own_security = operation.get("security");
+        let security_node = own_security.or_else(|| self.documents.root_node().get("security"));
+        let security_origin = match own_security {
+            Some(_) => origin.child("security"),
+            None => self.root_origin().child("security"),
+        };
+        let requirements = self.requirements(security_node, &security_origin)?;
+        let signed = requirements.iter().any(|names| !names.is_empty());
         let security = match self.api.profile.signing.credentials {
             Credentials::PerAuthScheme => {
-                let at = match operation.security {
-                    Some(_) => origin.child("security"),
-                    None => self.root.child("security"),
-                };
-                self.security(security, &at)?
+                for (index, names) in requirements.iter().enumerate() {
+                    for name in names {
+                        let at = security_origin.child(&index.to_string()).child(name);
+                        self.auth_scheme(name, &at)?;
+                    }
+                }
+                requirements
             }
             Credentials::Fixed(_) => Vec::new(),
         };
-        let params = self.parameters(id, shared_params, &operation.parameters, &origin)?;
-        let body = match &operation.request_body {
+        let params = self.parameters(id, item, operation, origin)?;
+        check_path_template(&path, &params, origin)?;
+        let body = match operation.get("requestBody") {
             Some(body) => {
                 Some(self.request_body(id, body, signed, &origin.child("requestBody"))?)
             }
@@ -170,32 +385,42 @@ impl<'a> Lowering<'a> {
         };
         if signed && body.is_none() && !self.profile.signer_fields.is_empty() {
             return Err(Error::Invalid {
-                origin,
+                origin: origin.clone(),
                 message: format!(
                     "the operation is signed but has no body for the signer's fields ({})",
                     self.profile.signer_fields.join(", ")
                 ),
             });
         }
-        let (response, response_docs) = self.response(id, operation, &origin.child("responses"))?;
+        let (response_body, response, response_docs) =
+            self.response(id, operation, &origin.child("responses"))?;
+        let request_name = self.free_name(TypeName::joined(&[id, "Request"]));
         let (body, request) = match body {
-            Some(LoweredBody {
-                body,
-                fields,
-                docs,
-                origin,
-            }) => {
-                let parts = Some((fields, body.signer_fields.as_slice()));
-                let request = super::request_struct(self.api, id, parts, &params, docs, origin)?;
-                (Some(body), request)
+            Some(lowered) => {
+                let parts = Some((lowered.fields, lowered.body.signer_fields.as_slice()));
+                let request = super::request_struct(
+                    self.api,
+                    id,
+                    request_name,
+                    parts,
+                    &params,
+                    lowered.docs,
+                    lowered.origin,
+                )?;
+                (Some(lowered.body), request)
             }
             None => {
-                let docs = Docs::default();
                 let at = origin.child("parameters");
-                (
+                let request = super::request_struct(
+                    self.api,
+                    id,
+                    request_name,
                     None,
-                    super::request_struct(self.api, id, None, &params, docs, at)?,
-                )
+                    &params,
+                    Docs::default(),
+                    at,
+                )?;
+                (None, request)
             }
         };
         Ok(Operation {
@@ -203,7 +428,7 @@ impl<'a> Lowering<'a> {
             method,
             path,
             docs: Docs {
-                summary: operation.summary.clone(),
+                summary: text(operation, "summary"),
                 description,
             },
             permissions,
@@ -213,31 +438,42 @@ impl<'a> Lowering<'a> {
             body,
             request,
             response,
+            response_body,
             response_docs,
             signed,
             security,
-            origin,
+            origin: origin.clone(),
         })
     }
 
-    /// The operation's security alternatives as scheme names, each scheme lowered into
-    /// [`ClientProfile::auth_schemes`](crate::ir::ClientProfile::auth_schemes) on first use.
-    fn security(
-        &mut self,
-        requirements: Option<&Vec<openapiv3::SecurityRequirement>>,
-        at: &Origin,
-    ) -> Result<Vec<Vec<String>>> {
-        let Some(requirements) = requirements else {
+    /// The `security` requirement alternatives, as lists of scheme names.
+    fn requirements(&self, node: Option<&Node>, origin: &Origin) -> Result<Vec<Vec<String>>> {
+        let Some(node) = node else {
             return Ok(Vec::new());
         };
-        let mut alternatives = Vec::new();
-        for (index, requirement) in requirements.iter().enumerate() {
-            let mut names = Vec::new();
-            for name in requirement.keys() {
-                self.auth_scheme(name, &at.child(&index.to_string()).child(name))?;
-                names.push(name.clone());
+        let Some(items) = node.items() else {
+            return Err(Error::Invalid {
+                origin: origin.clone(),
+                message: format!("`security` is {}, not a list", node.kind()),
+            });
+        };
+        let mut alternatives = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match item.entries() {
+                Some(entries) => {
+                    alternatives.push(entries.iter().map(|e| e.key.to_string()).collect())
+                }
+                None if matches!(item.value, Value::Null) => alternatives.push(Vec::new()),
+                None => {
+                    return Err(Error::Invalid {
+                        origin: origin.child(&index.to_string()),
+                        message: format!(
+                            "a security requirement is {}, not a mapping",
+                            item.kind()
+                        ),
+                    })
+                }
             }
-            alternatives.push(names);
         }
         Ok(alternatives)
     }
@@ -245,58 +481,83 @@ impl<'a> Lowering<'a> {
     /// Lowers the security scheme `name` (once) into the profile's auth schemes.
     fn auth_scheme(&mut self, name: &str, used_at: &Origin) -> Result<()> {
         let origin = self
-            .root
+            .root_origin()
             .child("components")
             .child("securitySchemes")
             .child(name);
-        let scheme = self
-            .document
-            .components
-            .as_ref()
-            .and_then(|c| c.security_schemes.get(name));
-        let scheme = match scheme {
-            Some(ReferenceOr::Item(scheme)) => scheme,
-            Some(ReferenceOr::Reference { .. }) => {
-                return Err(unsupported(&origin, "a `$ref` security scheme"))
-            }
-            None => {
-                return Err(Error::Invalid {
-                    origin: used_at.clone(),
-                    message: format!(
-                        "security scheme '{name}' is not declared under components/securitySchemes"
-                    ),
-                })
-            }
+        let declared = self
+            .documents
+            .root_node()
+            .get("components")
+            .and_then(|c| c.get("securitySchemes"))
+            .and_then(|s| s.get(name));
+        let Some(declared) = declared else {
+            return Err(Error::Invalid {
+                origin: used_at.clone(),
+                message: format!(
+                    "security scheme '{}' is not declared under components/securitySchemes",
+                    crate::text::escape(name)
+                ),
+            });
         };
-        let kind = match scheme {
-            openapiv3::SecurityScheme::APIKey { location, name, .. } => AuthKind::ApiKey {
-                location: match location {
-                    openapiv3::APIKeyLocation::Header => ApiKeyLocation::Header,
-                    openapiv3::APIKeyLocation::Query => ApiKeyLocation::Query,
-                    openapiv3::APIKeyLocation::Cookie => ApiKeyLocation::Cookie,
-                },
-                param: name.clone(),
+        let (scheme, origin) = self.deref(declared, &origin)?;
+        let kind_text = scheme.get("type").and_then(Node::as_str).unwrap_or("");
+        let kind = match kind_text {
+            "apiKey" => {
+                let location = match scheme.get("in").and_then(Node::as_str) {
+                    Some("header") => ApiKeyLocation::Header,
+                    Some("query") => ApiKeyLocation::Query,
+                    Some("cookie") => ApiKeyLocation::Cookie,
+                    other => {
+                        return Err(Error::Invalid {
+                            origin: origin.child("in"),
+                            message: format!(
+                                "an apiKey scheme goes in header, query or cookie, not {}",
+                                other.map_or("nowhere".to_owned(), |o| format!(
+                                    "'{}'",
+                                    crate::text::escape(o)
+                                ))
+                            ),
+                        })
+                    }
+                };
+                let Some(param) = scheme.get("name").and_then(Node::as_str) else {
+                    return Err(Error::Invalid {
+                        origin: origin.child("name"),
+                        message: "an apiKey scheme needs the `name` it travels under".to_owned(),
+                    });
+                };
+                AuthKind::ApiKey {
+                    location,
+                    param: param.to_owned(),
+                }
+            }
+            "http" => match scheme
+                .get("scheme")
+                .and_then(Node::as_str)
+                .map(str::to_ascii_lowercase)
+            {
+                Some(s) if s == "bearer" => AuthKind::Bearer,
+                Some(s) if s == "basic" => AuthKind::Basic,
+                other => {
+                    return Err(Error::Unsupported {
+                        origin: origin.child("scheme"),
+                        what: format!(
+                            "the HTTP authentication scheme '{}' (bearer and basic are)",
+                            crate::text::escape(other.as_deref().unwrap_or(""))
+                        ),
+                    })
+                }
             },
-            openapiv3::SecurityScheme::HTTP { scheme, .. }
-                if scheme.eq_ignore_ascii_case("bearer") =>
-            {
-                AuthKind::Bearer
-            }
-            openapiv3::SecurityScheme::HTTP { scheme, .. }
-                if scheme.eq_ignore_ascii_case("basic") =>
-            {
-                AuthKind::Basic
-            }
-            openapiv3::SecurityScheme::HTTP { scheme, .. } => {
-                return Err(unsupported(
-                    &origin.child("scheme"),
-                    &format!("the HTTP authentication scheme '{scheme}' (bearer and basic are)"),
-                ))
-            }
             // An OAuth 2 or OpenID Connect access token travels as a bearer token (RFC 6750);
             // obtaining one is the caller's business.
-            openapiv3::SecurityScheme::OAuth2 { .. }
-            | openapiv3::SecurityScheme::OpenIDConnect { .. } => AuthKind::Bearer,
+            "oauth2" | "openIdConnect" => AuthKind::Bearer,
+            other => {
+                return Err(Error::Unsupported {
+                    origin: origin.child("type"),
+                    what: format!("security schemes of type '{}'", crate::text::escape(other)),
+                })
+            }
         };
         let lowered = AuthScheme {
             name: name.to_owned(),
@@ -307,7 +568,8 @@ impl<'a> Lowering<'a> {
             Some(existing) if existing.kind != lowered.kind => Err(Error::Invalid {
                 origin: lowered.origin,
                 message: format!(
-                    "security scheme '{name}' is declared differently at {}",
+                    "security scheme '{}' is declared differently at {}",
+                    crate::text::escape(name),
                     existing.origin
                 ),
             }),
@@ -322,46 +584,101 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// Path-item and operation parameters (the operation's win), sorted by wire name.
     fn parameters(
         &mut self,
         id: &str,
-        shared: &[ReferenceOr<Parameter>],
-        own: &[ReferenceOr<Parameter>],
+        (item, item_origin): (&'a Node, &Origin),
+        operation: &'a Node,
         origin: &Origin,
     ) -> Result<Vec<Param>> {
-        let mut params = Vec::new();
-        let shared = shared
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, origin.parent().child("parameters").child(&i.to_string())));
-        let own = own
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, origin.child("parameters").child(&i.to_string())));
-        for (param, origin) in shared.chain(own) {
-            let ReferenceOr::Item(param) = param else {
-                return Err(unsupported(&origin, "a `$ref` parameter"));
+        let mut found: Vec<(&'a Node, Origin)> = Vec::new();
+        for (owner, owner_origin) in [(item, item_origin.clone()), (operation, origin.clone())] {
+            let Some(list) = owner.get("parameters") else {
+                continue;
             };
-            let (location, data) = match param {
-                Parameter::Query { parameter_data, .. } => (ParamLocation::Query, parameter_data),
-                Parameter::Path { parameter_data, .. } => (ParamLocation::Path, parameter_data),
-                Parameter::Header { parameter_data, .. } => (ParamLocation::Header, parameter_data),
-                Parameter::Cookie { .. } => return Err(unsupported(&origin, "cookie parameters")),
+            let list_origin = owner_origin.child("parameters");
+            let Some(items) = list.items() else {
+                return Err(Error::Invalid {
+                    origin: list_origin,
+                    message: format!("`parameters` is {}, not a list", list.kind()),
+                });
             };
-            let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                return Err(unsupported(&origin, "a parameter described by `content`"));
+            for (index, param) in items.iter().enumerate() {
+                let (param, at) = self.deref(param, &list_origin.child(&index.to_string()))?;
+                found.push((param, at));
+            }
+        }
+        let mut params: Vec<Param> = Vec::new();
+        for (param, origin) in found {
+            let Some(name) = param.get("name").and_then(Node::as_str) else {
+                return Err(Error::Invalid {
+                    origin: origin.child("name"),
+                    message: "the parameter has no `name`".to_owned(),
+                });
             };
-            let name = TypeName::joined(&[id, &data.name]);
-            let lowered = self.schema_ref(schema, &origin.child("schema"), name)?;
-            params.retain(|p: &Param| !(p.name.wire == data.name && p.location == location));
+            let location = match param.get("in").and_then(Node::as_str) {
+                Some("query") => ParamLocation::Query,
+                Some("path") => ParamLocation::Path,
+                Some("header") => ParamLocation::Header,
+                Some("cookie") => {
+                    return Err(unsupported(&origin.child("in"), "cookie parameters"))
+                }
+                other => {
+                    return Err(Error::Invalid {
+                        origin: origin.child("in"),
+                        message: format!(
+                            "a parameter goes in query, path, header or cookie, not {}",
+                            other.map_or("nowhere".to_owned(), |o| format!(
+                                "'{}'",
+                                crate::text::escape(o)
+                            ))
+                        ),
+                    })
+                }
+            };
+            if param.get("content").is_some() && param.get("schema").is_none() {
+                return Err(unsupported(
+                    &origin.child("content"),
+                    "a parameter described by `content`",
+                ));
+            }
+            let style = param.get("style").and_then(Node::as_str);
+            let explode = param.get("explode").and_then(Node::as_bool);
+            let type_name = TypeName::joined(&[id, name]);
+            let lowered = match param.get("schema") {
+                Some(schema) => self.schema_ref(schema, &origin.child("schema"), type_name)?,
+                None => Lowered {
+                    ty: TypeRef::Primitive(Primitive::String),
+                    nullable: false,
+                    docs: Docs::default(),
+                },
+            };
+            self.check_parameter_shape(&lowered.ty, location, style, explode, &origin)?;
+            // A path-item parameter is overridden by the operation's of the same name and place.
+            params.retain(|p| !(p.name.wire == name && p.location == location));
+            if let Some(twin) = params.iter().find(|p| p.name.wire == name) {
+                return Err(unsupported(
+                    &origin,
+                    &format!(
+                        "two parameters named '{}' (also at {}); requests are built by wire name",
+                        crate::text::escape(name),
+                        twin.origin
+                    ),
+                ));
+            }
             params.push(Param {
-                name: FieldName::from_wire(&data.name),
+                name: FieldName::from_wire(name),
                 location,
                 ty: lowered.ty,
-                required: data.required || location == ParamLocation::Path,
+                required: param
+                    .get("required")
+                    .and_then(Node::as_bool)
+                    .unwrap_or(false)
+                    || location == ParamLocation::Path,
                 docs: Docs {
                     summary: None,
-                    description: data.description.clone().or(lowered.docs.description),
+                    description: text(param, "description").or(lowered.docs.description),
                 },
                 origin,
             });
@@ -375,44 +692,121 @@ impl<'a> Lowering<'a> {
         Ok(params)
     }
 
+    /// Parameters the runtime can send: scalars anywhere, and arrays of scalars in the query
+    /// (`form`, exploded: `tags=a&tags=b`), path and headers (`simple`: `a,b`).
+    fn check_parameter_shape(
+        &self,
+        ty: &TypeRef,
+        location: ParamLocation,
+        style: Option<&str>,
+        explode: Option<bool>,
+        origin: &Origin,
+    ) -> Result<()> {
+        let resolved = self.resolve_alias(ty);
+        let item = match resolved {
+            TypeRef::Array(item) => item,
+            TypeRef::Map(_) | TypeRef::Any => {
+                return Err(unsupported(origin, "an object parameter (only scalars and arrays of them travel in a URL or header)"))
+            }
+            TypeRef::Named(name) => match self.api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Struct(_) | TypeKind::Union(_)) => {
+                    return Err(unsupported(origin, "an object parameter (only scalars and arrays of them travel in a URL or header)"))
+                }
+                _ => return Ok(()),
+            },
+            TypeRef::Primitive(_) => return Ok(()),
+        };
+        if !matches!(self.resolve_alias(item), TypeRef::Primitive(_))
+            && !matches!(self.resolve_alias(item), TypeRef::Named(n) if matches!(self.api.types.get(n).map(|d| &d.kind), Some(TypeKind::Enum(_))))
+        {
+            return Err(unsupported(
+                origin,
+                "an array parameter of objects or arrays",
+            ));
+        }
+        let expected = match location {
+            ParamLocation::Query => ("form", true),
+            ParamLocation::Path | ParamLocation::Header => ("simple", false),
+        };
+        let style_ok = style.is_none_or(|s| s == expected.0);
+        let explode_ok = explode.is_none_or(|e| e == expected.1);
+        if !(style_ok && explode_ok) {
+            return Err(unsupported(
+                &origin.child("style"),
+                "an array parameter in a style other than OpenAPI's default for its place",
+            ));
+        }
+        Ok(())
+    }
+
+    fn resolve_alias<'t>(&'t self, ty: &'t TypeRef) -> &'t TypeRef {
+        let mut current = ty;
+        for _ in 0..64 {
+            match current {
+                TypeRef::Named(name) => match self.api.types.get(name).map(|d| &d.kind) {
+                    Some(TypeKind::Alias(target) | TypeKind::Newtype(target)) => current = target,
+                    _ => return current,
+                },
+                _ => return current,
+            }
+        }
+        current
+    }
+
     fn request_body(
         &mut self,
         id: &str,
-        body: &ReferenceOr<openapiv3::RequestBody>,
+        body: &'a Node,
         signed: bool,
         origin: &Origin,
     ) -> Result<LoweredBody> {
-        let ReferenceOr::Item(body) = body else {
-            return Err(unsupported(origin, "a `$ref` request body"));
+        let (body, origin) = self.deref(body, origin)?;
+        let content_origin = origin.child("content");
+        let content = body.get("content").and_then(Node::entries).unwrap_or(&[]);
+        let json = content.iter().find(|e| is_json_media(&e.key));
+        let form = content.iter().find(|e| media_type(&e.key) == FORM);
+        let (encoding, media) = match (json, form) {
+            (Some(media), _) => (BodyEncoding::Json, media),
+            (None, Some(media)) => (BodyEncoding::Form, media),
+            (None, None) => {
+                let found: Vec<String> = content
+                    .iter()
+                    .map(|e| crate::text::escape(&e.key).into_owned())
+                    .collect();
+                return Err(unsupported(
+                    &origin,
+                    &match found.is_empty() {
+                        true => "a request body without content".to_owned(),
+                        false => format!("request bodies of type {}", found.join(", ")),
+                    },
+                ));
+            }
         };
-        let content = origin.child("content");
-        let (encoding, media) = if let Some(media) = body.content.get(JSON) {
-            (BodyEncoding::Json, (media, content.child(JSON)))
-        } else if let Some(media) = body.content.get(FORM) {
-            (BodyEncoding::Form, (media, content.child(FORM)))
-        } else {
-            let found: Vec<&str> = body.content.keys().map(String::as_str).collect();
-            return Err(unsupported(
-                origin,
-                &format!("request bodies of type {}", found.join(", ")),
-            ));
-        };
-        let (media, media_origin) = media;
-        let schema_origin = media_origin.child("schema");
-        let Some(schema) = &media.schema else {
+        let media_origin = content_origin.child(&media.key);
+        let Some(schema) = media.value.get("schema") else {
             return Err(Error::Invalid {
                 origin: media_origin,
                 message: "the body has no schema".to_owned(),
             });
         };
-        let (schema, schema_origin) = self.resolve(schema, &schema_origin)?;
+        let schema_origin = media_origin.child("schema");
+        let (schema, schema_origin, schema_file) = self.resolve_schema(schema, &schema_origin)?;
         let mut shape = ObjectShape::default();
-        self.collect_object(schema, &schema_origin, &mut shape)?;
-        if shape.properties.is_empty() && shape.additional.is_none() && !is_object(schema) {
-            return Err(Error::Invalid {
-                origin: schema_origin,
-                message: "the body is not an object".to_owned(),
-            });
+        let object = self.collect_object(
+            schema,
+            &schema_origin,
+            &schema_file,
+            &mut shape,
+            &mut Vec::new(),
+        )?;
+        if !object {
+            return Err(unsupported(
+                &schema_origin,
+                &format!(
+                    "a request body that is {}, not an object",
+                    describe_schema(schema)
+                ),
+            ));
         }
         let mut signer_fields = Vec::new();
         for wire in &self.profile.signer_fields {
@@ -436,61 +830,99 @@ impl<'a> Lowering<'a> {
         signer_fields.sort_by(|a, b| a.wire.cmp(&b.wire));
         let name = TypeName::joined(&[id, "Request"]);
         let strukt = self.structure(&name, shape)?;
-        let body = RequestBody {
-            encoding,
-            signer_fields,
-        };
         Ok(LoweredBody {
-            body,
+            body: RequestBody {
+                encoding,
+                signer_fields,
+            },
             fields: strukt.fields,
             docs: schema_docs(schema),
             origin: schema_origin,
         })
     }
 
-    /// The payload type of the first 2xx response, inside the profile's envelope.
+    /// The success reply: `200`, else the first other 2xx, else `2XX`, else `default`; no
+    /// success reply declared is an empty one.
     fn response(
         &mut self,
         id: &str,
-        operation: &openapiv3::Operation,
+        operation: &'a Node,
         origin: &Origin,
-    ) -> Result<(TypeRef, Docs)> {
-        let success =
-            operation
-                .responses
-                .responses
+    ) -> Result<(ResponseBody, TypeRef, Docs)> {
+        let empty = (ResponseBody::Empty, TypeRef::Any, Docs::default());
+        let Some(responses) = operation.get("responses").and_then(Node::entries) else {
+            return Ok(empty);
+        };
+        let mut codes: Vec<&str> = responses.iter().map(|e| &*e.key).collect();
+        codes.sort_by_key(|code| match *code {
+            "200" => (0, String::new()),
+            c if c.len() == 3 && c.starts_with('2') && c.chars().all(|d| d.is_ascii_digit()) => {
+                (1, c.to_owned())
+            }
+            "2XX" | "2xx" => (2, String::new()),
+            "default" => (3, String::new()),
+            other => (4, other.to_owned()),
+        });
+        let Some(code) = codes
+            .first()
+            .copied()
+            .filter(|c| *c == "default" || c.starts_with('2'))
+        else {
+            return Ok(empty);
+        };
+        let Some(node) = operation.get("responses").and_then(|r| r.get(code)) else {
+            return Ok(empty);
+        };
+        let (response, response_origin) = self.deref(node, &origin.child(code))?;
+        let content = response
+            .get("content")
+            .and_then(Node::entries)
+            .unwrap_or(&[]);
+        let docs = Docs {
+            summary: None,
+            description: text(response, "description"),
+        };
+        if content.is_empty() {
+            return Ok((ResponseBody::Empty, TypeRef::Any, docs));
+        }
+        let Some(json) = content.iter().find(|e| is_json_media(&e.key)) else {
+            let all_text = content
                 .iter()
-                .find_map(|(code, response)| match code {
-                    StatusCode::Code(c @ 200..=299) => Some((c.to_string(), response)),
-                    _ => None,
-                });
-        let Some((code, response)) = success else {
-            return Err(Error::Invalid {
-                origin: origin.clone(),
-                message: "no 2xx response is declared".to_owned(),
-            });
+                .all(|e| media_type(&e.key).starts_with("text/"));
+            if self.api.profile.envelope.payload_property.is_some() {
+                return Err(unsupported(
+                    &response_origin.child("content"),
+                    "a reply that is not JSON from an API with an envelope",
+                ));
+            }
+            let kind = if all_text {
+                ResponseBody::Text
+            } else {
+                ResponseBody::Bytes
+            };
+            return Ok((kind, TypeRef::Any, docs));
         };
-        let origin = origin.child(&code);
-        let ReferenceOr::Item(response) = response else {
-            return Err(unsupported(&origin, "a `$ref` response"));
-        };
-        let media_origin = origin.child("content").child(JSON);
-        let Some(schema) = response.content.get(JSON).and_then(|m| m.schema.as_ref()) else {
-            return Err(Error::Invalid {
-                origin,
-                message: "the success response has no application/json schema".to_owned(),
-            });
+        let media_origin = response_origin.child("content").child(&json.key);
+        let Some(schema) = json.value.get("schema") else {
+            return Ok((ResponseBody::Json, TypeRef::Any, docs));
         };
         let name = TypeName::joined(&[id, "Response"]);
-        let media_schema = media_origin.child("schema");
+        let schema_origin = media_origin.child("schema");
         let Some(payload) = self.api.profile.envelope.payload_property else {
             // No envelope: the whole reply is the payload.
-            let lowered = self.schema_ref(schema, &media_schema, name)?;
-            return Ok((lowered.ty, lowered.docs));
+            let lowered = self.schema_ref(schema, &schema_origin, name)?;
+            let docs = merge_docs(lowered.docs, docs);
+            return Ok((ResponseBody::Json, lowered.ty, docs));
         };
-        let (schema, schema_origin) = self.resolve(schema, &media_schema)?;
+        let (schema, schema_origin, schema_file) = self.resolve_schema(schema, &schema_origin)?;
         let mut shape = ObjectShape::default();
-        self.collect_object(schema, &schema_origin, &mut shape)?;
+        self.collect_object(
+            schema,
+            &schema_origin,
+            &schema_file,
+            &mut shape,
+            &mut Vec::new(),
+        )?;
         let Some((property, at)) = shape.properties.get(payload) else {
             return Err(Error::Invalid {
                 origin: schema_origin,
@@ -501,186 +933,198 @@ impl<'a> Lowering<'a> {
         };
         let (property, at) = (*property, at.clone());
         let lowered = self.schema_ref(property, &at, name)?;
-        Ok((lowered.ty, lowered.docs))
+        Ok((
+            ResponseBody::Json,
+            lowered.ty,
+            merge_docs(lowered.docs, docs),
+        ))
     }
 
-    /// Follows a `#/components/schemas/...` reference to its schema and that schema's origin.
-    fn resolve<'s, S: std::borrow::Borrow<Schema>>(
+    // ----- schemas ---------------------------------------------------------------------------
+
+    /// Follows a schema's `$ref`s to the schema itself, its origin and its file.
+    fn resolve_schema(
         &self,
-        schema: &'s ReferenceOr<S>,
+        schema: &'a Node,
         origin: &Origin,
-    ) -> Result<(&'s Schema, Origin)>
-    where
-        'a: 's,
-    {
-        match schema {
-            ReferenceOr::Item(schema) => Ok((schema.borrow(), origin.clone())),
-            ReferenceOr::Reference { reference } => {
-                let (name, target) = self.component(reference, origin)?;
-                let target_origin = self.root.child("components").child("schemas").child(name);
-                Ok((target, target_origin))
-            }
+    ) -> Result<(&'a Node, Origin, PathBuf)> {
+        let mut current = (schema, origin.clone(), origin.file.clone());
+        for _ in 0..MAX_REF_DEPTH {
+            let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
+                return Ok(current);
+            };
+            let target: Target<'a> = self.documents.resolve(&current.2, reference, &current.1)?;
+            current = (target.node, target.origin(), target.file.to_owned());
         }
-    }
-
-    fn component(&self, reference: &str, origin: &Origin) -> Result<(&'a str, &'a Schema)> {
-        let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else {
-            return Err(unsupported(
-                origin,
-                &format!("$ref '{reference}' (only '{SCHEMA_PREFIX}...' in the same file)"),
-            ));
-        };
-        let dangling = || Error::DanglingRef {
-            origin: origin.child("$ref"),
-            reference: reference.to_owned(),
-        };
-        let components = self.document.components.as_ref().ok_or_else(dangling)?;
-        let (key, schema) = components
-            .schemas
-            .get_key_value(name)
-            .ok_or_else(dangling)?;
-        match schema {
-            ReferenceOr::Item(schema) => Ok((key.as_str(), schema)),
-            ReferenceOr::Reference { reference: next } => {
-                let next_origin = self.root.child("components").child("schemas").child(name);
-                self.component(next, &next_origin)
-            }
-        }
+        Err(Error::Invalid {
+            origin: origin.clone(),
+            message: format!("$ref chains more than {MAX_REF_DEPTH} deep (a cycle?)"),
+        })
     }
 
     /// Lowers a schema or reference; `name` is used if it needs a named type of its own.
-    fn schema_ref<S: std::borrow::Borrow<Schema>>(
-        &mut self,
-        schema: &ReferenceOr<S>,
-        origin: &Origin,
-        name: TypeName,
-    ) -> Result<Lowered> {
-        match schema {
-            ReferenceOr::Item(schema) => self.schema(schema.borrow(), origin, name),
-            ReferenceOr::Reference { reference } => {
-                let (component, target) = self.component(reference, origin)?;
-                let component_name = TypeName::from_spec(component);
-                if !self.visiting.insert(component.to_owned()) {
-                    // A recursive reference: the outer lowering defines the type.
-                    return Ok(Lowered {
-                        ty: TypeRef::Named(component_name),
-                        nullable: false,
-                        docs: schema_docs(target),
-                    });
-                }
-                let target_origin = self
-                    .root
-                    .child("components")
-                    .child("schemas")
-                    .child(component);
-                let lowered = self.schema(target, &target_origin, component_name);
-                self.visiting.remove(component);
-                lowered
+    fn schema_ref(&mut self, schema: &'a Node, origin: &Origin, name: TypeName) -> Result<Lowered> {
+        let Some(reference) = schema.get("$ref").and_then(Node::as_str) else {
+            return self.schema(schema, origin, name);
+        };
+        let target = self.documents.resolve(&origin.file, reference, origin)?;
+        let key: RefKey = (target.file.to_owned(), target.pointer.clone());
+        if let Some(done) = self.refs.get(&key) {
+            return Ok(done.clone());
+        }
+        if let Some(position) = self.in_progress.iter().position(|(k, _, _)| *k == key) {
+            // A recursive reference: the outer lowering defines the type under this name.
+            self.in_progress[position].2 = true;
+            let name = self.in_progress[position].1.clone();
+            return Ok(Lowered {
+                ty: TypeRef::Named(name),
+                nullable: false,
+                docs: schema_docs(target.node),
+            });
+        }
+        if self.in_progress.len() >= MAX_REF_DEPTH {
+            return Err(Error::Invalid {
+                origin: origin.clone(),
+                message: format!("$refs nest more than {MAX_REF_DEPTH} deep"),
+            });
+        }
+        let type_name = self.claim_ref_name(&key, name);
+        self.in_progress
+            .push((key.clone(), type_name.clone(), false));
+        let target_origin = target.origin();
+        let lowered = self.schema(target.node, &target_origin, type_name.clone());
+        let (_, _, recursed) =
+            self.in_progress
+                .pop()
+                .unwrap_or((key.clone(), type_name.clone(), false));
+        let mut lowered = lowered?;
+        let defined_here = lowered.ty == TypeRef::Named(type_name.clone())
+            && self.api.types.contains_key(&type_name);
+        if recursed && !defined_here {
+            if lowered.ty == TypeRef::Named(type_name.clone()) {
+                return Err(Error::Invalid {
+                    origin: target_origin,
+                    message: "the schema refers to itself through `$ref` or `allOf` with nothing in between; \
+                              it describes no value"
+                        .to_owned(),
+                });
             }
+            // Something inside refers back to this schema by name, so it needs one even though
+            // it is not an object: an alias, which the recursion pass turns into a newtype.
+            let def = TypeDef {
+                name: type_name.clone(),
+                docs: lowered.docs.clone(),
+                origin: target_origin,
+                kind: TypeKind::Alias(lowered.ty.clone()),
+            };
+            self.define(def)?;
+            lowered.ty = TypeRef::Named(type_name);
+        }
+        self.refs.insert(key, lowered.clone());
+        Ok(lowered)
+    }
+
+    /// The name for a `$ref` target: the component's or file's own name when it has one and it
+    /// is free, otherwise the name its first use suggests, made unique.
+    fn claim_ref_name(&mut self, key: &RefKey, contextual: TypeName) -> TypeName {
+        let (file, pointer) = key;
+        let own = match pointer.rsplit_once('/') {
+            Some(("/components/schemas" | "/definitions" | "", last)) => {
+                Some(last.replace("~1", "/").replace("~0", "~"))
+            }
+            None if pointer.is_empty() => {
+                file.file_stem().map(|s| s.to_string_lossy().into_owned())
+            }
+            _ => None,
+        };
+        let preferred = own.map_or(contextual, |own| TypeName::from_spec(&own));
+        let mut candidate = preferred.clone();
+        let mut dirs = file
+            .parent()
+            .map(|p| {
+                p.iter()
+                    .rev()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .into_iter();
+        let mut number = 2;
+        loop {
+            match self.claimed.get(&candidate) {
+                Some(holder) if holder == key => return candidate,
+                None if !self.api.types.contains_key(&candidate) => {
+                    self.claimed.insert(candidate.clone(), key.clone());
+                    return candidate;
+                }
+                _ => {}
+            }
+            candidate = match dirs.next() {
+                // Files of the same name in different folders: the folder tells them apart.
+                Some(dir) if own_is_file(pointer) => TypeName::joined(&[&dir, candidate.as_str()]),
+                _ => {
+                    let next = TypeName::from_spec(&format!("{}{number}", preferred.as_str()));
+                    number += 1;
+                    next
+                }
+            };
         }
     }
 
-    fn schema(&mut self, schema: &Schema, origin: &Origin, name: TypeName) -> Result<Lowered> {
+    fn schema(&mut self, schema: &'a Node, origin: &Origin, name: TypeName) -> Result<Lowered> {
+        if schema.get("$ref").is_some() {
+            return self.schema_ref(schema, origin, name);
+        }
         let docs = schema_docs(schema);
-        let nullable = schema.schema_data.nullable;
-        let ty = match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-                let values: Vec<EnumValue> = s
-                    .enumeration
-                    .iter()
-                    .flatten()
-                    .cloned()
-                    .map(EnumValue::String)
-                    .collect();
-                self.enumeration(name, EnumRepr::String, values, docs.clone(), origin)?
+        let nullable = schema
+            .get("nullable")
+            .and_then(Node::as_bool)
+            .unwrap_or(false);
+        let ty = match classify(schema) {
+            Shape::Union(key) => self.union(schema, key, origin, name, docs.clone())?,
+            Shape::Wrapper(part) => {
+                // `allOf: [X]` with only docs or `nullable` beside it: X, described here.
+                let inner = self.schema_ref(part, &origin.child("allOf").child("0"), name)?;
+                return Ok(Lowered {
+                    ty: inner.ty,
+                    nullable: nullable || inner.nullable,
+                    docs: merge_docs(docs, inner.docs),
+                });
             }
-            SchemaKind::Type(Type::String(_)) => TypeRef::Primitive(Primitive::String),
-            SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
-                let values: Vec<EnumValue> = i
-                    .enumeration
-                    .iter()
-                    .flatten()
-                    .copied()
-                    .map(EnumValue::Integer)
-                    .collect();
-                self.enumeration(name, EnumRepr::Integer, values, docs.clone(), origin)?
-            }
-            SchemaKind::Type(Type::Integer(i)) => TypeRef::Primitive(match i.format {
-                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Primitive::I32,
-                _ => Primitive::I64,
-            }),
-            SchemaKind::Type(Type::Number(_)) => TypeRef::Primitive(Primitive::F64),
-            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Primitive(Primitive::Bool),
-            SchemaKind::Type(Type::Array(array)) => {
-                self.array(array.items.as_ref(), origin, &name)?
-            }
-            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => {
-                self.object(schema, origin, name, docs.clone())?
-            }
-            SchemaKind::OneOf { one_of: variants } | SchemaKind::AnyOf { any_of: variants } => {
-                self.union(variants, origin, name, docs.clone())?
-            }
-            SchemaKind::Not { .. } => return Err(unsupported(origin, "`not` schemas")),
-            SchemaKind::Any(any) => self.loose(schema, any, origin, name, docs.clone())?,
+            Shape::Object => self.object(schema, origin, name, docs.clone())?,
+            Shape::Array => self.array(schema.get("items"), origin, &name)?,
+            Shape::String => match enum_values(schema, EnumRepr::String) {
+                Some(values) => {
+                    self.enumeration(name, EnumRepr::String, values, docs.clone(), origin)?
+                }
+                None if format(schema) == Some("decimal") => {
+                    TypeRef::Primitive(Primitive::DecimalString)
+                }
+                None => TypeRef::Primitive(Primitive::String),
+            },
+            Shape::Integer => match enum_values(schema, EnumRepr::Integer) {
+                Some(values) => {
+                    self.enumeration(name, EnumRepr::Integer, values, docs.clone(), origin)?
+                }
+                None if format(schema) == Some("int32") => TypeRef::Primitive(Primitive::I32),
+                None => TypeRef::Primitive(Primitive::I64),
+            },
+            Shape::Number => TypeRef::Primitive(Primitive::F64),
+            Shape::Boolean => TypeRef::Primitive(Primitive::Bool),
+            Shape::Not => return Err(unsupported(origin, "`not` schemas")),
+            Shape::Any => TypeRef::Any,
         };
         Ok(Lowered { ty, nullable, docs })
     }
 
-    /// A schema without a `type` (or mixing keywords): read by what it has.
-    fn loose(
-        &mut self,
-        schema: &Schema,
-        any: &openapiv3::AnySchema,
-        origin: &Origin,
-        name: TypeName,
-        docs: Docs,
-    ) -> Result<TypeRef> {
-        if !any.one_of.is_empty() || !any.any_of.is_empty() || any.not.is_some() {
-            return Err(unsupported(
-                origin,
-                "`oneOf`, `anyOf` or `not` mixed with other keywords",
-            ));
-        }
-        if !any.properties.is_empty()
-            || !any.all_of.is_empty()
-            || any.typ.as_deref() == Some("object")
-        {
-            return self.object(schema, origin, name, docs);
-        }
-        if any.items.is_some() || any.typ.as_deref() == Some("array") {
-            return self.array(any.items.as_ref(), origin, &name);
-        }
-        if !any.enumeration.is_empty() {
-            let values: Option<Vec<EnumValue>> = any
-                .enumeration
-                .iter()
-                .map(|v| v.as_str().map(|s| EnumValue::String(s.to_owned())))
-                .collect();
-            return match values {
-                Some(values) => self.enumeration(name, EnumRepr::String, values, docs, origin),
-                None => Err(unsupported(
-                    origin,
-                    "an `enum` of values that are not all strings, without a `type`",
-                )),
-            };
-        }
-        match any.typ.as_deref() {
-            None => Ok(TypeRef::Any),
-            Some(other) => Err(unsupported(
-                origin,
-                &format!("`type: {other}` with these keywords"),
-            )),
-        }
-    }
-
     fn array(
         &mut self,
-        items: Option<&ReferenceOr<Box<Schema>>>,
+        items: Option<&'a Node>,
         origin: &Origin,
         name: &TypeName,
     ) -> Result<TypeRef> {
         let item = match items {
-            Some(items) => {
+            Some(items) if items.entries().is_some() => {
                 self.schema_ref(
                     items,
                     &origin.child("items"),
@@ -688,7 +1132,7 @@ impl<'a> Lowering<'a> {
                 )?
                 .ty
             }
-            None => TypeRef::Any,
+            _ => TypeRef::Any,
         };
         Ok(TypeRef::Array(Box::new(item)))
     }
@@ -696,16 +1140,23 @@ impl<'a> Lowering<'a> {
     /// An object: a struct if it lists properties, a map if it only allows additional ones.
     fn object(
         &mut self,
-        schema: &Schema,
+        schema: &'a Node,
         origin: &Origin,
         name: TypeName,
         docs: Docs,
     ) -> Result<TypeRef> {
         let mut shape = ObjectShape::default();
-        self.collect_object(schema, origin, &mut shape)?;
+        let object =
+            self.collect_object(schema, origin, &origin.file, &mut shape, &mut Vec::new())?;
+        if !object {
+            return Err(unsupported(
+                origin,
+                "`allOf` of schemas that are not all objects",
+            ));
+        }
         if shape.properties.is_empty() {
             let value = match shape.additional {
-                Some((AdditionalProperties::Schema(value), at)) => {
+                Some((value, at)) if value.entries().is_some() => {
                     self.schema_ref(value, &at, TypeName::joined(&[name.as_str(), "Value"]))?
                         .ty
                 }
@@ -720,60 +1171,92 @@ impl<'a> Lowering<'a> {
             origin: origin.clone(),
             kind: TypeKind::Struct(strukt),
         };
-        Ok(TypeRef::Named(define_type(self.api, def)?))
+        Ok(TypeRef::Named(self.define(def)?))
     }
 
-    /// Gathers properties, required names and additional properties, following `allOf`.
-    fn collect_object<'s>(
+    /// Gathers properties, required names and additional properties, following `allOf` (and
+    /// the `$ref`s in it, never the same one twice on a path). `false` when a part is not an
+    /// object at all (a string enum, an array).
+    fn collect_object(
         &self,
-        schema: &'s Schema,
+        schema: &'a Node,
         origin: &Origin,
-        shape: &mut ObjectShape<'s>,
-    ) -> Result<()>
-    where
-        'a: 's,
-    {
-        let (properties, required, additional) = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => {
-                (&o.properties, &o.required, o.additional_properties.as_ref())
-            }
-            SchemaKind::Any(any) => (
-                &any.properties,
-                &any.required,
-                any.additional_properties.as_ref(),
-            ),
-            SchemaKind::AllOf { .. } => (&*EMPTY_PROPERTIES, &EMPTY_REQUIRED, None),
-            _ => {
-                return Err(unsupported(
-                    origin,
-                    "`allOf` with a part that is not an object",
-                ))
-            }
-        };
-        for (wire, property) in properties {
-            shape.properties.insert(
-                wire.clone(),
-                (property, origin.child("properties").child(wire)),
-            );
+        file: &Path,
+        shape: &mut ObjectShape<'a>,
+        visiting: &mut Vec<RefKey>,
+    ) -> Result<bool> {
+        match classify(schema) {
+            Shape::Object | Shape::Wrapper(_) | Shape::Any => {}
+            _ => return Ok(false),
         }
-        shape.required.extend(required.iter().cloned());
-        if let Some(additional) = additional {
-            shape.additional = Some((additional, origin.child("additionalProperties")));
+        if let Some(properties) = schema.get("properties").and_then(Node::entries) {
+            for entry in properties {
+                let at = origin.child("properties").child(&entry.key);
+                shape
+                    .properties
+                    .insert(entry.key.to_string(), (&entry.value, at));
+            }
         }
-        let parts = match &schema.schema_kind {
-            SchemaKind::AllOf { all_of } => all_of.as_slice(),
-            SchemaKind::Any(any) => any.all_of.as_slice(),
-            _ => &[],
+        if let Some(required) = schema.get("required").and_then(Node::items) {
+            shape
+                .required
+                .extend(required.iter().filter_map(Node::as_str).map(str::to_owned));
+        }
+        match schema.get("additionalProperties") {
+            Some(node) if node.entries().is_some() || node.as_bool() == Some(true) => {
+                shape.additional = Some((node, origin.child("additionalProperties")));
+            }
+            _ => {}
+        }
+        let Some(parts) = schema.get("allOf").and_then(Node::items) else {
+            return Ok(true);
         };
         for (index, part) in parts.iter().enumerate() {
-            let (part, part_origin) =
-                self.resolve(part, &origin.child("allOf").child(&index.to_string()))?;
-            self.collect_object(part, &part_origin, shape)?;
+            let part_origin = origin.child("allOf").child(&index.to_string());
+            let (node, at, part_file) = self.resolve_schema_in(part, &part_origin, file)?;
+            let is_ref = part.get("$ref").is_some();
+            if is_ref {
+                let key: RefKey = (part_file.clone(), at.pointer.clone());
+                if visiting.contains(&key) || visiting.len() >= MAX_REF_DEPTH {
+                    return Err(Error::Invalid {
+                        origin: part_origin,
+                        message: "`allOf` includes the schema it is part of".to_owned(),
+                    });
+                }
+                visiting.push(key);
+            }
+            let object = self.collect_object(node, &at, &part_file, shape, visiting)?;
+            if is_ref {
+                visiting.pop();
+            }
+            if !object && !contributes_nothing(node) {
+                return Ok(false);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
-    fn structure(&mut self, name: &TypeName, shape: ObjectShape<'_>) -> Result<Struct> {
+    fn resolve_schema_in(
+        &self,
+        schema: &'a Node,
+        origin: &Origin,
+        file: &Path,
+    ) -> Result<(&'a Node, Origin, PathBuf)> {
+        let mut current = (schema, origin.clone(), file.to_owned());
+        for _ in 0..MAX_REF_DEPTH {
+            let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
+                return Ok(current);
+            };
+            let target = self.documents.resolve(&current.2, reference, &current.1)?;
+            current = (target.node, target.origin(), target.file.to_owned());
+        }
+        Err(Error::Invalid {
+            origin: origin.clone(),
+            message: format!("$ref chains more than {MAX_REF_DEPTH} deep (a cycle?)"),
+        })
+    }
+
+    fn structure(&mut self, name: &TypeName, shape: ObjectShape<'a>) -> Result<Struct> {
         let mut properties: Vec<_> = shape.properties.into_iter().collect();
         properties.sort_by(|a, b| a.0.cmp(&b.0));
         let mut names: Vec<FieldName> = properties
@@ -783,8 +1266,17 @@ impl<'a> Lowering<'a> {
         FieldName::dedupe(&mut names);
         let mut fields = Vec::with_capacity(properties.len());
         for ((wire, (property, origin)), field_name) in properties.into_iter().zip(names) {
-            let lowered =
-                self.schema_ref(property, &origin, TypeName::joined(&[name.as_str(), &wire]))?;
+            let type_name = TypeName::joined(&[name.as_str(), &wire]);
+            let lowered = if property.entries().is_some() {
+                self.schema_ref(property, &origin, type_name)?
+            } else {
+                // `prop: true` or an empty value: anything.
+                Lowered {
+                    ty: TypeRef::Any,
+                    nullable: false,
+                    docs: Docs::default(),
+                }
+            };
             fields.push(Field {
                 name: field_name,
                 ty: lowered.ty,
@@ -796,12 +1288,12 @@ impl<'a> Lowering<'a> {
             });
         }
         let additional = match shape.additional {
-            Some((AdditionalProperties::Schema(value), at)) => Some(
+            Some((value, at)) if value.entries().is_some() => Some(
                 self.schema_ref(value, &at, TypeName::joined(&[name.as_str(), "Value"]))?
                     .ty,
             ),
-            Some((AdditionalProperties::Any(true), _)) => Some(TypeRef::Any),
-            _ => None,
+            Some(_) => Some(TypeRef::Any),
+            None => None,
         };
         Ok(Struct { fields, additional })
     }
@@ -830,40 +1322,44 @@ impl<'a> Lowering<'a> {
             .collect();
         // Open everywhere: an exchange adding a value must not break a user's build or decode.
         let fallback = Some(super::fallback_variant(&variants));
-        let kind = TypeKind::Enum(Enum {
-            repr,
-            variants,
-            fallback,
-        });
         let def = TypeDef {
             name,
             docs,
             origin: origin.clone(),
-            kind,
+            kind: TypeKind::Enum(Enum {
+                repr,
+                variants,
+                fallback,
+            }),
         };
-        Ok(TypeRef::Named(define_type(self.api, def)?))
+        Ok(TypeRef::Named(self.define(def)?))
     }
 
     fn union(
         &mut self,
-        variants: &[ReferenceOr<Schema>],
+        schema: &'a Node,
+        key: &'static str,
         origin: &Origin,
         name: TypeName,
         docs: Docs,
     ) -> Result<TypeRef> {
-        let key = if origin.pointer.ends_with("anyOf") {
-            "anyOf"
-        } else {
-            "oneOf"
-        };
+        let variants = schema.get(key).and_then(Node::items).unwrap_or(&[]);
         let mut lowered = Vec::with_capacity(variants.len());
         for (index, variant) in variants.iter().enumerate() {
             let at = origin.child(key).child(&index.to_string());
-            let label = match variant {
-                ReferenceOr::Reference { reference } => {
-                    reference.rsplit('/').next().unwrap_or("Variant").to_owned()
-                }
-                ReferenceOr::Item(schema) => variant_label(schema, index),
+            let label = match variant.get("$ref").and_then(Node::as_str) {
+                Some(reference) => reference
+                    .rsplit(['/', '#'])
+                    .next()
+                    .map(|last| {
+                        last.trim_end_matches(".yaml")
+                            .trim_end_matches(".yml")
+                            .trim_end_matches(".json")
+                    })
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or("Variant")
+                    .to_owned(),
+                None => variant_label(variant, index),
             };
             let ty = self
                 .schema_ref(variant, &at, TypeName::joined(&[name.as_str(), &label]))?
@@ -887,55 +1383,417 @@ impl<'a> Lowering<'a> {
             origin: origin.clone(),
             kind: TypeKind::Union(Union { variants }),
         };
-        Ok(TypeRef::Named(define_type(self.api, def)?))
+        Ok(TypeRef::Named(self.define(def)?))
+    }
+
+    /// `preferred`, or the first of `<preferred>2`, `<preferred>3`, ... that no type and no
+    /// `$ref` target holds.
+    fn free_name(&self, preferred: TypeName) -> TypeName {
+        let mut candidate = preferred.clone();
+        let mut number = 2;
+        while self.api.types.contains_key(&candidate) || self.claimed.contains_key(&candidate) {
+            candidate = TypeName::from_spec(&format!("{}{number}", preferred.as_str()));
+            number += 1;
+        }
+        candidate
+    }
+
+    /// Adds a named type. A name another `$ref` target or a different type already holds is
+    /// not reused: the new type takes the first free `<name>2`, `<name>3`, ...
+    fn define(&mut self, def: TypeDef) -> Result<TypeName> {
+        let mut def = def;
+        let base = def.name.clone();
+        let mut number = 2;
+        loop {
+            let held_by_other_ref = self.claimed.contains_key(&def.name)
+                && !self
+                    .in_progress
+                    .iter()
+                    .any(|(k, n, _)| *n == def.name && self.claimed.get(n) == Some(k));
+            let clash = match self.api.types.get(&def.name) {
+                Some(existing) => *existing != def,
+                None => held_by_other_ref,
+            };
+            if !clash {
+                return super::define_type(self.api, def);
+            }
+            def.name = TypeName::from_spec(&format!("{}{number}", base.as_str()));
+            number += 1;
+        }
     }
 }
 
-static EMPTY_PROPERTIES: std::sync::LazyLock<IndexMap<String, ReferenceOr<Box<Schema>>>> =
-    std::sync::LazyLock::new(IndexMap::new);
-static EMPTY_REQUIRED: Vec<String> = Vec::new();
+/// Whether the profile asks for an operation: all of them, this one by name, or not this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    All,
+    ByName,
+    No,
+}
+
+/// A request body, and the fields the caller sets in it.
+struct LoweredBody {
+    body: RequestBody,
+    fields: Vec<Field>,
+    docs: Docs,
+    origin: Origin,
+}
+
+/// What a schema describes, read from the keywords it has, leniently: keywords that do not
+/// change the shape (`minItems` on a string, `oneOf` beside `type`) are ignored.
+#[derive(Debug, Clone, Copy)]
+enum Shape<'n> {
+    Union(&'static str),
+    Wrapper(&'n Node),
+    Object,
+    Array,
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Not,
+    Any,
+}
+
+fn classify(schema: &Node) -> Shape<'_> {
+    for key in ["oneOf", "anyOf"] {
+        if schema
+            .get(key)
+            .and_then(Node::items)
+            .is_some_and(|v| !v.is_empty())
+        {
+            return Shape::Union(key);
+        }
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Node::items) {
+        let own_shape =
+            schema.get("properties").is_some() || schema.get("additionalProperties").is_some();
+        let meaningful: Vec<&Node> = parts.iter().filter(|p| !contributes_nothing(p)).collect();
+        if !own_shape && meaningful.len() == 1 {
+            return Shape::Wrapper(meaningful[0]);
+        }
+        return Shape::Object;
+    }
+    match schema.get("type").and_then(Node::as_str) {
+        Some("object") => return Shape::Object,
+        Some("array") => return Shape::Array,
+        Some("string") => return Shape::String,
+        Some("integer") => return Shape::Integer,
+        Some("number") => return Shape::Number,
+        Some("boolean") => return Shape::Boolean,
+        Some(_) => return Shape::Any,
+        None => {}
+    }
+    if schema.get("not").is_some() && schema.get("properties").is_none() {
+        return Shape::Not;
+    }
+    if schema.get("properties").is_some() || schema.get("additionalProperties").is_some() {
+        return Shape::Object;
+    }
+    if schema.get("items").is_some() {
+        return Shape::Array;
+    }
+    if let Some(values) = schema.get("enum").and_then(Node::items) {
+        if !values.is_empty() && values.iter().all(|v| v.as_str().is_some()) {
+            return Shape::String;
+        }
+        if !values.is_empty() && values.iter().all(|v| v.as_i64().is_some()) {
+            return Shape::Integer;
+        }
+    }
+    Shape::Any
+}
+
+/// An `allOf` part that adds no shape: only `required`, docs, `nullable` or examples.
+fn contributes_nothing(part: &Node) -> bool {
+    const HARMLESS: [&str; 7] = [
+        "required",
+        "description",
+        "title",
+        "nullable",
+        "example",
+        "deprecated",
+        "readOnly",
+    ];
+    part.entries().is_some_and(|entries| {
+        entries
+            .iter()
+            .all(|e| HARMLESS.contains(&&*e.key) || e.key.starts_with("x-"))
+    })
+}
+
+/// The listed values of an enum of `repr`, or `None` when there are none; values of the other
+/// kind are written as text (`enum: [1, "a"]` under `type: string` is `"1"`, `"a"`).
+fn enum_values(schema: &Node, repr: EnumRepr) -> Option<Vec<EnumValue>> {
+    let values = schema.get("enum")?.items()?;
+    let mut out = Vec::with_capacity(values.len());
+    for value in values {
+        let lowered = match (repr, &value.value) {
+            (_, Value::Null) => continue,
+            (EnumRepr::Integer, Value::Int(n)) => EnumValue::Integer(*n),
+            // An integer enum with a value that is not an integer is not an integer enum.
+            (EnumRepr::Integer, _) => return None,
+            (EnumRepr::String, Value::Str(text)) => EnumValue::String(text.to_string()),
+            (EnumRepr::String, Value::Int(n)) => EnumValue::String(n.to_string()),
+            (EnumRepr::String, Value::Bool(b)) => EnumValue::String(b.to_string()),
+            (EnumRepr::String, Value::Float(f)) => EnumValue::String(f.to_string()),
+            (EnumRepr::String, _) => return None,
+        };
+        if !out.contains(&lowered) {
+            out.push(lowered);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn format(schema: &Node) -> Option<&str> {
+    schema.get("format").and_then(Node::as_str)
+}
+
+/// A string keyword's text; anything else (a `null` description, a mapping) is no text.
+fn text(node: &Node, key: &str) -> Option<String> {
+    node.get(key).and_then(Node::as_str).map(str::to_owned)
+}
+
+fn schema_docs(schema: &Node) -> Docs {
+    Docs {
+        summary: text(schema, "title"),
+        description: text(schema, "description"),
+    }
+}
+
+/// `first`'s docs where it has them, `second`'s otherwise.
+fn merge_docs(first: Docs, second: Docs) -> Docs {
+    Docs {
+        summary: first.summary.or(second.summary),
+        description: first.description.or(second.description),
+    }
+}
+
+/// What a schema is, in words, for messages.
+fn describe_schema(schema: &Node) -> String {
+    match classify(schema) {
+        Shape::Union(key) => format!("a `{key}`"),
+        Shape::Array => "an array".to_owned(),
+        Shape::String => "a string".to_owned(),
+        Shape::Integer | Shape::Number => "a number".to_owned(),
+        Shape::Boolean => "a boolean".to_owned(),
+        _ => "not an object".to_owned(),
+    }
+}
 
 /// A variant name for an inline union member, from its title or its JSON type.
-fn variant_label(schema: &Schema, index: usize) -> String {
-    if let Some(title) = &schema.schema_data.title {
-        return title.clone();
+fn variant_label(schema: &Node, index: usize) -> String {
+    if let Some(title) = text(schema, "title") {
+        return title;
     }
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(_)) => "String".to_owned(),
-        SchemaKind::Type(Type::Integer(_)) => "Integer".to_owned(),
-        SchemaKind::Type(Type::Number(_)) => "Number".to_owned(),
-        SchemaKind::Type(Type::Boolean(_)) => "Boolean".to_owned(),
-        SchemaKind::Type(Type::Array(_)) => "List".to_owned(),
+    match classify(schema) {
+        Shape::String => "String".to_owned(),
+        Shape::Integer => "Integer".to_owned(),
+        Shape::Number => "Number".to_owned(),
+        Shape::Boolean => "Boolean".to_owned(),
+        Shape::Array => "List".to_owned(),
         // An untitled inline object has no spec name; its position is the only stable label.
         _ => format!("Variant{index}"),
     }
 }
 
-fn is_object(schema: &Schema) -> bool {
-    matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_)))
+/// The media type without parameters, lower case: `application/json; charset=utf-8` →
+/// `application/json`.
+fn media_type(key: &str) -> String {
+    key.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
-fn schema_docs(schema: &Schema) -> Docs {
-    Docs {
-        summary: schema.schema_data.title.clone(),
-        description: schema.schema_data.description.clone(),
+/// JSON, `*+json` (`application/vnd.api+json`), or any type (`*/*`, `application/*`), which a
+/// JSON body satisfies.
+fn is_json_media(key: &str) -> bool {
+    let media = media_type(key);
+    media == "application/json"
+        || media.ends_with("+json")
+        || media == "*/*"
+        || media == "application/*"
+}
+
+/// `getApiV3Ping` for `get /api/v3/ping`, `getPetsByPetId` for `get /pets/{petId}`: the id of an
+/// operation the document gives none.
+fn derived_id(method: &str, path: &str) -> String {
+    let mut words = vec![method.to_owned()];
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(variable) => {
+                words.push("by".to_owned());
+                words.push(variable.to_owned());
+            }
+            None => words.push(segment.to_owned()),
+        }
+    }
+    words.join("_").to_lower_camel_case()
+}
+
+/// Every `{name}` in the path has a path parameter, and every path parameter a `{name}`: a
+/// request would otherwise go out to the literal `{name}`.
+fn check_path_template(path: &str, params: &[Param], origin: &Origin) -> Result<()> {
+    let mut in_template = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        in_template.push(&rest[start + 1..start + length]);
+        rest = &rest[start + length + 1..];
+    }
+    for variable in &in_template {
+        if !params
+            .iter()
+            .any(|p| p.location == ParamLocation::Path && p.name.wire == *variable)
+        {
+            return Err(Error::Invalid {
+                origin: origin.clone(),
+                message: format!(
+                    "the path has `{{{}}}` but the operation declares no path parameter named '{}'",
+                    crate::text::escape(variable),
+                    crate::text::escape(variable)
+                ),
+            });
+        }
+    }
+    for param in params.iter().filter(|p| p.location == ParamLocation::Path) {
+        if !in_template.contains(&param.name.wire.as_str()) {
+            return Err(Error::Invalid {
+                origin: param.origin.clone(),
+                message: format!(
+                    "path parameter '{}' has no `{{{}}}` in the path",
+                    crate::text::escape(&param.name.wire),
+                    crate::text::escape(&param.name.wire)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A server URL with each `{variable}` replaced by its declared default.
+fn substitute_server_variables(template: &str, server: &Node, origin: &Origin) -> Result<String> {
+    let mut url = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        url.push_str(&rest[..start]);
+        let Some(length) = rest[start..].find('}') else {
+            url.push_str(&rest[start..]);
+            return Ok(url);
+        };
+        let variable = &rest[start + 1..start + length];
+        let default = server
+            .get("variables")
+            .and_then(|v| v.get(variable))
+            .and_then(|v| v.get("default"));
+        let value = match default.map(|d| &d.value) {
+            Some(Value::Str(text)) => text.to_string(),
+            Some(Value::Int(number)) => number.to_string(),
+            _ => {
+                return Err(Error::Invalid {
+                    origin: origin.child("url"),
+                    message: format!(
+                        "the server URL has `{{{}}}` and no default for it under `variables`",
+                        crate::text::escape(variable)
+                    ),
+                })
+            }
+        };
+        url.push_str(&value);
+        rest = &rest[start + length + 1..];
+    }
+    url.push_str(rest);
+    Ok(url)
+}
+
+/// `https://api.example.com/v2/` → (`https://api.example.com`, `/v2/`); a relative URL is all
+/// path.
+fn split_url(url: &str) -> (&str, &str) {
+    match url.split_once("://") {
+        Some((_, after)) => {
+            let at = url.len() - after.len() + after.find('/').unwrap_or(after.len());
+            (&url[..at], &url[at..])
+        }
+        None => ("", url),
     }
 }
 
-fn http_method(method: &str, origin: &Origin) -> Result<HttpMethod> {
-    Ok(match method {
-        "get" => HttpMethod::Get,
-        "post" => HttpMethod::Post,
-        "put" => HttpMethod::Put,
-        "patch" => HttpMethod::Patch,
-        "delete" => HttpMethod::Delete,
-        other => return Err(unsupported(origin, &format!("the `{other}` method"))),
-    })
+fn own_is_file(pointer: &str) -> bool {
+    pointer.is_empty()
+}
+
+fn escape_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Where an operation's problem stands and what it is, for the list of skipped operations.
+fn skip_reason(error: Error, operation: &Origin) -> (Origin, String) {
+    match error {
+        Error::Unsupported { origin, what } => (origin, format!("not supported: {what}")),
+        Error::Invalid { origin, message } => (origin, message),
+        Error::DanglingRef { origin, reference } => (
+            origin,
+            format!(
+                "$ref '{}' points to nothing",
+                crate::text::escape(&reference)
+            ),
+        ),
+        other => (operation.clone(), other.to_string()),
+    }
 }
 
 fn unsupported(origin: &Origin, what: &str) -> Error {
     Error::Unsupported {
         origin: origin.clone(),
         what: what.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_derive_from_method_and_path() {
+        assert_eq!(derived_id("get", "/api/v3/ping"), "getApiV3Ping");
+        assert_eq!(derived_id("delete", "/pets/{petId}"), "deletePetsByPetId");
+        assert_eq!(
+            derived_id("post", "/sapi/v1/sub-account/transfer"),
+            "postSapiV1SubAccountTransfer"
+        );
+    }
+
+    #[test]
+    fn media_types_that_carry_json() {
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/vnd.api+json",
+            "*/*",
+        ] {
+            assert!(is_json_media(json), "{json}");
+        }
+        for other in [
+            "text/plain",
+            "application/octet-stream",
+            "multipart/form-data",
+        ] {
+            assert!(!is_json_media(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn server_urls_split_into_base_and_path() {
+        assert_eq!(
+            split_url("https://api.kraken.com/0"),
+            ("https://api.kraken.com", "/0")
+        );
+        assert_eq!(split_url("https://h.example"), ("https://h.example", ""));
+        assert_eq!(split_url("/api/v3"), ("", "/api/v3"));
     }
 }

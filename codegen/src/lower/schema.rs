@@ -15,7 +15,7 @@ use crate::source::profile::Profile;
 use crate::source::schema::{
     BodySpec, Kind, LocationSpec, MethodSpec, Node, OperationSpec, ScalarSpec, SchemaFile,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Lowers the operations of one schema file (those the profile selects) into `api`.
@@ -30,7 +30,9 @@ pub(super) fn lower_file(
         root: Origin::root(path),
         api,
         profile,
-        visiting: BTreeSet::new(),
+        visiting: Vec::new(),
+        recursive: BTreeMap::new(),
+        depth: 0,
     };
     for (index, spec) in file.operations.iter().enumerate() {
         let selected = profile
@@ -51,9 +53,18 @@ struct Lowering<'a> {
     root: Origin,
     api: &'a mut Api,
     profile: &'a Profile,
-    /// Named types being lowered, to stop at a recursive `ref`.
-    visiting: BTreeSet<String>,
+    /// Named types being lowered, outermost first, to stop at a recursive `ref`.
+    visiting: Vec<String>,
+    /// Named types being lowered that a `ref` inside them pointed back to, with the chain of
+    /// named types that led there (`A`, `B`, `A`).
+    recursive: BTreeMap<String, Vec<String>>,
+    /// How deep the node being lowered is, counting inline nesting and `ref`s alike.
+    depth: usize,
 }
+
+/// The deepest a type may nest, inline and through `ref`s together: far beyond any API, and
+/// shallow enough that lowering never runs out of stack.
+const MAX_DEPTH: usize = 64;
 
 impl Lowering<'_> {
     fn operation(&mut self, spec: &OperationSpec, origin: Origin) -> Result<Operation> {
@@ -94,6 +105,7 @@ impl Lowering<'_> {
         let request = super::request_struct(
             self.api,
             id,
+            TypeName::joined(&[id, "Request"]),
             parts,
             &params,
             Docs::default(),
@@ -129,6 +141,7 @@ impl Lowering<'_> {
             response_docs: response.1,
             signed: spec.signed,
             security: Vec::new(),
+            response_body: crate::ir::ResponseBody::Json,
             origin,
         })
     }
@@ -241,6 +254,27 @@ impl Lowering<'_> {
 
     /// Lowers a node's type; `name` is used if it needs a named type of its own.
     fn node(&mut self, node: &Node, origin: &Origin, name: TypeName) -> Result<(TypeRef, Docs)> {
+        if self.depth >= MAX_DEPTH {
+            return Err(invalid(
+                origin,
+                &format!(
+                    "nests types more than {MAX_DEPTH} levels deep (inline and through `ref`s), \
+                     which no API needs"
+                ),
+            ));
+        }
+        self.depth += 1;
+        let lowered = self.node_within(node, origin, name);
+        self.depth -= 1;
+        lowered
+    }
+
+    fn node_within(
+        &mut self,
+        node: &Node,
+        origin: &Origin,
+        name: TypeName,
+    ) -> Result<(TypeRef, Docs)> {
         let docs = Docs {
             summary: None,
             description: node.description.clone(),
@@ -346,13 +380,37 @@ impl Lowering<'_> {
                 &format!("'{reference}' is not a type in this file's `types` ({known})"),
             ));
         };
-        let name = TypeName::from_spec(key);
-        if !self.visiting.insert(key.clone()) {
+        // The name `node` gives it, so a recursive `ref` names the same type.
+        let name = target
+            .title
+            .as_deref()
+            .map_or_else(|| TypeName::from_spec(key), TypeName::from_spec);
+        if let Some(start) = self.visiting.iter().position(|k| k == key) {
+            let mut chain = self.visiting[start..].to_vec();
+            chain.push(key.clone());
+            self.recursive.entry(key.clone()).or_insert(chain);
             return Ok((TypeRef::Named(name), use_docs));
         }
-        let lowered = self.node(target, &self.root.child("types").child(key), name);
-        self.visiting.remove(key);
-        let (ty, target_docs) = lowered?;
+        let at = self.root.child("types").child(key);
+        self.visiting.push(key.clone());
+        let lowered = self.node(target, &at, name.clone());
+        self.visiting.pop();
+        let cycle = self.recursive.remove(key);
+        let (mut ty, target_docs) = lowered?;
+        if let Some(chain) = cycle {
+            // A `ref` inside pointed back here. If the type got no name of its own (an array or a
+            // map of itself), it needs one; if every step was a bare `ref`, it has no shape.
+            if ty == TypeRef::Named(name.clone()) && !self.api.types.contains_key(&name) {
+                return Err(invalid(
+                    &at,
+                    &format!(
+                        "is only a `ref` to itself ({}), so it has no shape; give one of them a `type`",
+                        chain.join(" → ")
+                    ),
+                ));
+            }
+            ty = super::define_recursive(self.api, name, ty, target_docs.clone(), at)?;
+        }
         let docs = if use_docs.description.is_some() {
             use_docs
         } else {

@@ -5,6 +5,7 @@
 pub mod openapi;
 pub mod profile;
 pub mod schema;
+pub mod yaml;
 
 use crate::error::{Error, Result};
 use profile::Profile;
@@ -72,13 +73,23 @@ pub fn read_exchange(dir: PathBuf) -> Result<ExchangeSpecs> {
 }
 
 /// The folder name becomes a module name and the name `xgen request` takes, so it must be a
-/// plain lower-case word (`kraken`, `kraken-pay`) that is not a Rust keyword.
+/// plain lower-case word (`kraken`, `kraken-pay`) that is not a Rust keyword, and not a name the
+/// clients crate uses itself ([`crate::ir::names::RESERVED_MODULES`]).
 fn check_exchange_name(name: &str, dir: &Path) -> Result<()> {
     let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let module = name.replace('-', "_");
+    if plain && crate::ir::names::RESERVED_MODULES.contains(&module.as_str()) {
+        return Err(Error::Invalid {
+            origin: crate::ir::Origin::root(dir),
+            message: format!(
+                "exchange folder name '{name}' would make the module `{module}`, a name the \
+                 clients crate uses itself; choose another name"
+            ),
+        });
+    }
     if plain && crate::ir::FieldName::from_wire(&module).rust == module {
         return Ok(());
     }
@@ -91,10 +102,20 @@ fn check_exchange_name(name: &str, dir: &Path) -> Result<()> {
     })
 }
 
-/// Reads a whole file, with the path in the error.
+/// Reads a whole file, with the path in the error, refusing one larger than
+/// [`yaml::MAX_FILE_BYTES`] before reading it.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let read_error = |source| Error::Read {
         path: path.to_owned(),
         source,
-    })
+    };
+    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    if size > yaml::MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: yaml::MAX_FILE_BYTES,
+        });
+    }
+    std::fs::read_to_string(path).map_err(read_error)
 }

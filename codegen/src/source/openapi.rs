@@ -1,18 +1,286 @@
-//! The OpenAPI 3.0 front-end's reader: YAML text to `openapiv3` model.
+//! The OpenAPI 3.0 front-end's reader: an OpenAPI document, and every file its `$ref`s reach,
+//! as located YAML trees ([`super::yaml`]).
 //!
-//! Parsing goes through `yaml_serde`, the YAML organisation's maintained continuation of the
-//! archived `serde_yaml` (RUSTSEC-2024-0320), with the same API.
+//! The reader is lenient where published documents are imperfect and nothing is lost by it: a
+//! `description` that is `null`, a keyword in the wrong place, an unknown `x-` extension. It is
+//! strict where the structure decides the client (paths, parameters, schemas, references), and
+//! there every error names the file and the JSON pointer. Structure is read by the lowering
+//! phase straight from the trees, so no second copy of a large document is kept.
 
+use super::yaml::{self, Node};
 use crate::error::{Error, Result};
-use std::path::Path;
+use crate::ir::Origin;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
-/// Reads an OpenAPI document as published.
-pub fn read(path: &Path) -> Result<openapiv3::OpenAPI> {
-    let text = super::read_text(path)?;
-    parse(path, &text)
+/// The most files one document may reach through `$ref`s (Kraken's spot API is 235).
+const MAX_FILES: usize = 5_000;
+
+/// An OpenAPI document and the files it refers to, each read once.
+#[derive(Debug)]
+pub struct Documents {
+    /// The document named in the profile.
+    pub root: PathBuf,
+    files: BTreeMap<PathBuf, Node>,
 }
 
-/// Parses OpenAPI YAML text; `path` is only for diagnostics.
-pub fn parse(path: &Path, text: &str) -> Result<openapiv3::OpenAPI> {
-    yaml_serde::from_str(text).map_err(|e| Error::yaml(path.to_owned(), &e))
+/// A `$ref` resolved: the file, the pointer within it and the node there.
+#[derive(Debug, Clone)]
+pub struct Target<'d> {
+    /// The file the node is in.
+    pub file: &'d Path,
+    /// The JSON pointer within it (`""` for the whole file), decoded.
+    pub pointer: String,
+    /// The node.
+    pub node: &'d Node,
+}
+
+impl Target<'_> {
+    /// Where the node is, for diagnostics.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            file: self.file.to_owned(),
+            pointer: self.pointer.clone(),
+        }
+    }
+}
+
+impl Documents {
+    /// Reads the document at `path` and every file its references reach, checking the
+    /// OpenAPI version.
+    pub fn read(path: &Path) -> Result<Documents> {
+        let root = normalize(path);
+        let (_, node) = yaml::read(&root)?;
+        check_version(&root, &node)?;
+        let mut documents = Documents {
+            root: root.clone(),
+            files: BTreeMap::new(),
+        };
+        documents.files.insert(root.clone(), node);
+        let mut pending = vec![root];
+        while let Some(file) = pending.pop() {
+            let mut wanted = Vec::new();
+            if let Some(node) = documents.files.get(&file) {
+                collect_external_refs(node, &file, &mut wanted);
+            }
+            for (target, origin) in wanted {
+                if documents.files.contains_key(&target) {
+                    continue;
+                }
+                if documents.files.len() >= MAX_FILES {
+                    return Err(Error::Invalid {
+                        origin,
+                        message: format!("the document reaches more than {MAX_FILES} files"),
+                    });
+                }
+                let node = match yaml::read(&target) {
+                    Ok((_, node)) => node,
+                    Err(Error::Read { source, .. }) => {
+                        return Err(Error::Invalid {
+                            origin,
+                            message: format!(
+                                "$ref names {}, which cannot be read: {source}",
+                                target.display()
+                            ),
+                        })
+                    }
+                    Err(other) => return Err(other),
+                };
+                documents.files.insert(target.clone(), node);
+                pending.push(target);
+            }
+        }
+        Ok(documents)
+    }
+
+    /// The root document's tree.
+    pub fn root_node(&self) -> &Node {
+        // Inserted by `read` before anything else.
+        self.files.get(&self.root).unwrap_or(&EMPTY)
+    }
+
+    /// Resolves `reference` written in `from`: `#/components/schemas/Pet`, `pet.yaml`,
+    /// `../common.yaml#/Error`. `origin` is where the `$ref` stands, for errors.
+    pub fn resolve<'d>(
+        &'d self,
+        from: &Path,
+        reference: &str,
+        origin: &Origin,
+    ) -> Result<Target<'d>> {
+        let (file_part, pointer) = match reference.split_once('#') {
+            Some((file, pointer)) => (file, pointer),
+            None => (reference, ""),
+        };
+        if file_part.contains("://") {
+            return Err(Error::Unsupported {
+                origin: origin.child("$ref"),
+                what: format!("$ref '{reference}' to a URL (files next to the document are)"),
+            });
+        }
+        let file = match file_part {
+            "" => normalize(from),
+            relative => normalize(&from.parent().unwrap_or(Path::new("")).join(relative)),
+        };
+        let dangling = || Error::DanglingRef {
+            origin: origin.child("$ref"),
+            reference: reference.to_owned(),
+        };
+        let (file, tree) = self.files.get_key_value(&file).ok_or_else(dangling)?;
+        let pointer = percent_decode(pointer);
+        let node = tree.pointer(&pointer).ok_or_else(dangling)?;
+        Ok(Target {
+            file,
+            pointer,
+            node,
+        })
+    }
+}
+
+static EMPTY: Node = Node {
+    value: yaml::Value::Null,
+    at: yaml::Mark { line: 0, column: 0 },
+};
+
+/// Only OpenAPI 3.0 documents are read; anything else says what it is.
+fn check_version(path: &Path, node: &Node) -> Result<()> {
+    let origin = Origin::root(path);
+    if node.get("swagger").is_some() {
+        return Err(Error::Unsupported {
+            origin: origin.child("swagger"),
+            what: "Swagger 2.0 documents (convert to OpenAPI 3.0 first)".to_owned(),
+        });
+    }
+    let version = match node.get("openapi") {
+        Some(version) => match &version.value {
+            yaml::Value::Str(text) => text.to_string(),
+            yaml::Value::Float(number) => number.to_string(),
+            _ => String::new(),
+        },
+        None if node.get("paths").is_some() => {
+            return Err(Error::Invalid {
+                origin,
+                message: "the document has no `openapi` version".to_owned(),
+            })
+        }
+        None => {
+            return Err(Error::Invalid {
+                origin,
+                message: "not an OpenAPI document: it has neither `openapi` nor `paths`".to_owned(),
+            })
+        }
+    };
+    if version == "3.0" || version.starts_with("3.0.") {
+        return Ok(());
+    }
+    Err(Error::Unsupported {
+        origin: origin.child("openapi"),
+        what: format!("OpenAPI {} (3.0.x is)", crate::text::escape(&version)),
+    })
+}
+
+/// Every file a `$ref` in `node` names, resolved against `file`, with the `$ref`'s place.
+fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origin)>) {
+    let mut stack = vec![(node, String::new())];
+    while let Some((node, pointer)) = stack.pop() {
+        match &node.value {
+            yaml::Value::Map(entries) => {
+                for entry in entries {
+                    let child = format!("{pointer}/{}", escape_segment(&entry.key));
+                    if &*entry.key == "$ref" {
+                        if let Some(reference) = entry.value.as_str() {
+                            let file_part = reference.split('#').next().unwrap_or("");
+                            if !file_part.is_empty() && !file_part.contains("://") {
+                                let target = normalize(
+                                    &file.parent().unwrap_or(Path::new("")).join(file_part),
+                                );
+                                let origin = Origin {
+                                    file: file.to_owned(),
+                                    pointer: pointer.clone(),
+                                };
+                                out.push((target, origin));
+                            }
+                        }
+                        continue;
+                    }
+                    stack.push((&entry.value, child));
+                }
+            }
+            yaml::Value::Seq(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    stack.push((item, format!("{pointer}/{index}")));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn escape_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// `%7B` in a reference's pointer is `{` (RFC 6901 pointers in URIs are percent-encoded).
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system, so paths in diagnostics stay as
+/// the user gave them.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalize_lexically() {
+        assert_eq!(
+            normalize(Path::new("specs/k/./a/../b.yaml")),
+            Path::new("specs/k/b.yaml")
+        );
+        assert_eq!(normalize(Path::new("../x.yaml")), Path::new("../x.yaml"));
+    }
+
+    #[test]
+    fn pointers_percent_decode() {
+        assert_eq!(
+            percent_decode("/paths/~1pets~1%7Bid%7D"),
+            "/paths/~1pets~1{id}"
+        );
+        assert_eq!(percent_decode("/a%"), "/a%");
+    }
 }

@@ -61,6 +61,8 @@ impl Profile {
     /// Reads and parses a profile file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = super::read_text(path)?;
+        // Duplicate keys, depth and aliases first: a second `production:` must not win silently.
+        super::yaml::parse(path, &text)?;
         yaml_serde::from_str(&text).map_err(|e| Error::yaml(path.to_owned(), &e))
     }
 }

@@ -242,5 +242,8 @@ pub enum ScalarSpec {
 /// Reads a schema file.
 pub fn read(path: &Path) -> Result<SchemaFile> {
     let text = super::read_text(path)?;
+    // Duplicate keys, depth and aliases first: the typed reading below would keep the last of
+    // two keys without a word.
+    super::yaml::parse(path, &text)?;
     yaml_serde::from_str(&text).map_err(|e| Error::yaml(path.to_owned(), &e))
 }

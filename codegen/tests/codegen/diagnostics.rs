@@ -4,6 +4,8 @@
 //! the Kraken seed is a frozen copy in `tests/fixtures/diagnostics/kraken/`, so the lines and
 //! columns pinned below move only when that copy does.
 
+mod uncompilable;
+
 use std::fs;
 use std::path::PathBuf;
 
@@ -153,13 +155,28 @@ fn unsupported_construct_gives_json_pointer() {
 }
 
 #[test]
-fn external_ref_is_unsupported() {
+fn an_external_ref_to_a_missing_file_names_it() {
     let spec = replace_once(
         SEED,
         "$ref: '#/components/schemas/cancel-3'",
         "$ref: 'other.yaml#/cancel'",
     );
-    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/requestBody/content/application~1json/schema: not supported: $ref 'other.yaml#/cancel' (only '#/components/schemas/...' in the same file)");
+    let message = error(&spec, PROFILE);
+    assert!(
+        message.starts_with("specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/requestBody/content/application~1json/schema: \
+             $ref names specs/kraken/other.yaml, which cannot be read: "),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_ref_to_a_url_is_unsupported() {
+    let spec = replace_once(
+        SEED,
+        "$ref: '#/components/schemas/cancel-3'",
+        "$ref: 'https://example.com/other.yaml#/cancel'",
+    );
+    assert_eq!(error(&spec, PROFILE), "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/requestBody/content/application~1json/schema/$ref: not supported: $ref 'https://example.com/other.yaml#/cancel' to a URL (files next to the document are)");
 }
 
 #[test]
@@ -226,8 +243,9 @@ fn a_parameter_may_not_share_a_body_fields_name() {
     );
     assert_eq!(
         error(&spec, PROFILE),
-        "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/parameters/0: parameter 'asset' has the same \
-         name as the body field at specs/kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset"
+        "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/parameters/0: not supported: a parameter \
+         named like the body field at specs/kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset \
+         ('asset'); requests are built by wire name"
     );
 }
 

@@ -351,13 +351,13 @@ fn markdown_report() {
 
 | severity | operation | change | why |
 |---|---|---|---|
-| potentially breaking | `getThing` | response enum `State`: value `failed` added | {why} |
+| potentially breaking | `getThing` | ``response enum `State`: value `failed` added`` | {why} |
 
 ### `openapi`
 
 | severity | operation | change | why |
 |---|---|---|---|
-| potentially breaking | `getThing` | response enum `State`: value `failed` added | {why} |
+| potentially breaking | `getThing` | ``response enum `State`: value `failed` added`` | {why} |
 
 ### Generated files that would change
 
@@ -378,7 +378,7 @@ fn markdown_folds_descriptions_away() {
     let markdown = diff_of(Rule::DescriptionChanged).render_markdown();
     assert!(markdown.contains(
         "<details><summary>1 description changed (non-breaking)</summary>\n\n\
-         - `getThing`: operation: description changed\n\n</details>\n"
+         - `getThing`: `operation: description changed`\n\n</details>\n"
     ));
     assert!(!markdown.contains("| operation | change |"), "{markdown}");
 }

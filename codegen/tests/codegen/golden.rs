@@ -1,6 +1,7 @@
 //! Golden tests: each golden fixture under `tests/fixtures/` (`vocabulary`, `schema-vocabulary`)
-//! (`openapi-auth`: OpenAPI's own security schemes and `signing: none`) holds a `specs/` folder and
-//! the `expected/` output. Run with `XGEN_BLESS=1` to rewrite the
+//! (`openapi-auth`: OpenAPI's own security schemes and `signing: none`) (`fuzzed`: one exchange
+//! per class of spec whose output once did not compile) holds a `specs/` folder and the
+//! `expected/` output. Run with `XGEN_BLESS=1` to rewrite the
 //! expectations after a deliberate change.
 
 use std::fs;
@@ -53,6 +54,13 @@ fn schema_vocabulary() {
 #[test]
 fn openapi_auth() {
     fixture("openapi-auth");
+}
+
+/// One exchange per class of spec that once generated code that did not compile (issue 10):
+/// `fuzzed/README.md` lists them.
+#[test]
+fn fuzzed() {
+    fixture("fuzzed");
 }
 
 #[test]

@@ -23,6 +23,9 @@ mod public {
     include!("../fixtures/openapi-auth/expected/public.rs");
 }
 
+/// The `fuzzed` fixture: one exchange per class of spec whose output once did not compile.
+mod fuzzed;
+
 use vocab::{Kind, PlaceThingRequest, Thing, ThingStatus};
 
 #[test]

@@ -294,3 +294,36 @@ async fn a_status_poll_can_be_rate_limited_once() {
     fake.respond_with(Reply::RateLimited);
     assert_eq!(state(&fake, "7").await.as_deref(), Some("-2"));
 }
+
+#[tokio::test]
+async fn status_records_can_be_rewritten_and_the_rewrite_undone() {
+    let fake = started().await;
+    fake.add_withdrawal(btc("1123456", CancelScript::StaysPending));
+    fake.rewrite_status_records(|record| {
+        record.remove("amt");
+        record.insert("addedField".into(), json!({"new": true}));
+        record.insert("fee".into(), json!(0.0005));
+    });
+
+    let listed = rows(&fake, "wdId=1123456").await;
+    let [row] = listed.as_slice() else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(row.get("amt"), None, "{row}");
+    assert_eq!(row["addedField"], json!({"new": true}));
+    assert_eq!(row["fee"], json!(0.0005));
+    assert_eq!(
+        (&row["wdId"], &row["state"]),
+        (&json!("1123456"), &json!("0"))
+    );
+    assert_eq!(
+        fake.withdrawal("1123456").unwrap().amt,
+        "0.1",
+        "the book is unchanged"
+    );
+
+    fake.clear_status_record_rewrite();
+    let listed = rows(&fake, "wdId=1123456").await;
+    assert_eq!(listed[0]["amt"], json!("0.1"));
+    assert_eq!(listed[0].get("addedField"), None);
+}

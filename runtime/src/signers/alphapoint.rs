@@ -22,8 +22,12 @@ use sha2::Sha256;
 use super::common::ApiKeyHint;
 use super::common::{code_as_number, header_unsafe_position, hex_lower, loose_text, trim_owned};
 use crate::digits::Digits;
-use crate::envelope::{body_excerpt, ensure_body, ensure_success, parse_failure, Envelope};
+use crate::envelope::{
+    body_excerpt, decode_json, ensure_body, ensure_success, ensure_unique_keys, parse_failure,
+    Envelope,
+};
 use crate::error::Error;
+use crate::escape::Escaped;
 use crate::nonce::{MonotonicNonce, NonceSource};
 use crate::signer::{HttpRequest, SignError, Signer};
 use crate::transport::RawResponse;
@@ -173,7 +177,11 @@ impl fmt::Debug for AlphaPointSigner {
 
 impl Signer for AlphaPointSigner {
     fn sign(&self, request: &mut HttpRequest) -> Result<(), SignError> {
-        let nonce = Digits::new(self.nonce.next_nonce());
+        let nonce = self.nonce.next_nonce().map_err(|source| SignError::Nonce {
+            operation: request.operation.id,
+            source,
+        })?;
+        let nonce = Digits::new(nonce);
         let mut mac = self.key.clone();
         mac.update(nonce.as_bytes());
         mac.update(self.user_id.as_bytes());
@@ -254,17 +262,17 @@ impl AlphaPointError {
 
 impl fmt::Display for AlphaPointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The exchange's words go through the excerpt filter so they cannot drive the terminal.
+        // The exchange's words, escaped so they cannot drive the terminal.
         write!(
             f,
             "AlphaPoint refused the request (HTTP {}): errorcode {}",
             self.status, self.code
         )?;
         if let Some(message) = self.message.as_deref().filter(|m| !m.trim().is_empty()) {
-            write!(f, ": {}", body_excerpt(message.as_bytes()))?;
+            write!(f, ": {}", Escaped(message))?;
         }
         if let Some(detail) = self.detail.as_deref().filter(|d| !d.trim().is_empty()) {
-            write!(f, " ({})", body_excerpt(detail.as_bytes()))?;
+            write!(f, " ({})", Escaped(detail))?;
         }
         Ok(())
     }
@@ -387,6 +395,8 @@ impl<'de> de::Deserialize<'de> for Text {
 impl Envelope for AlphaPointEnvelope {
     fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
         ensure_body(response)?;
+        // Before the first pass, which keeps the last of two `errorcode`s as serde_json does.
+        ensure_unique_keys(response)?;
         // Two passes: with no envelope there is nothing to split the body on, and `T` need not
         // declare `errorcode`. The first pass skips everything but three fields.
         let ack = match serde_json::from_slice::<Ack>(&response.body) {
@@ -403,7 +413,7 @@ impl Envelope for AlphaPointEnvelope {
                 body_excerpt: body_excerpt(&response.body),
             }));
         }
-        match serde_json::from_slice::<T>(&response.body) {
+        match decode_json::<T>(&response.body) {
             Ok(value) => {
                 ensure_success(response)?;
                 Ok(value)
@@ -738,5 +748,38 @@ mod tests {
         assert!(matches!(err, Error::NotJson { status: 404, .. }), "{err:?}");
         let err = decode::<Acknowledgement>(200, "").unwrap_err();
         assert!(matches!(err, Error::EmptyBody { status: 200 }), "{err:?}");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_never_read_as_either_value() {
+        use crate::envelope::testing::assert_repeated_key_refused;
+        // serde_json alone keeps the last `errorcode`, 0: a refusal would read as a success.
+        assert_repeated_key_refused::<AlphaPointEnvelope>(
+            r#"{"result":false,"errormsg":"Invalid Request","errorcode":100,"errorcode":0,"detail":null}"#,
+            "errorcode",
+        );
+        assert_repeated_key_refused::<AlphaPointEnvelope>(
+            r#"{"result":false,"result":true,"errormsg":null,"errorcode":0,"detail":null}"#,
+            "result",
+        );
+        assert_repeated_key_refused::<AlphaPointEnvelope>(
+            r#"{"requestCode":"x","Status":"UserCanceled","Status":"FullyProcessed"}"#,
+            "Status",
+        );
+    }
+
+    #[test]
+    fn display_escapes_terminal_controls_and_keeps_the_raw_text() {
+        use crate::envelope::testing::{assert_escaped, HOSTILE, HOSTILE_JSON};
+        let body = format!(
+            r#"{{"result":false,"errormsg":"{HOSTILE_JSON}","errorcode":101,"detail":"{HOSTILE_JSON}"}}"#
+        );
+        let e = apex(decode::<Acknowledgement>(200, &body).unwrap_err());
+        assert_eq!(e.message.as_deref(), Some(HOSTILE));
+        assert_eq!(e.detail.as_deref(), Some(HOSTILE));
+        let text = e.to_string();
+        assert_escaped(&text);
+        assert_eq!(text.matches("\\u{202e}").count(), 2, "{text}");
+        assert_escaped(&Error::AlphaPoint(e).to_string());
     }
 }

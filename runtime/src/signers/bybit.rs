@@ -28,8 +28,12 @@ use zeroize::Zeroizing;
 use super::common::ApiKeyHint;
 use super::common::{code_as_number, header_unsafe_position, hex_lower, loose_text, trim_owned};
 use crate::digits::Digits;
-use crate::envelope::{body_excerpt, ensure_body, ensure_success, parse_failure, Envelope};
+use crate::envelope::{
+    body_excerpt, decode_json, ensure_body, ensure_success, ensure_unique_keys, parse_failure,
+    Envelope,
+};
 use crate::error::Error;
+use crate::escape::Escaped;
 use crate::operation::Method;
 use crate::signer::{HttpRequest, SignError, Signer};
 use crate::timestamp::{SystemClock, TimestampSource};
@@ -514,8 +518,8 @@ impl fmt::Display for BybitError {
             self.status, self.ret_code
         )?;
         if !self.message.trim().is_empty() {
-            // The exchange's words, through the excerpt filter so they cannot drive the terminal.
-            write!(f, ": {}", body_excerpt(self.message.as_bytes()))?;
+            // The exchange's words, escaped so they cannot drive the terminal.
+            write!(f, ": {}", Escaped(&self.message))?;
         }
         Ok(())
     }
@@ -568,9 +572,10 @@ fn ret_code<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error>
 impl Envelope for BybitEnvelope {
     fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
         ensure_body(response)?;
+        ensure_unique_keys(response)?;
         // One pass on the usual path. Only when it fails (a `result` that does not fit `T`, as
         // on most errors where it is `{}` or null) is the body read again for the code alone.
-        match serde_json::from_slice::<Reply<T>>(&response.body) {
+        match decode_json::<Reply<T>>(&response.body) {
             Ok(reply) => {
                 if reply.ret_code != 0 {
                     return Err(bybit_error(reply.ret_code, reply.ret_msg, response));
@@ -1165,5 +1170,33 @@ dwIDAQAB\n\
         let err =
             decode::<Cancelled>(200, r#"{"retCode":null,"result":{"status":1}}"#).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_never_read_as_either_value() {
+        use crate::envelope::testing::assert_repeated_key_refused;
+        assert_repeated_key_refused::<BybitEnvelope>(
+            r#"{"retCode":10003,"retMsg":"API key is invalid.","result":{},"retCode":0,"time":1}"#,
+            "retCode",
+        );
+        assert_repeated_key_refused::<BybitEnvelope>(
+            r#"{"retCode":0,"retMsg":"OK","result":{"status":0},"result":{"status":1},"time":1}"#,
+            "result",
+        );
+        assert_repeated_key_refused::<BybitEnvelope>(
+            r#"{"retCode":0,"retMsg":"OK","result":{"rows":[{"withdrawId":"1","status":"Pending","status":"CancelByUser"}]},"time":1}"#,
+            "result.rows[0].status",
+        );
+    }
+
+    #[test]
+    fn display_escapes_terminal_controls_and_keeps_the_raw_text() {
+        use crate::envelope::testing::{assert_escaped, HOSTILE, HOSTILE_JSON};
+        let body =
+            format!(r#"{{"retCode":131001,"retMsg":"{HOSTILE_JSON}","result":{{}},"time":1}}"#);
+        let e = bybit(decode::<serde_json::Value>(200, &body).unwrap_err());
+        assert_eq!(e.message, HOSTILE);
+        assert_escaped(&e.to_string());
+        assert_escaped(&Error::Bybit(e).to_string());
     }
 }

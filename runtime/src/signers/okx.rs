@@ -20,8 +20,12 @@ use sha2::Sha256;
 
 use super::common::SecretText;
 use super::common::{code_as_text, header_unsafe_position, loose_text, trim_owned, ApiKeyHint};
-use crate::envelope::{body_excerpt, ensure_body, ensure_success, parse_failure, Envelope};
+use crate::envelope::{
+    body_excerpt, decode_json, ensure_body, ensure_success, ensure_unique_keys, parse_failure,
+    Envelope,
+};
 use crate::error::Error;
+use crate::escape::Escaped;
 use crate::signer::{HttpRequest, SignError, Signer};
 use crate::timestamp::{IsoMillis, SystemClock, TimestampSource};
 use crate::transport::RawResponse;
@@ -363,16 +367,16 @@ impl OkxError {
 
 impl fmt::Display for OkxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The code and message are the exchange's words; they go through the excerpt filter so
-        // a hostile reply cannot drive the terminal.
+        // The code and message are the exchange's words, escaped so a hostile reply cannot
+        // drive the terminal.
         write!(
             f,
             "OKX refused the request (HTTP {}): code {}",
             self.status,
-            body_excerpt(self.code.as_bytes())
+            Escaped(&self.code)
         )?;
         if !self.message.trim().is_empty() {
-            write!(f, ": {}", body_excerpt(self.message.as_bytes()))?;
+            write!(f, ": {}", Escaped(&self.message))?;
         }
         Ok(())
     }
@@ -421,9 +425,10 @@ struct Head {
 impl Envelope for OkxEnvelope {
     fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
         ensure_body(response)?;
+        ensure_unique_keys(response)?;
         // One pass on the usual path. Only when it fails (no `data`, or a `data` that does not
         // fit `T`, as on most errors) is the body read again for the code alone.
-        match serde_json::from_slice::<Reply<T>>(&response.body) {
+        match decode_json::<Reply<T>>(&response.body) {
             Ok(reply) => {
                 if reply.code != "0" {
                     return Err(okx_error(reply.code, reply.msg, response));
@@ -843,5 +848,36 @@ mod tests {
         assert!(matches!(err, Error::NotJson { status: 502, .. }), "{err:?}");
         let err = decode::<Vec<Cancelled>>(200, "  ").unwrap_err();
         assert!(matches!(err, Error::EmptyBody { status: 200 }), "{err:?}");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_never_read_as_either_value() {
+        use crate::envelope::testing::assert_repeated_key_refused;
+        assert_repeated_key_refused::<OkxEnvelope>(
+            r#"{"code":"58216","msg":"Operation not allowed.","data":[],"code":"0"}"#,
+            "code",
+        );
+        assert_repeated_key_refused::<OkxEnvelope>(
+            r#"{"code":"0","msg":"","data":[],"data":[{"wdId":"1"}]}"#,
+            "data",
+        );
+        assert_repeated_key_refused::<OkxEnvelope>(
+            r#"{"code":"0","msg":"","msg":"x","data":[]}"#,
+            "msg",
+        );
+        assert_repeated_key_refused::<OkxEnvelope>(
+            r#"{"code":"0","msg":"","data":[{"wdId":"1","state":"-2","state":"2"}]}"#,
+            "data[0].state",
+        );
+    }
+
+    #[test]
+    fn display_escapes_terminal_controls_and_keeps_the_raw_text() {
+        use crate::envelope::testing::{assert_escaped, HOSTILE, HOSTILE_JSON};
+        let body = format!(r#"{{"code":"59999","msg":"{HOSTILE_JSON}","data":[]}}"#);
+        let e = okx(decode::<Vec<Cancelled>>(200, &body).unwrap_err());
+        assert_eq!(e.message, HOSTILE);
+        assert_escaped(&e.to_string());
+        assert_escaped(&Error::Okx(e).to_string());
     }
 }

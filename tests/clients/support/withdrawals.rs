@@ -8,11 +8,12 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::time::Duration;
 
+use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 use xgen_clients::withdrawals::{
     AlphaPointAccount, AlphaPointWithdrawals, BybitWithdrawals, Cancel, CancelReply,
     ConfirmOptions, ExchangeRecord, KrakenWithdrawal, KrakenWithdrawals, OkxWithdrawals, Outcome,
-    Progress, Status, WithdrawalState, WithdrawalStatus,
+    Progress, Status, TypedRecord, WithdrawalState, WithdrawalStatus,
 };
 use xgen_fake_exchanges::{alphapoint, bybit, kraken, okx, CancelScript};
 use xgen_runtime::{Error, RateLimit};
@@ -70,8 +71,21 @@ pub trait Venue: Sized {
     fn cancel_path(&self) -> &'static str;
     /// The status endpoint's path.
     fn status_path(&self) -> &'static str;
-    /// The id inside a status record; panics when the record is another exchange's.
+    /// The id inside a status record's documented type; panics when the record is another
+    /// exchange's or did not decode.
     fn record_id(record: &ExchangeRecord) -> String;
+
+    /// The status record's key for the withdrawal id, and for the status.
+    const ID_KEY: &'static str;
+    const STATUS_KEY: &'static str;
+    /// Where the (only) status record sits in the status reply, as a JSON path.
+    const RECORD_PATH: &'static str;
+    /// A field the docs list as always present, that the state does not need.
+    const DOCUMENTED_FIELD: &'static str;
+    /// A field the state does not need, and a value of another type than the documented one.
+    fn retyped_field() -> (&'static str, Value);
+    /// Passes every status record the fake sends through `rewrite`.
+    fn rewrite_records(&self, rewrite: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static);
 
     /// `Outcome::Refused`'s reason for a cancel of a withdrawal this exchange will not cancel.
     fn refused_reason() -> String;
@@ -111,6 +125,7 @@ pub fn assert_status<V: Venue>(
     assert_eq!(status.exchange_status, exchange_status, "{status:?}");
     assert_eq!(status.state, state, "{status:?}");
     assert_eq!(V::record_id(&status.record), name, "{status:?}");
+    assert_eq!(status.record.raw[V::ID_KEY], json!(name), "{status:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,10 +216,21 @@ impl Venue for Kraken {
         kraken::WITHDRAW_STATUS_PATH
     }
     fn record_id(record: &ExchangeRecord) -> String {
-        match record {
-            ExchangeRecord::Kraken(row) => row.refid.clone(),
+        match &record.typed {
+            Ok(TypedRecord::Kraken(row)) => row.refid.clone(),
             other => panic!("expected a Kraken record, got {other:?}"),
         }
+    }
+
+    const ID_KEY: &'static str = "refid";
+    const STATUS_KEY: &'static str = "status";
+    const RECORD_PATH: &'static str = "result[0]";
+    const DOCUMENTED_FIELD: &'static str = "amount";
+    fn retyped_field() -> (&'static str, Value) {
+        ("time", json!("1700000000"))
+    }
+    fn rewrite_records(&self, rewrite: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static) {
+        self.fake.rewrite_status_records(rewrite);
     }
 
     fn refused_reason() -> String {
@@ -299,10 +325,21 @@ impl Venue for Okx {
         okx::WITHDRAWAL_HISTORY_PATH
     }
     fn record_id(record: &ExchangeRecord) -> String {
-        match record {
-            ExchangeRecord::Okx(row) => row.wd_id.clone(),
+        match &record.typed {
+            Ok(TypedRecord::Okx(row)) => row.wd_id.clone(),
             other => panic!("expected an OKX record, got {other:?}"),
         }
+    }
+
+    const ID_KEY: &'static str = "wdId";
+    const STATUS_KEY: &'static str = "state";
+    const RECORD_PATH: &'static str = "data[0]";
+    const DOCUMENTED_FIELD: &'static str = "amt";
+    fn retyped_field() -> (&'static str, Value) {
+        ("ts", json!(1_655_251_200_000_u64))
+    }
+    fn rewrite_records(&self, rewrite: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static) {
+        self.fake.rewrite_status_records(rewrite);
     }
 
     fn refused_reason() -> String {
@@ -397,10 +434,21 @@ impl Venue for Bybit {
         bybit::QUERY_RECORD_PATH
     }
     fn record_id(record: &ExchangeRecord) -> String {
-        match record {
-            ExchangeRecord::Bybit(row) => row.withdraw_id.clone(),
+        match &record.typed {
+            Ok(TypedRecord::Bybit(row)) => row.withdraw_id.clone(),
             other => panic!("expected a Bybit record, got {other:?}"),
         }
+    }
+
+    const ID_KEY: &'static str = "withdrawId";
+    const STATUS_KEY: &'static str = "status";
+    const RECORD_PATH: &'static str = "result.rows[0]";
+    const DOCUMENTED_FIELD: &'static str = "coin";
+    fn retyped_field() -> (&'static str, Value) {
+        ("txID", json!(12345))
+    }
+    fn rewrite_records(&self, rewrite: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static) {
+        self.fake.rewrite_status_records(rewrite);
     }
 
     fn refused_reason() -> String {
@@ -539,10 +587,23 @@ impl<const NAMES: bool> Venue for AlphaPoint<NAMES> {
         alphapoint::GET_WITHDRAW_TICKET_PATH
     }
     fn record_id(record: &ExchangeRecord) -> String {
-        match record {
-            ExchangeRecord::AlphaPoint(ticket) => ticket.request_code.clone(),
+        match &record.typed {
+            Ok(TypedRecord::AlphaPoint(ticket)) => ticket.request_code.clone(),
             other => panic!("expected an AlphaPoint ticket, got {other:?}"),
         }
+    }
+
+    const ID_KEY: &'static str = "requestCode";
+    const STATUS_KEY: &'static str = "Status";
+    // GetWithdrawTicket answers with the ticket itself.
+    const RECORD_PATH: &'static str = "";
+    // The field the issue found missing on a live venue.
+    const DOCUMENTED_FIELD: &'static str = "ticketNumber";
+    fn retyped_field() -> (&'static str, Value) {
+        ("amount", json!("0.5"))
+    }
+    fn rewrite_records(&self, rewrite: impl Fn(&mut Map<String, Value>) + Send + Sync + 'static) {
+        self.fake.rewrite_status_records(rewrite);
     }
 
     fn refused_reason() -> String {

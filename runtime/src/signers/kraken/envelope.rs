@@ -4,7 +4,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::errors::{KrakenError, KrakenErrors, WireError};
-use crate::envelope::{ensure_body, ensure_success, parse_failure, Envelope};
+use crate::envelope::{
+    decode_json, ensure_body, ensure_success, ensure_unique_keys, parse_failure, Envelope,
+};
 use crate::error::Error;
 use crate::transport::RawResponse;
 
@@ -29,9 +31,10 @@ struct ErrorsOnly {
 impl Envelope for KrakenEnvelope {
     fn decode<T: DeserializeOwned>(response: &RawResponse) -> Result<T, Error> {
         ensure_body(response)?;
+        ensure_unique_keys(response)?;
         // One pass on the usual path. Only when it fails (no `result`, or a `result` that does
         // not fit `T`) is the body read again for the error list alone, which then explains it.
-        match serde_json::from_slice::<Reply<T>>(&response.body) {
+        match decode_json::<Reply<T>>(&response.body) {
             Ok(reply) => {
                 if let Some(errors) = collect(reply.error, response.status) {
                     return Err(Error::Kraken(errors));
@@ -169,6 +172,7 @@ mod tests {
             status,
             body_excerpt,
             source,
+            ..
         } = &err
         else {
             panic!("{err:?}")
@@ -179,6 +183,96 @@ mod tests {
         );
         assert!(source.is_eof());
         assert!(err.to_string().contains("line 1, column 16"), "{err}");
+    }
+
+    #[test]
+    fn a_result_of_the_wrong_shape_names_its_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Row {
+            refid: String,
+            status: String,
+        }
+        let body = r#"{"error":[],"result":[{"refid":"A","status":"Pending"},{"refid":"B"}]}"#;
+        let err = decode::<Vec<Row>>(200, body).unwrap_err();
+        let Error::Decode { path, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(path, "result[1]");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("result[1]: missing field `status` (JSON of an unexpected shape at line 1, column 68 of the exchange's HTTP 200 reply); body starts: {"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_never_read_as_either_value() {
+        for (body, repeated) in [
+            // serde_json alone would keep the last `error`, and see success.
+            (
+                r#"{"error":["EAPI:Invalid key"],"result":true,"error":[]}"#,
+                "error",
+            ),
+            (
+                r#"{"error":[],"result":true,"error":["EAPI:Invalid key"]}"#,
+                "error",
+            ),
+            (r#"{"error":[],"result":false,"result":true}"#, "result"),
+            (
+                r#"{"error":[],"r\u0065sult":false,"result":true}"#,
+                "result",
+            ),
+            (
+                r#"{"error":[],"result":{"refid":"A","status":"Failure","status":"Success"}}"#,
+                "result.status",
+            ),
+        ] {
+            let err = decode::<serde_json::Value>(200, body).unwrap_err();
+            let Error::Decode {
+                path, body_excerpt, ..
+            } = &err
+            else {
+                panic!("{body}: {err:?}")
+            };
+            assert_eq!(path, repeated, "{body}");
+            assert_eq!(body_excerpt, body);
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("{repeated}: duplicate key `")),
+                "{text}"
+            );
+            assert!(
+                err.outcome_unknown(),
+                "an ambiguous reply leaves the outcome open"
+            );
+        }
+        // The same key in two different objects is no repetition.
+        let ok: serde_json::Value =
+            decode(200, r#"{"error":[],"result":[{"a":1},{"a":2}]}"#).unwrap();
+        assert_eq!(ok, serde_json::json!([{"a":1},{"a":2}]));
+    }
+
+    #[test]
+    fn display_escapes_terminal_controls_and_keeps_the_raw_text() {
+        let body = "{\"error\":[\"EGeneral:\\u001b[2KInvalid \u{202e}gnp.exe\"]}";
+        let err = decode::<bool>(200, body).unwrap_err();
+        let Error::Kraken(errors) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            errors.errors[0].raw,
+            "EGeneral:\u{1b}[2KInvalid \u{202e}gnp.exe"
+        );
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "Kraken refused the request (HTTP 200): EGeneral:\\u{1b}[2KInvalid \\u{202e}gnp.exe"
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
     }
 
     #[test]

@@ -297,7 +297,8 @@ impl fmt::Display for KrakenErrors {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            f.write_str(&e.raw)?;
+            // The exchange's words, escaped so they cannot drive the terminal.
+            write!(f, "{}", crate::escape::Escaped(&e.raw))?;
         }
         Ok(())
     }

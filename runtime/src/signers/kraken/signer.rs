@@ -83,7 +83,10 @@ impl Signer for KrakenSigner {
                 })
             }
         };
-        let nonce = self.nonce.next_nonce();
+        let nonce = self.nonce.next_nonce().map_err(|source| SignError::Nonce {
+            operation: operation.id,
+            source,
+        })?;
         let digits = Digits::new(nonce);
         let value = if string_nonce {
             FieldValue::String(digits.as_str())
