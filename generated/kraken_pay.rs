@@ -23,6 +23,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                explode: true,
             },
         ],
         signer_fields: &[

@@ -59,6 +59,8 @@ pub struct ParamInfo {
     pub ty: TypeRef,
     /// Whether the spec requires it.
     pub required: bool,
+    /// For an array in the query: repeated (`true`) or joined with commas.
+    pub explode: bool,
     /// What the spec says about it.
     pub description: Option<String>,
 }
@@ -68,6 +70,8 @@ pub struct ParamInfo {
 pub enum Location {
     /// A body field.
     Body,
+    /// The whole body (one that is not an object of named fields).
+    WholeBody,
     /// A header.
     Header,
     /// A `{name}` segment of the path.
@@ -81,6 +85,7 @@ impl Location {
     pub fn as_str(self) -> &'static str {
         match self {
             Location::Body => "body",
+            Location::WholeBody => "whole body",
             Location::Header => "header",
             Location::Path => "path",
             Location::Query => "query",
@@ -91,6 +96,7 @@ impl Location {
     pub fn runtime(self) -> xgen_runtime::ParamLocation {
         match self {
             Location::Body => xgen_runtime::ParamLocation::Body,
+            Location::WholeBody => xgen_runtime::ParamLocation::WholeBody,
             Location::Header => xgen_runtime::ParamLocation::Header,
             Location::Path => xgen_runtime::ParamLocation::Path,
             Location::Query => xgen_runtime::ParamLocation::Query,
@@ -155,10 +161,15 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
             .fields
             .iter()
             .filter(|f| !op.params.iter().any(|p| p.name.wire == f.name.wire));
+        let whole = op.body.as_ref().and_then(|b| b.whole.as_deref());
         for field in body_fields {
             params.push(ParamInfo {
                 wire_name: field.name.wire.clone(),
-                location: Location::Body,
+                location: match whole == Some(field.name.wire.as_str()) {
+                    true => Location::WholeBody,
+                    false => Location::Body,
+                },
+                explode: true,
                 kind: value_kind(&field.ty, api),
                 ty: field.ty.clone(),
                 required: field.required,
@@ -170,6 +181,7 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
         params.push(ParamInfo {
             wire_name: param.name.wire.clone(),
             location: param.location.into(),
+            explode: param.explode,
             kind: value_kind(&param.ty, api),
             ty: param.ty.clone(),
             required: param.required,

@@ -72,6 +72,21 @@ impl Body {
         Ok(Body { bytes, encoding })
     }
 
+    /// A body that is one value of any JSON kind (an array, a string), for an operation whose
+    /// body is not an object of named fields. Signers cannot add fields to such a body, and
+    /// say so if they try.
+    pub(crate) fn encode_whole(
+        encoding: BodyEncoding,
+        value: &serde_json::Value,
+    ) -> Result<Body, Error> {
+        if value.is_object() || encoding != BodyEncoding::Json {
+            return Body::encode(encoding, value);
+        }
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| Error::encode(format!("JSON serialisation failed: {e}")))?;
+        Ok(Body { bytes, encoding })
+    }
+
     /// A body of exactly `bytes`, for callers that must send a serialisation of their own (to
     /// match another client byte for byte, say Python's `json.dumps` with its `", "`
     /// separators and `\u00e9` escapes). The signer signs these bytes as they are.

@@ -93,6 +93,10 @@ pub enum ParamLocation {
     Path,
     /// A request header.
     Header,
+    /// The whole request body, for an operation whose body is not an object of named fields
+    /// (an array, or one of several shapes): the request type holds it under this parameter's
+    /// wire name, and it is sent as the body itself.
+    WholeBody,
 }
 
 /// One parameter the caller sets, by its wire name.
@@ -106,6 +110,9 @@ pub struct Param {
     pub kind: ValueKind,
     /// Whether the spec requires it.
     pub required: bool,
+    /// For an array in the query: `true` sends `name=a&name=b` (OpenAPI's default there),
+    /// `false` sends `name=a,b`. Arrays in the path and in headers are always `a,b`.
+    pub explode: bool,
 }
 
 /// A body field the signing plugin fills in (Kraken's `nonce`); the caller never sets it.

@@ -19,8 +19,8 @@ pub(crate) struct Routed {
     pub query: String,
     /// Header parameters, in the table's order.
     pub headers: Vec<(String, String)>,
-    /// What is left: the body fields.
-    pub body: Map<String, Value>,
+    /// The body: what is left of the fields, or the whole-body parameter's value.
+    pub body: Value,
 }
 
 pub(crate) fn route<B: Serialize + ?Sized>(
@@ -49,8 +49,9 @@ pub(crate) fn route<B: Serialize + ?Sized>(
         path: operation.path.to_owned(),
         query: String::new(),
         headers: Vec::new(),
-        body: Map::new(),
+        body: Value::Null,
     };
+    let mut whole_body = None;
     for param in operation
         .params
         .iter()
@@ -59,40 +60,79 @@ pub(crate) fn route<B: Serialize + ?Sized>(
         let value = match fields.remove(param.wire_name) {
             None | Some(Value::Null) if param.required => {
                 return Err(encode_error(format!(
-                    "the required parameter `{}` is missing",
+                    "the required {} parameter `{}` is missing",
+                    place(param.location),
                     param.wire_name
                 )));
             }
             None | Some(Value::Null) => continue,
-            Some(value) => scalar_text(&value).ok_or_else(|| {
-                encode_error(format!(
-                    "parameter `{}` must be a string, number or boolean",
-                    param.wire_name
-                ))
-            })?,
+            Some(value) => value,
         };
+        if param.location == ParamLocation::WholeBody {
+            whole_body = Some(value);
+            continue;
+        }
+        let texts = scalar_texts(&value).ok_or_else(|| {
+            encode_error(format!(
+                "{} parameter `{}` must be a string, number or boolean, or an array of them",
+                place(param.location),
+                param.wire_name
+            ))
+        })?;
         match param.location {
-            ParamLocation::Query => {
-                if !routed.query.is_empty() {
-                    routed.query.push('&');
+            ParamLocation::Query if param.explode => {
+                for text in &texts {
+                    push_pair(&mut routed.query, param.wire_name, text);
                 }
-                percent_encode_into(&mut routed.query, param.wire_name);
-                routed.query.push('=');
-                percent_encode_into(&mut routed.query, &value);
             }
+            ParamLocation::Query => push_pair(&mut routed.query, param.wire_name, &texts.join(",")),
             ParamLocation::Path => {
                 let mut encoded = String::new();
-                percent_encode_into(&mut encoded, &value);
+                percent_encode_into(&mut encoded, &texts.join(","));
                 routed.path = routed
                     .path
                     .replace(&format!("{{{}}}", param.wire_name), &encoded);
             }
-            ParamLocation::Header => routed.headers.push((param.wire_name.to_owned(), value)),
-            ParamLocation::Body => {}
+            ParamLocation::Header => routed
+                .headers
+                .push((param.wire_name.to_owned(), texts.join(","))),
+            ParamLocation::Body | ParamLocation::WholeBody => {}
         }
     }
-    routed.body = fields;
+    routed.body = match whole_body {
+        Some(value) => value,
+        None => Value::Object(fields),
+    };
     Ok(routed)
+}
+
+/// `&name=value`, percent-encoded, onto a query.
+fn push_pair(query: &mut String, name: &str, value: &str) {
+    if !query.is_empty() {
+        query.push('&');
+    }
+    percent_encode_into(query, name);
+    query.push('=');
+    percent_encode_into(query, value);
+}
+
+/// The word for where a parameter travels, in messages.
+fn place(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Query => "query",
+        ParamLocation::Path => "path",
+        ParamLocation::Header => "header",
+        ParamLocation::Body | ParamLocation::WholeBody => "body",
+    }
+}
+
+/// The texts of a scalar, or of an array of scalars, as they go in a URL or header; `None`
+/// for objects and nested arrays.
+fn scalar_texts(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Array(items) => items.iter().map(scalar_text).collect(),
+        other => scalar_text(other).map(|text| vec![text]),
+    }
 }
 
 /// The text of a scalar as it goes in a URL or header; `None` for arrays and objects.
@@ -135,30 +175,35 @@ mod tests {
                 location: ParamLocation::Header,
                 kind: ValueKind::String,
                 required: false,
+                explode: true,
             },
             Param {
                 wire_name: "ccy",
                 location: ParamLocation::Query,
                 kind: ValueKind::String,
                 required: false,
+                explode: true,
             },
             Param {
                 wire_name: "limit",
                 location: ParamLocation::Query,
                 kind: ValueKind::Integer,
                 required: false,
+                explode: true,
             },
             Param {
                 wire_name: "thingId",
                 location: ParamLocation::Path,
                 kind: ValueKind::String,
                 required: true,
+                explode: true,
             },
             Param {
                 wire_name: "withdrawID",
                 location: ParamLocation::Query,
                 kind: ValueKind::String,
                 required: false,
+                explode: true,
             },
         ],
         signer_fields: &[],
@@ -179,7 +224,7 @@ mod tests {
             routed.headers,
             vec![("X-Trace".to_owned(), "t1".to_owned())]
         );
-        assert_eq!(Value::Object(routed.body), serde_json::json!({"extra": 1}));
+        assert_eq!(routed.body, serde_json::json!({"extra": 1}));
     }
 
     #[test]
@@ -196,20 +241,62 @@ mod tests {
             .unwrap();
         assert_eq!(
             error.to_string(),
-            "could not encode the request body of operation `getThing`: the required parameter `thingId` is missing"
+            "could not encode the request body of operation `getThing`: the required path parameter `thingId` is missing"
         );
     }
 
     #[test]
-    fn arrays_cannot_travel_in_a_query() {
-        let error = route(&OP, &serde_json::json!({"thingId": "t", "ccy": ["a"]}))
+    fn arrays_of_scalars_travel_and_objects_do_not() {
+        let routed = route(
+            &OP,
+            &serde_json::json!({"thingId": ["a", "b"], "ccy": ["BTC", "ETH"], "X-Trace": [1, 2]}),
+        )
+        .unwrap();
+        assert_eq!(routed.query, "ccy=BTC&ccy=ETH");
+        assert_eq!(routed.path, "/v5/things/a%2Cb");
+        assert_eq!(
+            routed.headers,
+            vec![("X-Trace".to_owned(), "1,2".to_owned())]
+        );
+        let error = route(&OP, &serde_json::json!({"thingId": "t", "ccy": {"a": 1}}))
             .err()
             .unwrap();
         assert!(
-            error
-                .to_string()
-                .contains("parameter `ccy` must be a string, number or boolean"),
+            error.to_string().contains(
+                "query parameter `ccy` must be a string, number or boolean, or an array of them"
+            ),
             "{error}"
         );
+    }
+
+    #[test]
+    fn unexploded_query_arrays_are_joined_and_a_whole_body_is_the_body() {
+        static WHOLE: Operation = Operation {
+            params: &[
+                Param {
+                    wire_name: "body",
+                    location: ParamLocation::WholeBody,
+                    kind: ValueKind::Json,
+                    required: true,
+                    explode: true,
+                },
+                Param {
+                    wire_name: "fields",
+                    location: ParamLocation::Query,
+                    kind: ValueKind::Json,
+                    required: false,
+                    explode: false,
+                },
+            ],
+            path: "/v5/things",
+            ..OP
+        };
+        let routed = route(
+            &WHOLE,
+            &serde_json::json!({"fields": ["a", "b c"], "body": [{"x": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(routed.query, "fields=a%2Cb%20c");
+        assert_eq!(routed.body, serde_json::json!([{"x": 1}]));
     }
 }

@@ -125,8 +125,8 @@ impl Client {
         }
         // Path, query or header parameters: split the fields by where each travels.
         let routed = crate::route::route(operation, body)?;
-        let body =
-            Body::encode(operation.body, &routed.body).map_err(|e| e.in_operation(operation.id))?;
+        let body = Body::encode_whole(operation.body, &routed.body)
+            .map_err(|e| e.in_operation(operation.id))?;
         self.build(operation, &routed.path, &routed.query, routed.headers, body)
     }
 

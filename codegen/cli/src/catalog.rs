@@ -100,6 +100,7 @@ pub fn runtime_operation(info: &OperationInfo, api: &Api) -> &'static Operation 
             location: p.location.runtime(),
             kind: p.kind,
             required: p.required,
+            explode: p.explode,
         })
         .collect();
     let signer_fields: Vec<xgen_runtime::SignerField> = info

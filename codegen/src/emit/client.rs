@@ -135,6 +135,7 @@ fn operation_static(
             "{}",
             match param.location {
                 Location::Body => "Body",
+                Location::WholeBody => "WholeBody",
                 Location::Header => "Header",
                 Location::Path => "Path",
                 Location::Query => "Query",
@@ -142,12 +143,14 @@ fn operation_static(
         );
         let kind = value_kind_ident(param.kind);
         let required = param.required;
+        let explode = param.explode;
         quote! {
             ::xgen_runtime::Param {
                 wire_name: #wire,
                 location: ::xgen_runtime::ParamLocation::#location,
                 kind: ::xgen_runtime::ValueKind::#kind,
                 required: #required,
+                explode: #explode,
             }
         }
     });

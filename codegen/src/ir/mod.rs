@@ -433,6 +433,8 @@ pub struct Param {
     pub ty: TypeRef,
     /// Whether it is required.
     pub required: bool,
+    /// For an array in the query: repeated (`a=1&a=2`, OpenAPI's default) or joined (`a=1,2`).
+    pub explode: bool,
     /// What it documents.
     pub docs: Docs,
     /// Where it was declared.
@@ -457,6 +459,9 @@ pub struct RequestBody {
     pub encoding: BodyEncoding,
     /// Fields the signing plugin owns, sorted by wire name.
     pub signer_fields: Vec<SignerField>,
+    /// The wire name of the request struct's one body field when the body is not an object of
+    /// named fields (an array, one of several shapes): that field is sent as the body itself.
+    pub whole: Option<String>,
 }
 
 /// Body encodings.

@@ -30,6 +30,15 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
                 .to_owned(),
         });
     }
+    if profile.signing.is_none() && !profile.schemas.is_empty() {
+        // The default reads each operation's OpenAPI `security`, which schema files have not.
+        return Err(Error::Invalid {
+            origin: profile_origin.child("signing"),
+            message: "a profile with schema files names its signing scheme (`none` if the API \
+                      needs no authentication): schema files declare no security of their own"
+                .to_owned(),
+        });
+    }
     let mut api = Api {
         exchange: specs.exchange.clone(),
         docs: Docs {
@@ -61,6 +70,14 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     }
     api.sources.sort();
     check_selected_operations(specs, &profile_origin, &api)?;
+    if profile.signing.is_none() && api.profile.auth_schemes.is_empty() {
+        // An OpenAPI document that declares no security at all needs no signer: its client is
+        // built without one (`none`), rather than with an `openapi` signer that has nothing
+        // to choose from.
+        if let Some(none) = registry::signing_scheme("none") {
+            api.profile.signing = none;
+        }
+    }
     apply_success_means(specs, &profile_origin, &mut api)?;
     apply_rate_limits(specs, &profile_origin, &mut api)?;
     recursion::newtype_recursive_aliases(&mut api);

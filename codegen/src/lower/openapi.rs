@@ -31,6 +31,15 @@ use xgen_runtime::registry::Credentials;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
+/// The request field that holds a body which is not an object of named fields.
+const WHOLE_BODY: &str = "body";
+
+/// `additionalProperties: true`, for a `type: object` that lists nothing.
+static ANY_PROPERTIES: Node = Node {
+    value: Value::Bool(true),
+    at: crate::source::yaml::Mark { line: 0, column: 0 },
+};
+
 /// How deep `$ref`s may chain through each other while one is being lowered; deeper chains are
 /// an error rather than a risk to the stack.
 const MAX_REF_DEPTH: usize = 200;
@@ -671,6 +680,8 @@ impl<'a> Lowering<'a> {
                 name: FieldName::from_wire(name),
                 location,
                 ty: lowered.ty,
+                // OpenAPI: `explode` defaults to true for `form`, the query's default style.
+                explode: explode.unwrap_or(style.is_none_or(|s| s == "form")),
                 required: param
                     .get("required")
                     .and_then(Node::as_bool)
@@ -724,18 +735,23 @@ impl<'a> Lowering<'a> {
                 "an array parameter of objects or arrays",
             ));
         }
+        // `form` in the query (exploded `a=1&a=2` or joined `a=1,2`), `simple` (`1,2`) in the
+        // path and headers: OpenAPI's defaults, and what APIs use. `explode` decides the query
+        // only; a `simple` array reads the same either way.
         let expected = match location {
-            ParamLocation::Query => ("form", true),
-            ParamLocation::Path | ParamLocation::Header => ("simple", false),
+            ParamLocation::Query => "form",
+            ParamLocation::Path | ParamLocation::Header => "simple",
         };
-        let style_ok = style.is_none_or(|s| s == expected.0);
-        let explode_ok = explode.is_none_or(|e| e == expected.1);
-        if !(style_ok && explode_ok) {
+        if style.is_some_and(|s| s != expected) {
             return Err(unsupported(
                 &origin.child("style"),
-                "an array parameter in a style other than OpenAPI's default for its place",
+                &format!(
+                    "an array parameter in the `{}` style (`{expected}` is)",
+                    crate::text::escape(style.unwrap_or_default())
+                ),
             ));
         }
+        let _ = explode;
         Ok(())
     }
 
@@ -790,6 +806,7 @@ impl<'a> Lowering<'a> {
             });
         };
         let schema_origin = media_origin.child("schema");
+        let (written, written_origin) = (schema, schema_origin.clone());
         let (schema, schema_origin, schema_file) = self.resolve_schema(schema, &schema_origin)?;
         let mut shape = ObjectShape::default();
         let object = self.collect_object(
@@ -799,14 +816,15 @@ impl<'a> Lowering<'a> {
             &mut shape,
             &mut Vec::new(),
         )?;
-        if !object {
-            return Err(unsupported(
-                &schema_origin,
-                &format!(
-                    "a request body that is {}, not an object",
-                    describe_schema(schema)
-                ),
-            ));
+        let free_form = shape.properties.is_empty() && shape.additional.is_none();
+        if !object || (free_form && matches!(classify(schema), Shape::Any)) {
+            // An array, one of several shapes, or any JSON: the request holds it as one field
+            // and the runtime sends that field as the body.
+            return self.whole_body(id, written, encoding, signed, body, &written_origin);
+        }
+        if free_form {
+            // `type: object` with nothing listed: any properties (OpenAPI's default).
+            shape.additional = Some((&ANY_PROPERTIES, schema_origin.clone()));
         }
         let mut signer_fields = Vec::new();
         for wire in &self.profile.signer_fields {
@@ -834,10 +852,62 @@ impl<'a> Lowering<'a> {
             body: RequestBody {
                 encoding,
                 signer_fields,
+                whole: None,
             },
             fields: strukt.fields,
             docs: schema_docs(schema),
             origin: schema_origin,
+        })
+    }
+
+    /// A body that is not an object of named fields, as the request's one `body` field.
+    fn whole_body(
+        &mut self,
+        id: &str,
+        schema: &'a Node,
+        encoding: BodyEncoding,
+        signed: bool,
+        body: &'a Node,
+        origin: &Origin,
+    ) -> Result<LoweredBody> {
+        if encoding == BodyEncoding::Form {
+            return Err(unsupported(origin, "a form body that is not an object"));
+        }
+        if signed && !self.profile.signer_fields.is_empty() {
+            return Err(unsupported(
+                origin,
+                "a body that is not an object, in which the signer's fields have no place",
+            ));
+        }
+        let lowered = self.schema_ref(schema, origin, TypeName::joined(&[id, "Body"]))?;
+        let mut docs = merge_docs(
+            Docs {
+                summary: None,
+                description: text(body, "description"),
+            },
+            lowered.docs,
+        );
+        if docs.is_empty() {
+            docs.description = Some("The request body, sent as it is.".to_owned());
+        }
+        let field = Field {
+            name: FieldName::from_wire(WHOLE_BODY),
+            ty: lowered.ty,
+            required: true,
+            nullable: lowered.nullable,
+            boxed: false,
+            docs,
+            origin: origin.clone(),
+        };
+        Ok(LoweredBody {
+            body: RequestBody {
+                encoding,
+                signer_fields: Vec::new(),
+                whole: Some(WHOLE_BODY.to_owned()),
+            },
+            fields: vec![field],
+            docs: Docs::default(),
+            origin: origin.clone(),
         })
     }
 
@@ -1567,18 +1637,6 @@ fn merge_docs(first: Docs, second: Docs) -> Docs {
     Docs {
         summary: first.summary.or(second.summary),
         description: first.description.or(second.description),
-    }
-}
-
-/// What a schema is, in words, for messages.
-fn describe_schema(schema: &Node) -> String {
-    match classify(schema) {
-        Shape::Union(key) => format!("a `{key}`"),
-        Shape::Array => "an array".to_owned(),
-        Shape::String => "a string".to_owned(),
-        Shape::Integer | Shape::Number => "a number".to_owned(),
-        Shape::Boolean => "a boolean".to_owned(),
-        _ => "not an object".to_owned(),
     }
 }
 

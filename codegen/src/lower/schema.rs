@@ -156,6 +156,7 @@ impl Lowering<'_> {
         let wire = field_name(node, &origin)?;
         let (ty, docs) = self.node(node, &origin, TypeName::joined(&[id, wire]))?;
         Ok(Param {
+            explode: true,
             name: FieldName::from_wire(wire),
             location: match location {
                 LocationSpec::Query => ParamLocation::Query,
@@ -212,6 +213,7 @@ impl Lowering<'_> {
             RequestBody {
                 encoding,
                 signer_fields,
+                whole: None,
             },
             strukt.fields,
         ))

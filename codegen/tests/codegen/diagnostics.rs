@@ -400,3 +400,62 @@ fn rate_limit_errors_are_typed() {
         xgen_codegen::RateLimitProblem::Zero { key: "requests" }
     );
 }
+
+#[test]
+fn a_path_variable_without_its_parameter_is_an_error_for_a_named_operation() {
+    let spec = replace_once(
+        SEED,
+        "  /private/WithdrawCancel:\n",
+        "  /private/WithdrawCancel/{thingId}:\n",
+    );
+    assert_eq!(
+        error(&spec, PROFILE),
+        "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel~1{thingId}/post: the path has \
+         `{thingId}` but the operation declares no path parameter named 'thingId'"
+    );
+}
+
+#[test]
+fn a_profile_with_schema_files_names_its_signing_scheme() {
+    let profile = HANDWRITTEN_PROFILE
+        .lines()
+        .filter(|line| !line.starts_with("signing:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (_, text) = fixture_error(
+        "schema-vocabulary",
+        "handwritten",
+        &[("profile.yaml", &profile)],
+    );
+    assert_eq!(
+        text,
+        "specs/handwritten/profile.yaml#/signing: a profile with schema files names its signing \
+         scheme (`none` if the API needs no authentication): schema files declare no security of \
+         their own"
+    );
+}
+
+#[test]
+fn an_operation_nobody_named_that_cannot_be_generated_is_skipped_with_its_reason() {
+    // The same document with no `operations:` selection: the broken operation is left out and
+    // said so, and the others generate.
+    let spec = replace_once(
+        SEED,
+        "  /private/WithdrawCancel:\n",
+        "  /private/WithdrawCancel/{thingId}:\n",
+    );
+    let profile = "title: Kraken\nopenapi: [spot-rest.yaml, withdraw-status.yaml]\n\
+                   signing: kraken\nenvelope: kraken\nsigner_fields: [nonce]\n";
+    let (_dir, root) = specs(&spec, profile);
+    let apis = xgen_codegen::Config::new().specs_dir(&root).load();
+    let apis = match apis {
+        Ok(apis) => apis,
+        Err(error) => panic!("{error}"),
+    };
+    let skipped = &apis[0].skipped;
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].id, "cancelWithdrawal");
+    assert!(skipped[0]
+        .reason
+        .contains("declares no path parameter named 'thingId'"));
+}

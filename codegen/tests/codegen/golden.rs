@@ -56,6 +56,11 @@ fn openapi_auth() {
     fixture("openapi-auth");
 }
 
+#[test]
+fn openapi_reach() {
+    fixture("openapi-reach");
+}
+
 /// One exchange per class of spec that once generated code that did not compile (issue 10):
 /// `fuzzed/README.md` lists them.
 #[test]

@@ -26,6 +26,11 @@ mod public {
 /// The `fuzzed` fixture: one exchange per class of spec whose output once did not compile.
 mod fuzzed;
 
+#[allow(dead_code)]
+mod reach {
+    include!("../fixtures/openapi-reach/expected/reach.rs");
+}
+
 use vocab::{Kind, PlaceThingRequest, Thing, ThingStatus};
 
 #[test]
@@ -277,4 +282,79 @@ fn a_client_of_an_api_without_authentication_takes_no_signer() {
     assert_eq!(public::Client::SIGNING_SCHEME, "none");
     let time: public::GetTimeResponse = serde_json::from_str(r#"{"unixtime":1}"#).unwrap();
     assert_eq!(time.unixtime, 1);
+}
+
+/// A client of the `reach` fixture that prepares requests without sending them. The document
+/// declares no security, so the client takes no signer.
+fn reach_client() -> reach::Client {
+    assert_eq!(reach::Client::SIGNING_SCHEME, "none");
+    reach::Client::with_base_url("https://h.example").unwrap()
+}
+
+#[test]
+fn published_document_shapes_become_requests() {
+    let client = reach_client();
+    // Arrays in the query: repeated by default, joined where `explode: false`.
+    let things = reach::GetThingsRequest {
+        fields: Some(vec!["id".into(), "colour".into()]),
+        limit: Some(5),
+        tags: Some(vec!["a".into(), "b c".into()]),
+    };
+    let prepared = client
+        .runtime()
+        .prepare(&reach::operations::GET_THINGS, &things)
+        .unwrap();
+    assert_eq!(
+        prepared.url,
+        "https://h.example/v2/things?fields=id%2Ccolour&limit=5&tags=a&tags=b%20c"
+    );
+    // An array body and a one-of body are sent as they are.
+    let add = reach::AddThingsRequest {
+        body: vec![reach::Thing {
+            id: "t1".into(),
+            colour: Some(reach::Colour::Red),
+            note: None,
+            size: Some(reach::ThingSize::V2),
+        }],
+    };
+    let prepared = client
+        .runtime()
+        .prepare(&reach::operations::ADD_THINGS, &add)
+        .unwrap();
+    assert_eq!(
+        prepared.body_text(),
+        r#"[{"colour":"red","id":"t1","size":2}]"#
+    );
+    let order = reach::PlaceOrderRequest {
+        body: reach::PlaceOrderBody::Limit(reach::Limit {
+            kind: Some(reach::LimitKind::Limit),
+            price: "1.5".into(),
+        }),
+    };
+    let prepared = client
+        .runtime()
+        .prepare(&reach::operations::PLACE_ORDER, &order)
+        .unwrap();
+    assert_eq!(prepared.body_text(), r#"{"kind":"limit","price":"1.5"}"#);
+    // A path item in another file, its parameter from the path item.
+    let prepared = client
+        .runtime()
+        .prepare(
+            &reach::operations::GET_THING,
+            &reach::GetThingRequest {
+                thing_id: "a/b".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(prepared.url, "https://h.example/v2/things/a%2Fb");
+    assert_eq!(reach::Client::PRODUCTION_URL, "https://api.example.com");
+}
+
+#[test]
+fn operations_left_out_are_listed_in_the_client_docs() {
+    let text = include_str!("../fixtures/openapi-reach/expected/reach.rs");
+    assert!(text.contains("/// # Not generated"), "{text}");
+    assert!(text.contains("`upload`: not supported: request bodies of type multipart/form-data"));
+    assert!(text.contains("`getSession`: not supported: cookie parameters"));
+    assert!(!text.contains("pub async fn upload"));
 }

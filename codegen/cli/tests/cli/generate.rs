@@ -279,3 +279,31 @@ fn the_readme_docs_change_example_regenerates() {
         );
     }
 }
+
+#[test]
+fn operations_left_out_are_warned_about_and_the_rest_generates() {
+    let spec = crate::ops::PETSTORE.replace(
+        "  /store/inventory:\n",
+        "  /upload:\n    post:\n      operationId: upload\n      requestBody:\n        content:\n          multipart/form-data:\n            schema: { type: object }\n      responses:\n        \"204\": { description: done }\n  /store/inventory:\n",
+    );
+    let specs = crate::support::openapi_specs("petstore", "openapi: [api.yaml]\n", &spec);
+    let out = tempfile::tempdir().unwrap();
+    let output = xgen(&[
+        "generate",
+        "--specs",
+        path(specs.path()),
+        "--out",
+        path(out.path()),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output).replace(&specs.path().display().to_string(), "specs");
+    assert_eq!(
+        err,
+        "warning: petstore upload: not generated: not supported: request bodies of type \
+         multipart/form-data (specs/petstore/api.yaml#/paths/~1upload/post/requestBody)\n"
+    );
+    let client = fs::read_to_string(out.path().join("petstore.rs")).unwrap();
+    assert!(
+        client.contains("pub async fn get_pet_by_id") && !client.contains("pub async fn upload")
+    );
+}
