@@ -14,27 +14,30 @@ use std::collections::BTreeMap;
 use xgen_runtime::ValueKind;
 
 /// `pub mod operations { pub static X: Operation = ...; pub static ALL: ... }`, as its doc and
-/// its items, which the caller formats one at a time.
-pub(super) fn operations_module(api: &Api) -> (TokenStream, Vec<TokenStream>) {
+/// its items, made one at a time as the caller formats them: a large API's items held at once
+/// as tokens would cost many times their text in memory.
+pub(super) fn operations_module(
+    api: &Api,
+) -> (TokenStream, Box<dyn Iterator<Item = TokenStream> + '_>) {
     let auth_constants = names::auth_scheme_constants(api.profile.auth_schemes.keys());
     let doc = lines("What the runtime and `xgen request` know about each operation.");
     let all_doc = lines("Every operation of this client, sorted by name.");
-    let mut items = Vec::with_capacity(api.operations.len() + 2);
     let auth = auth_schemes_module(api, &auth_constants);
-    if !auth.is_empty() {
-        items.push(auth);
-    }
-    items.extend(
-        api.operations
-            .values()
-            .map(|op| operation_static(op, api, &auth_constants)),
-    );
-    let idents = api.operations.values().map(operation_ident);
-    items.push(quote! {
+    let idents: Vec<Ident> = api.operations.values().map(operation_ident).collect();
+    let all = quote! {
         #all_doc
         pub static ALL: &[&::xgen_runtime::Operation] = &[#(&#idents),*];
-    });
-    (quote! { #doc pub mod operations {} }, items)
+    };
+    let statics = api
+        .operations
+        .values()
+        .map(move |op| operation_static(op, api, &auth_constants));
+    let items = (!auth.is_empty())
+        .then_some(auth)
+        .into_iter()
+        .chain(statics)
+        .chain(std::iter::once(all));
+    (quote! { #doc pub mod operations {} }, Box::new(items))
 }
 
 fn operation_ident(op: &Operation) -> Ident {
@@ -241,7 +244,9 @@ fn registry_path(path: &str, exchange: &str) -> Result<TokenStream> {
 
 /// The `Client` struct, and the members of its `impl` (its constructors, then one method per
 /// operation), which the caller formats one at a time.
-pub(super) fn client(api: &Api) -> Result<(TokenStream, Vec<TokenStream>)> {
+pub(super) fn client(
+    api: &Api,
+) -> Result<(TokenStream, Box<dyn Iterator<Item = TokenStream> + '_>)> {
     let title = api.docs.summary.as_deref().unwrap_or(&api.exchange);
     let mut text = format!(
         "A client for the {title}.\n\nCloning is cheap and clones share one connection pool and one signer, \
@@ -266,7 +271,7 @@ pub(super) fn client(api: &Api) -> Result<(TokenStream, Vec<TokenStream>)> {
     let methods = api
         .operations
         .iter()
-        .map(|(method, op)| operation_method(method, op, &envelope));
+        .map(move |(method, op)| operation_method(method, op, &envelope));
     // A scheme without credentials (`none`) needs no signer from the caller.
     let (signer_param, signer_arg, signer_value) = match scheme.takes_credentials {
         true => (
@@ -297,7 +302,7 @@ pub(super) fn client(api: &Api) -> Result<(TokenStream, Vec<TokenStream>)> {
             runtime: ::xgen_runtime::Client,
         }
     };
-    let mut members = vec![quote! {
+    let members = vec![quote! {
         /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
         /// builds this client's signer from credentials given by name.
         pub const SIGNING_SCHEME: &'static str = #scheme_name;
@@ -322,8 +327,7 @@ pub(super) fn client(api: &Api) -> Result<(TokenStream, Vec<TokenStream>)> {
             &self.runtime
         }
     }];
-    members.extend(methods);
-    Ok((head, members))
+    Ok((head, Box::new(members.into_iter().chain(methods))))
 }
 
 fn base_url_consts(api: &Api) -> TokenStream {

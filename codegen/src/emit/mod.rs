@@ -27,7 +27,14 @@ pub fn api_module(api: &Api) -> Result<String> {
         .map(|p| p.display().to_string())
         .collect();
     let what = api.exchange.as_str();
-    let mut out = header(&format!("{} in the specs folder", sources.join(", ")));
+    // Room for the whole module up front, generously: untouched capacity costs address space,
+    // not memory, while growing by doubling would copy a large module and hold both copies.
+    let estimate = 16 * 1024 * (api.operations.len() + api.types.len()) + 64 * 1024;
+    let mut out = String::with_capacity(estimate);
+    out.push_str(&header(&format!(
+        "{} in the specs folder",
+        sources.join(", ")
+    )));
     for def in api.types.values() {
         out.push_str(&unparse(what, types::type_def(def))?);
     }
@@ -52,7 +59,7 @@ fn braced(
     what: &str,
     outer: TokenStream,
     wrapper: TokenStream,
-    inner: Vec<TokenStream>,
+    inner: impl Iterator<Item = TokenStream>,
 ) -> Result<String> {
     let empty = unparse(what, outer)?;
     let Some(open) = empty.strip_suffix("{}\n") else {

@@ -11,26 +11,33 @@ pub use names::{FieldName, TypeName};
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use xgen_runtime::registry::{Envelope, SigningScheme};
 
 /// Where a node came from: a file and a JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
-    /// The file, as given to the generator (relative to the specs folder where possible).
-    pub file: PathBuf,
+    /// The file, as given to the generator (relative to the specs folder where possible);
+    /// shared by every origin in the file, since a large API has hundreds of thousands.
+    pub file: Arc<Path>,
     /// An RFC 6901 JSON pointer into that file (`/paths/~1private~1WithdrawCancel/post`).
     pub pointer: String,
 }
 
 impl Origin {
     /// The origin of the document root of `file`.
-    pub fn root(file: impl Into<PathBuf>) -> Self {
+    pub fn root(file: impl AsRef<Path>) -> Self {
         Origin {
-            file: file.into(),
+            file: Arc::from(file.as_ref()),
             pointer: String::new(),
         }
+    }
+
+    /// The origin of `pointer` in a file whose path is already shared.
+    pub fn at(file: Arc<Path>, pointer: String) -> Self {
+        Origin { file, pointer }
     }
 
     /// The origin of the child `segment` of this node; `~` and `/` are escaped per RFC 6901.

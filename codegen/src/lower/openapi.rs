@@ -37,7 +37,6 @@ const WHOLE_BODY: &str = "body";
 /// `additionalProperties: true`, for a `type: object` that lists nothing.
 static ANY_PROPERTIES: Node = Node {
     value: Value::Bool(true),
-    at: crate::source::yaml::Mark { line: 0, column: 0 },
 };
 
 /// How deep `$ref`s may chain through each other while one is being lowered; deeper chains are
@@ -160,7 +159,7 @@ impl<'a> Lowering<'a> {
         'a: 'n,
     {
         // A `$ref` resolves against the file it is written in, which its origin names.
-        let mut current = (node, origin.clone(), origin.file.clone());
+        let mut current = (node, origin.clone(), origin.file.to_path_buf());
         for _ in 0..MAX_REF_DEPTH {
             let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
                 return Ok((current.0, current.1));
@@ -1018,7 +1017,7 @@ impl<'a> Lowering<'a> {
         schema: &'a Node,
         origin: &Origin,
     ) -> Result<(&'a Node, Origin, PathBuf)> {
-        let mut current = (schema, origin.clone(), origin.file.clone());
+        let mut current = (schema, origin.clone(), origin.file.to_path_buf());
         for _ in 0..MAX_REF_DEPTH {
             let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
                 return Ok(current);

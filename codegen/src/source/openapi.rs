@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ir::Origin;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// The most files one document may reach through `$ref`s (Kraken's spot API is 235).
 const MAX_FILES: usize = 5_000;
@@ -21,7 +22,7 @@ const MAX_FILES: usize = 5_000;
 pub struct Documents {
     /// The document named in the profile.
     pub root: PathBuf,
-    files: BTreeMap<PathBuf, Node>,
+    files: BTreeMap<PathBuf, (Arc<Path>, Node)>,
 }
 
 /// A `$ref` resolved: the file, the pointer within it and the node there.
@@ -33,15 +34,14 @@ pub struct Target<'d> {
     pub pointer: String,
     /// The node.
     pub node: &'d Node,
+    /// The file's path, shared by every origin in it.
+    shared: &'d Arc<Path>,
 }
 
 impl Target<'_> {
     /// Where the node is, for diagnostics.
     pub fn origin(&self) -> Origin {
-        Origin {
-            file: self.file.to_owned(),
-            pointer: self.pointer.clone(),
-        }
+        Origin::at(self.shared.clone(), self.pointer.clone())
     }
 }
 
@@ -56,11 +56,13 @@ impl Documents {
             root: root.clone(),
             files: BTreeMap::new(),
         };
-        documents.files.insert(root.clone(), node);
+        documents
+            .files
+            .insert(root.clone(), (Arc::from(root.as_path()), node));
         let mut pending = vec![root];
         while let Some(file) = pending.pop() {
             let mut wanted = Vec::new();
-            if let Some(node) = documents.files.get(&file) {
+            if let Some((_, node)) = documents.files.get(&file) {
                 collect_external_refs(node, &file, &mut wanted);
             }
             for (target, origin) in wanted {
@@ -86,7 +88,8 @@ impl Documents {
                     }
                     Err(other) => return Err(other),
                 };
-                documents.files.insert(target.clone(), node);
+                let shared = Arc::from(target.as_path());
+                documents.files.insert(target.clone(), (shared, node));
                 pending.push(target);
             }
         }
@@ -96,7 +99,7 @@ impl Documents {
     /// The root document's tree.
     pub fn root_node(&self) -> &Node {
         // Inserted by `read` before anything else.
-        self.files.get(&self.root).unwrap_or(&EMPTY)
+        self.files.get(&self.root).map_or(&EMPTY, |(_, node)| node)
     }
 
     /// Resolves `reference` written in `from`: `#/components/schemas/Pet`, `pet.yaml`,
@@ -125,20 +128,20 @@ impl Documents {
             origin: origin.child("$ref"),
             reference: reference.to_owned(),
         };
-        let (file, tree) = self.files.get_key_value(&file).ok_or_else(dangling)?;
+        let (file, (shared, tree)) = self.files.get_key_value(&file).ok_or_else(dangling)?;
         let pointer = percent_decode(pointer);
         let node = tree.pointer(&pointer).ok_or_else(dangling)?;
         Ok(Target {
             file,
             pointer,
             node,
+            shared,
         })
     }
 }
 
 static EMPTY: Node = Node {
     value: yaml::Value::Null,
-    at: yaml::Mark { line: 0, column: 0 },
 };
 
 /// Only OpenAPI 3.0 documents are read; anything else says what it is.
@@ -193,10 +196,7 @@ fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origi
                                 let target = normalize(
                                     &file.parent().unwrap_or(Path::new("")).join(file_part),
                                 );
-                                let origin = Origin {
-                                    file: file.to_owned(),
-                                    pointer: pointer.clone(),
-                                };
+                                let origin = Origin::at(Arc::from(file), pointer.clone());
                                 out.push((target, origin));
                             }
                         }

@@ -16,7 +16,9 @@
 //! `"200"`), since OpenAPI's keys are names, status codes and paths.
 
 use crate::error::{Error, Result};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -55,13 +57,14 @@ impl Mark {
     }
 }
 
-/// A node of the document, and where it starts.
+/// A node of the document.
+///
+/// Positions are used while the tree is read (syntax errors, duplicate keys) and not kept:
+/// later phases locate nodes by JSON pointer, and a large document's tree stays small.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// What it is.
     pub value: Value,
-    /// Where it starts.
-    pub at: Mark,
 }
 
 /// A node's value.
@@ -86,10 +89,9 @@ pub enum Value {
 /// One key and value of a mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// The key, as written.
-    pub key: Box<str>,
-    /// Where the key stands.
-    pub key_at: Mark,
+    /// The key, as written; shared by every mapping that uses the same key (`type`,
+    /// `description`), which is most of them.
+    pub key: Arc<str>,
     /// The value.
     pub value: Node,
 }
@@ -192,6 +194,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Node> {
         depth: 0,
         alias_budget: ALIAS_BUDGET_MIN.max(text.len() / 10),
         duplicates: Vec::new(),
+        keys: HashSet::new(),
     };
     let root = builder.document()?;
     match builder.duplicates.len() {
@@ -211,6 +214,8 @@ struct Builder<'t> {
     /// Nodes alias expansion may still add.
     alias_budget: usize,
     duplicates: Vec<Error>,
+    /// Every mapping key read so far, each stored once.
+    keys: HashSet<Arc<str>>,
 }
 
 impl Builder<'_> {
@@ -260,10 +265,7 @@ impl Builder<'_> {
                 _ => return Err(self.syntax(at, "a second YAML document in one file".to_owned())),
             }
         }
-        Ok(root.unwrap_or(Node {
-            value: Value::Null,
-            at: Mark { line: 1, column: 1 },
-        }))
+        Ok(root.unwrap_or(Node { value: Value::Null }))
     }
 
     fn node(&mut self, event: Event, at: Mark) -> Result<Node> {
@@ -274,7 +276,7 @@ impl Builder<'_> {
                     TScalarStyle::Plain if !tagged_string => resolve_plain(text),
                     _ => Value::Str(text.into_boxed_str()),
                 };
-                let node = Node { value, at };
+                let node = Node { value };
                 self.remember(anchor, &node);
                 Ok(node)
             }
@@ -292,7 +294,6 @@ impl Builder<'_> {
                 // Boxed slices, not vectors: no spare capacity kept for the life of the tree.
                 let node = Node {
                     value: Value::Seq(items.into_boxed_slice()),
-                    at,
                 };
                 self.remember(anchor, &node);
                 Ok(node)
@@ -300,6 +301,8 @@ impl Builder<'_> {
             Event::MappingStart(anchor, _) => {
                 self.enter(at)?;
                 let mut entries: Vec<Entry> = Vec::new();
+                // Where each key stood, for the duplicate-key message only.
+                let mut places: Vec<Mark> = Vec::new();
                 loop {
                     let (event, key_at) = self.next()?;
                     let key = match event {
@@ -315,27 +318,26 @@ impl Builder<'_> {
                     };
                     let (event, value_at) = self.next()?;
                     let value = self.node(event, value_at)?;
-                    if let Some(first) = entries.iter().find(|e| *e.key == *key) {
+                    if let Some(index) = entries.iter().position(|e| *e.key == *key) {
+                        let first = places[index];
                         let message = format!(
                             "duplicate key `{}`; it is also at line {} column {}",
                             crate::text::escape(&key),
-                            first.key_at.line,
-                            first.key_at.column
+                            first.line,
+                            first.column
                         );
                         self.duplicates.push(self.syntax(key_at, message));
                         continue;
                     }
                     entries.push(Entry {
-                        key: key.into_boxed_str(),
-                        key_at,
+                        key: self.intern(key),
                         value,
                     });
+                    places.push(key_at);
                 }
                 self.depth -= 1;
-                let first_at = entries.first().map_or(at, |e| e.key_at);
                 let node = Node {
                     value: Value::Map(entries.into_boxed_slice()),
-                    at: first_at,
                 };
                 self.remember(anchor, &node);
                 Ok(node)
@@ -354,12 +356,19 @@ impl Builder<'_> {
                     ));
                 }
                 self.alias_budget -= size;
-                let mut node = target.clone();
-                node.at = at;
-                Ok(node)
+                Ok(target.clone())
             }
             _ => Err(self.syntax(at, "unexpected YAML structure".to_owned())),
         }
+    }
+
+    fn intern(&mut self, key: String) -> Arc<str> {
+        if let Some(shared) = self.keys.get(key.as_str()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(key);
+        self.keys.insert(shared.clone());
+        shared
     }
 
     fn enter(&mut self, at: Mark) -> Result<()> {
@@ -491,7 +500,6 @@ mod tests {
         let responses = node.get("responses").unwrap();
         let entry = &responses.entries().unwrap()[0];
         assert_eq!(&*entry.key, "200");
-        assert_eq!(entry.key_at, Mark { line: 2, column: 3 });
         assert_eq!(
             node.pointer("/responses/200/description").unwrap().as_str(),
             Some("ok")
