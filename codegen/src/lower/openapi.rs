@@ -161,7 +161,7 @@ impl<'a> Lowering<'a> {
         // A `$ref` resolves against the file it is written in, which its origin names.
         let mut current = (node, origin.clone(), origin.file.to_path_buf());
         for _ in 0..MAX_REF_DEPTH {
-            let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
+            let Some(reference) = reference(current.0, &current.1)? else {
                 return Ok((current.0, current.1));
             };
             let target = self.documents.resolve(&current.2, reference, &current.1)?;
@@ -1019,7 +1019,7 @@ impl<'a> Lowering<'a> {
     ) -> Result<(&'a Node, Origin, PathBuf)> {
         let mut current = (schema, origin.clone(), origin.file.to_path_buf());
         for _ in 0..MAX_REF_DEPTH {
-            let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
+            let Some(reference) = reference(current.0, &current.1)? else {
                 return Ok(current);
             };
             let target: Target<'a> = self.documents.resolve(&current.2, reference, &current.1)?;
@@ -1033,7 +1033,7 @@ impl<'a> Lowering<'a> {
 
     /// Lowers a schema or reference; `name` is used if it needs a named type of its own.
     fn schema_ref(&mut self, schema: &'a Node, origin: &Origin, name: TypeName) -> Result<Lowered> {
-        let Some(reference) = schema.get("$ref").and_then(Node::as_str) else {
+        let Some(reference) = reference(schema, origin)? else {
             return self.schema(schema, origin, name);
         };
         let target = self.documents.resolve(&origin.file, reference, origin)?;
@@ -1141,7 +1141,7 @@ impl<'a> Lowering<'a> {
     }
 
     fn schema(&mut self, schema: &'a Node, origin: &Origin, name: TypeName) -> Result<Lowered> {
-        if schema.get("$ref").is_some() {
+        if reference(schema, origin)?.is_some() {
             return self.schema_ref(schema, origin, name);
         }
         let docs = schema_docs(schema);
@@ -1283,7 +1283,7 @@ impl<'a> Lowering<'a> {
         for (index, part) in parts.iter().enumerate() {
             let part_origin = origin.child("allOf").child(&index.to_string());
             let (node, at, part_file) = self.resolve_schema_in(part, &part_origin, file)?;
-            let is_ref = part.get("$ref").is_some();
+            let is_ref = reference(part, &part_origin)?.is_some();
             if is_ref {
                 let key: RefKey = (part_file.clone(), at.pointer.clone());
                 if visiting.contains(&key) || visiting.len() >= MAX_REF_DEPTH {
@@ -1313,7 +1313,7 @@ impl<'a> Lowering<'a> {
     ) -> Result<(&'a Node, Origin, PathBuf)> {
         let mut current = (schema, origin.clone(), file.to_owned());
         for _ in 0..MAX_REF_DEPTH {
-            let Some(reference) = current.0.get("$ref").and_then(Node::as_str) else {
+            let Some(reference) = reference(current.0, &current.1)? else {
                 return Ok(current);
             };
             let target = self.documents.resolve(&current.2, reference, &current.1)?;
@@ -1489,6 +1489,21 @@ impl<'a> Lowering<'a> {
             def.name = TypeName::from_spec(&format!("{}{number}", base.as_str()));
             number += 1;
         }
+    }
+}
+
+/// The `$ref` of `node`, if it has one; a `$ref` that is not text is an error, never a reason
+/// to read the node some other way.
+fn reference<'n>(node: &'n Node, origin: &Origin) -> Result<Option<&'n str>> {
+    match node.get("$ref") {
+        None => Ok(None),
+        Some(value) => match value.as_str() {
+            Some(text) => Ok(Some(text)),
+            None => Err(Error::Invalid {
+                origin: origin.child("$ref"),
+                message: format!("`$ref` is {}, not a reference", value.kind()),
+            }),
+        },
     }
 }
 

@@ -459,3 +459,22 @@ fn an_operation_nobody_named_that_cannot_be_generated_is_skipped_with_its_reason
         .reason
         .contains("declares no path parameter named 'thingId'"));
 }
+
+#[test]
+fn a_ref_that_is_not_text_is_an_error_not_a_loop() {
+    // Found by fuzzing: `$ref: true` and `$ref:` (null) once recursed until the stack overflowed.
+    for (value, kind) in [("true", "a boolean"), ("", "null"), ("[]", "a sequence")] {
+        let spec = replace_once(
+            SEED,
+            "$ref: '#/components/schemas/cancel-3'",
+            &format!("$ref: {value}"),
+        );
+        assert_eq!(
+            error(&spec, PROFILE),
+            format!(
+                "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/requestBody/content/\
+                 application~1json/schema/$ref: `$ref` is {kind}, not a reference"
+            )
+        );
+    }
+}
