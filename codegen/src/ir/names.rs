@@ -127,11 +127,12 @@ impl TypeName {
     pub fn dedupe(names: &mut [TypeName]) {
         let mut taken: BTreeSet<String> = names.iter().map(|n| n.0.clone()).collect();
         let mut seen = BTreeSet::new();
+        let mut next = BTreeMap::new();
         for name in names.iter_mut() {
             if seen.insert(name.0.clone()) {
                 continue;
             }
-            let unique = suffixed(&name.0, "", &taken);
+            let unique = suffixed(&name.0, "", &taken, &mut next);
             taken.insert(unique.clone());
             seen.insert(unique.clone());
             name.0 = unique;
@@ -186,11 +187,12 @@ impl FieldName {
     pub fn dedupe(names: &mut [FieldName]) {
         let mut taken: BTreeSet<String> = names.iter().map(|n| n.rust.clone()).collect();
         let mut seen = BTreeSet::new();
+        let mut next = BTreeMap::new();
         for name in names.iter_mut() {
             if seen.insert(name.rust.clone()) {
                 continue;
             }
-            let unique = suffixed(&name.rust, "_", &taken);
+            let unique = suffixed(&name.rust, "_", &taken, &mut next);
             taken.insert(unique.clone());
             seen.insert(unique.clone());
             name.rust = unique;
@@ -265,7 +267,12 @@ pub fn fallback_variant(variants: &[EnumVariant]) -> TypeName {
         .find(|name| !taken.contains(**name))
     {
         Some(name) => TypeName((*name).to_owned()),
-        None => TypeName(suffixed(FALLBACK_VARIANTS[1], "", &taken)),
+        None => TypeName(suffixed(
+            FALLBACK_VARIANTS[1],
+            "",
+            &taken,
+            &mut BTreeMap::new(),
+        )),
     }
 }
 
@@ -279,16 +286,26 @@ fn first_free(base: &str, separator: &str, taken: &BTreeSet<String>) -> String {
     if !separator.is_empty() && !taken.contains(&escaped) {
         return escaped;
     }
-    suffixed(&escaped, "", taken)
+    suffixed(&escaped, "", taken, &mut BTreeMap::new())
 }
 
 /// The first of `base` + `separator` + `2`, `3`, ... that is not taken. `taken` is finite, so
 /// one is always found.
-fn suffixed(base: &str, separator: &str, taken: &BTreeSet<String>) -> String {
-    (2..)
-        .map(|n: u64| format!("{base}{separator}{n}"))
-        .find(|candidate| !taken.contains(candidate))
-        .unwrap_or_default()
+fn suffixed(
+    base: &str,
+    separator: &str,
+    taken: &BTreeSet<String>,
+    next: &mut BTreeMap<String, u64>,
+) -> String {
+    // Carries on from the last suffix tried for `base`, so many names of one base cost linear
+    // time, not quadratic (found by fuzzing).
+    let start = next.get(base).copied().unwrap_or(2);
+    let (number, name) = (start..)
+        .map(|n: u64| (n, format!("{base}{separator}{n}")))
+        .find(|(_, candidate)| !taken.contains(candidate))
+        .unwrap_or((start, String::new()));
+    next.insert(base.to_owned(), number + 1);
+    name
 }
 
 /// Whether `name` is an identifier Rust accepts where the generator puts it: not empty, not a

@@ -56,14 +56,14 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         sources: vec![relative(&specs.profile_path, specs_root)],
         skipped: Vec::new(),
     };
-    for name in &profile.openapi {
-        let path = specs.file(name);
+    for (index, name) in profile.openapi.iter().enumerate() {
+        let path = specs.spec_file(name, &format!("openapi/{index}"))?;
         let documents = source::openapi::Documents::read(&path)?;
         openapi::lower_document(&documents, profile, &mut api)?;
         api.sources.push(relative(&path, specs_root));
     }
-    for name in &profile.schemas {
-        let path = specs.file(name);
+    for (index, name) in profile.schemas.iter().enumerate() {
+        let path = specs.spec_file(name, &format!("schemas/{index}"))?;
         let file = source::schema::read(&path)?;
         schema::lower_file(&file, &path, profile, &mut api)?;
         api.sources.push(relative(&path, specs_root));

@@ -116,6 +116,14 @@ struct ObjectShape<'n> {
     additional: Option<(&'n Node, Origin)>,
 }
 
+/// Where a walk through `allOf`s is: the references on the current path (a repeat is a
+/// cycle), and every reference already merged (a repeat adds nothing).
+#[derive(Default)]
+struct AllOfWalk {
+    path: Vec<RefKey>,
+    merged: BTreeSet<RefKey>,
+}
+
 /// The state that an operation which turns out to be unsupported rolls back.
 struct Snapshot {
     types: BTreeSet<TypeName>,
@@ -813,7 +821,7 @@ impl<'a> Lowering<'a> {
             &schema_origin,
             &schema_file,
             &mut shape,
-            &mut Vec::new(),
+            &mut AllOfWalk::default(),
         )?;
         let free_form = shape.properties.is_empty() && shape.additional.is_none();
         if !object || (free_form && matches!(classify(schema), Shape::Any)) {
@@ -990,7 +998,7 @@ impl<'a> Lowering<'a> {
             &schema_origin,
             &schema_file,
             &mut shape,
-            &mut Vec::new(),
+            &mut AllOfWalk::default(),
         )?;
         let Some((property, at)) = shape.properties.get(payload) else {
             return Err(Error::Invalid {
@@ -1215,8 +1223,13 @@ impl<'a> Lowering<'a> {
         docs: Docs,
     ) -> Result<TypeRef> {
         let mut shape = ObjectShape::default();
-        let object =
-            self.collect_object(schema, origin, &origin.file, &mut shape, &mut Vec::new())?;
+        let object = self.collect_object(
+            schema,
+            origin,
+            &origin.file,
+            &mut shape,
+            &mut AllOfWalk::default(),
+        )?;
         if !object {
             return Err(unsupported(
                 origin,
@@ -1252,7 +1265,7 @@ impl<'a> Lowering<'a> {
         origin: &Origin,
         file: &Path,
         shape: &mut ObjectShape<'a>,
-        visiting: &mut Vec<RefKey>,
+        walk: &mut AllOfWalk,
     ) -> Result<bool> {
         match classify(schema) {
             Shape::Object | Shape::Wrapper(_) | Shape::Any => {}
@@ -1286,17 +1299,22 @@ impl<'a> Lowering<'a> {
             let is_ref = reference(part, &part_origin)?.is_some();
             if is_ref {
                 let key: RefKey = (part_file.clone(), at.pointer.clone());
-                if visiting.contains(&key) || visiting.len() >= MAX_REF_DEPTH {
+                if walk.path.contains(&key) || walk.path.len() >= MAX_REF_DEPTH {
                     return Err(Error::Invalid {
                         origin: part_origin,
                         message: "`allOf` includes the schema it is part of".to_owned(),
                     });
                 }
-                visiting.push(key);
+                // Merging a schema a second time adds nothing; following it again would make
+                // `allOf`s that each include the previous one twice cost 2^n (found by fuzzing).
+                if !walk.merged.insert(key.clone()) {
+                    continue;
+                }
+                walk.path.push(key);
             }
-            let object = self.collect_object(node, &at, &part_file, shape, visiting)?;
+            let object = self.collect_object(node, &at, &part_file, shape, walk)?;
             if is_ref {
-                visiting.pop();
+                walk.path.pop();
             }
             if !object && !contributes_nothing(node) {
                 return Ok(false);

@@ -33,6 +33,7 @@ pub(super) fn lower_file(
         visiting: Vec::new(),
         recursive: BTreeMap::new(),
         depth: 0,
+        lowered: BTreeMap::new(),
     };
     for (index, spec) in file.operations.iter().enumerate() {
         let selected = profile
@@ -60,6 +61,9 @@ struct Lowering<'a> {
     recursive: BTreeMap<String, Vec<String>>,
     /// How deep the node being lowered is, counting inline nesting and `ref`s alike.
     depth: usize,
+    /// Named types already lowered, with their docs: each is lowered once, however often it is
+    /// referred to (a type referring to the one before it twice would otherwise cost 2^n).
+    lowered: BTreeMap<String, (TypeRef, Docs)>,
 }
 
 /// The deepest a type may nest, inline and through `ref`s together: far beyond any API, and
@@ -387,6 +391,13 @@ impl Lowering<'_> {
             .title
             .as_deref()
             .map_or_else(|| TypeName::from_spec(key), TypeName::from_spec);
+        if let Some((ty, target_docs)) = self.lowered.get(key) {
+            let docs = match use_docs.description.is_some() {
+                true => use_docs,
+                false => target_docs.clone(),
+            };
+            return Ok((ty.clone(), docs));
+        }
         if let Some(start) = self.visiting.iter().position(|k| k == key) {
             let mut chain = self.visiting[start..].to_vec();
             chain.push(key.clone());
@@ -413,6 +424,8 @@ impl Lowering<'_> {
             }
             ty = super::define_recursive(self.api, name, ty, target_docs.clone(), at)?;
         }
+        self.lowered
+            .insert(key.clone(), (ty.clone(), target_docs.clone()));
         let docs = if use_docs.description.is_some() {
             use_docs
         } else {

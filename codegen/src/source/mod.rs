@@ -29,6 +29,26 @@ impl ExchangeSpecs {
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+
+    /// The file the profile names at `key` (`openapi/0`), which must be inside the exchange
+    /// folder: a spec is read from where it lives, never from elsewhere on the machine.
+    pub fn spec_file(&self, name: &str, key: &str) -> Result<PathBuf> {
+        let path = openapi::normalize(&self.dir.join(name));
+        if !path.starts_with(openapi::normalize(&self.dir)) {
+            let mut origin = crate::ir::Origin::root(&self.profile_path);
+            for segment in key.split('/') {
+                origin = origin.child(segment);
+            }
+            return Err(Error::Invalid {
+                origin,
+                message: format!(
+                    "names {}, which is outside the exchange folder",
+                    crate::text::escape(name)
+                ),
+            });
+        }
+        Ok(path)
+    }
 }
 
 /// Finds every exchange under `specs_dir`, sorted by name so the output never depends on the
@@ -109,7 +129,15 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
         path: path.to_owned(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        // A device (`/dev/zero`) or a FIFO has no size to check and may never end.
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let size = metadata.len();
     if size > yaml::MAX_FILE_BYTES {
         return Err(Error::TooLarge {
             path: path.to_owned(),

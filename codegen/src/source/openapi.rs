@@ -59,6 +59,7 @@ impl Documents {
         documents
             .files
             .insert(root.clone(), (Arc::from(root.as_path()), node));
+        let folder = root.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut pending = vec![root];
         while let Some(file) = pending.pop() {
             let mut wanted = Vec::new();
@@ -68,6 +69,17 @@ impl Documents {
             for (target, origin) in wanted {
                 if documents.files.contains_key(&target) {
                     continue;
+                }
+                // References stay inside the exchange folder, so a spec cannot make the
+                // generator read other files of the machine (`/etc/passwd`, `/dev/zero`).
+                if !target.starts_with(&folder) {
+                    return Err(Error::Invalid {
+                        origin,
+                        message: format!(
+                            "$ref names {}, which is outside the exchange folder",
+                            crate::text::escape(&target.display().to_string())
+                        ),
+                    });
                 }
                 if documents.files.len() >= MAX_FILES {
                     return Err(Error::Invalid {

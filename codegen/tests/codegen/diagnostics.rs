@@ -478,3 +478,85 @@ fn a_ref_that_is_not_text_is_an_error_not_a_loop() {
         );
     }
 }
+
+/// A specs folder with one exchange `fz`: `profile` and `api.yaml`.
+fn one_exchange(profile: &str, api: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("fz");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("profile.yaml"), profile).unwrap();
+    fs::write(folder.join("api.yaml"), api).unwrap();
+    let root = dir.path().to_owned();
+    (dir, root)
+}
+
+const OPENAPI_HEAD: &str = "openapi: 3.0.0\ninfo: {title: t, version: \"1\"}\npaths:\n  /a:\n    get:\n      responses:\n        \"200\":\n          description: ok\n          content:\n            application/json:\n              schema:\n";
+
+#[test]
+fn files_outside_the_exchange_folder_are_never_read() {
+    // Found by fuzzing: `$ref: /dev/zero` read forever.
+    for reference in ["/dev/zero", "../../../../etc/passwd"] {
+        let api = format!("{OPENAPI_HEAD}                $ref: \"{reference}\"\n");
+        let (_dir, root) = one_exchange("openapi: [api.yaml]\n", &api);
+        let error = xgen_codegen::Config::new()
+            .specs_dir(&root)
+            .generate()
+            .unwrap_err();
+        let text = error
+            .to_string()
+            .replace(&root.display().to_string(), "specs");
+        assert!(
+            text.contains("which is outside the exchange folder"),
+            "{text}"
+        );
+    }
+    let (_dir, root) = one_exchange("schemas: [/dev/zero]\nsigning: none\n", "");
+    let error = xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .unwrap_err();
+    assert_eq!(
+        error
+            .to_string()
+            .replace(&root.display().to_string(), "specs"),
+        "specs/fz/profile.yaml#/schemas/0: names /dev/zero, which is outside the exchange folder"
+    );
+}
+
+#[test]
+fn schemas_that_include_the_one_before_twice_cost_linear_time() {
+    // Found by fuzzing: each level including the previous one twice cost 2^n. At 60 levels an
+    // exponential walk would never finish; this one returns at once.
+    let mut api = format!("{OPENAPI_HEAD}                $ref: \"#/components/schemas/S60\"\ncomponents:\n  schemas:\n    S0: {{type: object, properties: {{x: {{type: string}}}}}}\n");
+    for i in 1..=60 {
+        api.push_str(&format!(
+            "    S{i}: {{allOf: [{{$ref: '#/components/schemas/S{p}'}}, {{$ref: '#/components/schemas/S{p}'}}, {{type: object, properties: {{p{i}: {{type: string}}}}}}]}}\n",
+            p = i - 1
+        ));
+    }
+    let (_dir, root) = one_exchange("openapi: [api.yaml]\n", &api);
+    let files = xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .unwrap();
+    let client = &files
+        .iter()
+        .find(|f| f.path.ends_with("fz.rs"))
+        .unwrap()
+        .contents;
+    assert!(client.contains("pub p60: Option<String>") && client.contains("pub x: Option<String>"));
+
+    // The schema format limits nesting through `ref`s to 64 levels: 28 types deep is 2^28
+    // walks if each were lowered again.
+    let mut schema = String::from("source: {url: u, captured: c, written: w}\noperations:\n  - {id: op, summary: s, method: POST, path: /a, body: json, params: [{name: q, ref: T28, required: true}], response: {ref: T28}}\ntypes:\n  T0: {type: object, fields: [{name: x, type: string}]}\n");
+    for i in 1..=28 {
+        schema.push_str(&format!(
+            "  T{i}: {{type: object, fields: [{{name: a, ref: T{p}}}, {{name: b, ref: T{p}}}]}}\n",
+            p = i - 1
+        ));
+    }
+    let (_dir, root) = one_exchange("schemas: [api.yaml]\nsigning: none\n", &schema);
+    if let Err(error) = xgen_codegen::Config::new().specs_dir(&root).generate() {
+        panic!("{error}");
+    }
+}
