@@ -39,6 +39,7 @@ pub(super) fn check(api: &Api, profile: &Origin) -> Result<()> {
     for (key, def) in &api.types {
         type_def(api, key, def, &mut problems);
     }
+    nesting(api, &mut problems);
     operations(api, &mut problems);
     client_constants(api, profile, &mut problems);
     auth_schemes(api, &mut problems);
@@ -119,6 +120,100 @@ impl<'a> Scope<'a> {
             }
         }
     }
+}
+
+/// How deeply named types may contain one another. rustc checks auto traits (`Freeze`,
+/// `Send`) through every level and gives up past its recursion limit (error E0275 at about 60
+/// nested structs, found by fuzzing); real APIs nest a dozen levels at most.
+const MAX_NESTING: usize = 40;
+
+/// Every type that contains others more than [`MAX_NESTING`] levels deep, through fields,
+/// variants, options, arrays and maps (a recursive type's `Box` ends its chain).
+fn nesting(api: &Api, problems: &mut Problems) {
+    let mut depths: BTreeMap<&TypeName, usize> = BTreeMap::new();
+    for name in api.types.keys() {
+        let depth = nesting_depth(api, name, &mut depths);
+        if depth > MAX_NESTING {
+            if let Some(def) = api.types.get(name) {
+                problems.push(
+                    &def.origin,
+                    format!(
+                        "nests types {depth} levels deep, more than the {MAX_NESTING} the Rust compiler can \
+                         check (E0275); flatten some of the inner objects"
+                    ),
+                );
+                // The types inside it are reported through it; one message says it.
+                return;
+            }
+        }
+    }
+}
+
+/// The depth of `name`: 1 plus the deepest type it holds without a `Box`. Iterative, in the
+/// order a depth-first walk finishes types, so a deep chain cannot overflow the stack; a cycle
+/// (only through boxed fields once lowering is done) counts once.
+fn nesting_depth<'a>(
+    api: &'a Api,
+    start: &'a TypeName,
+    depths: &mut BTreeMap<&'a TypeName, usize>,
+) -> usize {
+    let mut stack: Vec<(&TypeName, bool)> = vec![(start, false)];
+    let mut open: BTreeSet<&TypeName> = BTreeSet::new();
+    while let Some((name, expanded)) = stack.pop() {
+        if depths.contains_key(name) {
+            continue;
+        }
+        let children = held_types(api, name);
+        if expanded {
+            open.remove(name);
+            let deepest = children.iter().filter_map(|c| depths.get(c)).max().copied();
+            depths.insert(name, 1 + deepest.unwrap_or(0));
+            continue;
+        }
+        if !open.insert(name) {
+            continue;
+        }
+        stack.push((name, true));
+        for child in children {
+            if !depths.contains_key(child) && !open.contains(child) {
+                stack.push((child, false));
+            }
+        }
+    }
+    depths.get(start).copied().unwrap_or(0)
+}
+
+/// The named types `name` holds inline (not through a boxed field).
+fn held_types<'a>(api: &'a Api, name: &TypeName) -> Vec<&'a TypeName> {
+    fn named<'t>(ty: &'t TypeRef, out: &mut Vec<&'t TypeName>) {
+        match ty {
+            TypeRef::Named(name) => out.push(name),
+            TypeRef::Array(inner) | TypeRef::Map(inner) => named(inner, out),
+            TypeRef::Primitive(_) | TypeRef::Any => {}
+        }
+    }
+    let mut out = Vec::new();
+    let Some(def) = api.types.get(name) else {
+        return out;
+    };
+    match &def.kind {
+        TypeKind::Struct(strukt) => {
+            for field in strukt.fields.iter().filter(|f| !f.boxed) {
+                named(&field.ty, &mut out);
+            }
+            if let Some(additional) = &strukt.additional {
+                named(additional, &mut out);
+            }
+        }
+        TypeKind::Union(union) => {
+            for variant in union.variants.iter().filter(|v| !v.boxed) {
+                named(&variant.ty, &mut out);
+            }
+        }
+        TypeKind::Alias(target) | TypeKind::Newtype(target) => named(target, &mut out),
+        TypeKind::Enum(_) => {}
+    }
+    out
 }
 
 fn type_def(api: &Api, key: &TypeName, def: &TypeDef, problems: &mut Problems) {

@@ -560,3 +560,25 @@ fn schemas_that_include_the_one_before_twice_cost_linear_time() {
         panic!("{error}");
     }
 }
+
+#[test]
+fn types_nested_deeper_than_rustc_can_check_are_an_error() {
+    // Found by fuzzing: 61 nested objects generated, then failed to compile with E0275.
+    let mut inner = String::from("{type: string}");
+    for _ in 0..45 {
+        inner = format!("{{type: object, properties: {{p: {inner}}}}}");
+    }
+    let api = format!("{OPENAPI_HEAD}                $ref: \"#/components/schemas/Pet\"\ncomponents:\n  schemas:\n    Pet: {inner}\n");
+    let (_dir, root) = one_exchange("openapi: [api.yaml]\n", &api);
+    let error = xgen_codegen::Config::new()
+        .specs_dir(&root)
+        .generate()
+        .unwrap_err();
+    assert_eq!(
+        error
+            .to_string()
+            .replace(&root.display().to_string(), "specs"),
+        "specs/fz/api.yaml#/components/schemas/Pet: nests types 45 levels deep, more than the 40 \
+         the Rust compiler can check (E0275); flatten some of the inner objects"
+    );
+}
