@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The first line of every generated file: how stale files are recognised for removal.
@@ -75,9 +76,9 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport> {
     let mut report = WriteReport::default();
     for file in files {
         let path = out_dir.join(&file.path);
-        match fs::read_to_string(&path) {
-            Ok(existing) if existing == file.contents => report.unchanged.push(file.path.clone()),
-            Ok(_) => {
+        match holds(&path, &file.contents) {
+            Ok(true) => report.unchanged.push(file.path.clone()),
+            Ok(false) => {
                 write_atomically(&path, &file.contents)?;
                 report.updated.push(file.path.clone());
             }
@@ -99,9 +100,9 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport> {
 pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Stale>> {
     let mut stale = Vec::new();
     for file in files {
-        match fs::read_to_string(out_dir.join(&file.path)) {
-            Ok(existing) if existing == file.contents => {}
-            Ok(_) => stale.push(Stale {
+        match holds(&out_dir.join(&file.path), &file.contents) {
+            Ok(true) => {}
+            Ok(false) => stale.push(Stale {
                 path: file.path.clone(),
                 reason: StaleReason::Differs,
             }),
@@ -118,6 +119,37 @@ pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Stale>> {
         });
     }
     Ok(stale)
+}
+
+/// Whether the file at `path` holds exactly `contents`. Read in pieces rather than whole: the
+/// output of a large spec is tens of megabytes, and holding it twice would double the peak memory
+/// of a regeneration that changes nothing.
+fn holds(path: &Path, contents: &str) -> std::io::Result<bool> {
+    let mut file = fs::File::open(path)?;
+    if file.metadata()?.len() != contents.len() as u64 {
+        return Ok(false);
+    }
+    let mut expected = contents.as_bytes();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(expected.is_empty());
+        }
+        match expected.strip_prefix(&buffer[..read]) {
+            Some(rest) => expected = rest,
+            None => return Ok(false),
+        }
+    }
+}
+
+/// Whether the file at `path` begins with `prefix`, reading no more than that.
+fn starts_with(path: &Path, prefix: &[u8]) -> std::io::Result<bool> {
+    let mut start = Vec::with_capacity(prefix.len());
+    fs::File::open(path)?
+        .take(prefix.len() as u64)
+        .read_to_end(&mut start)?;
+    Ok(start == prefix)
 }
 
 fn write_atomically(path: &Path, contents: &str) -> Result<()> {
@@ -160,8 +192,7 @@ fn extra_generated_files(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<
         if !is_rust || files.iter().any(|f| f.path == name) {
             continue;
         }
-        let generated =
-            fs::read_to_string(entry.path()).is_ok_and(|text| text.starts_with(GENERATED_MARKER));
+        let generated = starts_with(&entry.path(), GENERATED_MARKER.as_bytes()).unwrap_or(false);
         if generated {
             extra.push(name);
         }

@@ -39,28 +39,31 @@ pub fn api_module(api: &Api) -> Result<String> {
         out.push_str(&unparse(what, types::type_def(def))?);
     }
     let (module, items) = client::operations_module(api);
-    out.push_str(&braced(what, module, quote! { mod __xgen {} }, items)?);
+    braced(&mut out, what, module, quote! { mod __xgen {} }, items)?;
     let (head, members) = client::client(api)?;
     out.push_str(&unparse(what, head)?);
-    out.push_str(&braced(
+    braced(
+        &mut out,
         what,
         quote! { impl Client {} },
         quote! { impl Client {} },
         members,
-    )?);
+    )?;
     Ok(out)
 }
 
 /// `outer` (an empty `mod` or `impl`, with its docs) with `inner` inside, each inner item
 /// formatted alone inside `wrapper` (the same kind of block) so it is indented as prettyplease
 /// indents it there: the same text as formatting the whole block at once, without holding it
-/// all as one syntax tree.
+/// all as one syntax tree. Appended to `out`, the module's text, rather than built apart: the
+/// client's `impl` of a large API is megabytes, and a second growing copy would set the peak.
 fn braced(
+    out: &mut String,
     what: &str,
     outer: TokenStream,
     wrapper: TokenStream,
     inner: impl Iterator<Item = TokenStream>,
-) -> Result<String> {
+) -> Result<()> {
     let empty = unparse(what, outer)?;
     let Some(open) = empty.strip_suffix("{}\n") else {
         return Err(Error::Emit {
@@ -68,7 +71,8 @@ fn braced(
             message: format!("an empty block formatted unexpectedly: {empty:?}"),
         });
     };
-    let mut out = format!("{open}{{\n");
+    out.push_str(open);
+    out.push_str("{\n");
     for item in inner {
         let mut wrapped = wrapper.clone();
         wrapped = match syn::parse2::<syn::Item>(wrapped) {
@@ -102,7 +106,7 @@ fn braced(
         out.push_str(body);
     }
     out.push_str("}\n");
-    Ok(out)
+    Ok(())
 }
 
 /// The members of an `impl` block, parsed from tokens.

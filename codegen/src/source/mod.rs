@@ -2,6 +2,7 @@
 //!
 //! Each front-end module parses one input format into its own model; nothing here knows the IR.
 
+mod json;
 pub mod openapi;
 pub mod profile;
 pub mod schema;

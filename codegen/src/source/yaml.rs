@@ -1,5 +1,5 @@
-//! YAML (and JSON, which YAML reads) into a tree that remembers where each node stood, with the
-//! limits every spec file is held to.
+//! YAML and JSON into a tree that remembers where each node stood, with the limits every spec
+//! file is held to.
 //!
 //! Every input file goes through [`parse`] first, so the checks below apply to every format:
 //!
@@ -10,6 +10,11 @@
 //!   bomb is refused rather than expanded;
 //! - duplicate keys: a key given twice in one mapping is an error naming both places, wherever
 //!   it is, instead of the last one silently winning.
+//!
+//! A `.json` file, or any file whose text begins with `{` and that reads as JSON, is read by
+//! [`super::json`] into the same tree under the same checks: YAML's scanner holds every token of
+//! a flow collection until it closes, which for a 20 MB JSON document is most of the file as
+//! tokens, several times its size.
 //!
 //! Plain scalars resolve by YAML 1.2's core schema (`null`, `true`, `12`, `1.5`); quoted and
 //! block scalars are strings. Mapping keys are kept as the text written (`200:` is the key
@@ -186,36 +191,137 @@ pub fn read(path: &Path) -> Result<(String, Node)> {
 /// aliases and duplicate keys. Duplicate keys are all reported, each naming both places, in
 /// [`Error::Many`] when there are several.
 pub fn parse(path: &Path, text: &str) -> Result<Node> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        return super::json::parse(path, text);
+    }
+    // YAML written as JSON (a `.yaml` file holding a JSON document): read as JSON when it is,
+    // as YAML otherwise, so YAML's flow syntax (`{a: 1}`) keeps working.
+    if text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with('{')
+    {
+        if let Ok(node) = super::json::parse(path, text) {
+            return Ok(node);
+        }
+    }
     let mut builder = Builder {
-        path: path.to_owned(),
         text,
         parser: Parser::new_from_str(text),
         anchors: Vec::new(),
-        depth: 0,
         alias_budget: ALIAS_BUDGET_MIN.max(text.len() / 10),
-        duplicates: Vec::new(),
-        keys: HashSet::new(),
+        tree: Tree::new(path),
     };
     let root = builder.document()?;
-    match builder.duplicates.len() {
-        0 => Ok(root),
-        1 => Err(builder.duplicates.remove(0)),
-        _ => Err(Error::Many(builder.duplicates)),
+    builder.tree.finish(root)
+}
+
+/// What reading any format into a tree keeps track of: nesting depth, duplicate keys found, and
+/// the mapping keys read so far, each stored once.
+pub(super) struct Tree {
+    pub(super) path: PathBuf,
+    depth: usize,
+    duplicates: Vec<Error>,
+    keys: HashSet<Arc<str>>,
+}
+
+impl Tree {
+    pub(super) fn new(path: &Path) -> Tree {
+        Tree {
+            path: path.to_owned(),
+            depth: 0,
+            duplicates: Vec::new(),
+            keys: HashSet::new(),
+        }
+    }
+
+    pub(super) fn syntax(&self, at: Mark, message: String) -> Error {
+        Error::Syntax {
+            path: self.path.clone(),
+            line: at.line as usize,
+            column: at.column as usize,
+            message,
+        }
+    }
+
+    /// One level deeper: an error past [`MAX_DEPTH`], placed by `at` (asked only then).
+    pub(super) fn enter(&mut self, at: impl FnOnce() -> Mark) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.syntax(at(), nested_too_deep()));
+        }
+        Ok(())
+    }
+
+    pub(super) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// The shared copy of a mapping key.
+    pub(super) fn intern(&mut self, key: String) -> Arc<str> {
+        if let Some(shared) = self.keys.get(key.as_str()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(key);
+        self.keys.insert(shared.clone());
+        shared
+    }
+
+    /// Notes `key`, at `at`, as a second occurrence of the key at `first`; reading goes on, so
+    /// every duplicate is reported.
+    pub(super) fn duplicate(&mut self, key: &str, at: Mark, first: Mark) {
+        let message = format!(
+            "duplicate key `{}`; it is also at line {} column {}",
+            crate::text::escape(key),
+            first.line,
+            first.column
+        );
+        self.duplicates.push(self.syntax(at, message));
+    }
+
+    /// The tree, or every duplicate key found while reading it.
+    pub(super) fn finish(mut self, root: Node) -> Result<Node> {
+        match self.duplicates.len() {
+            0 => Ok(root),
+            1 => Err(self.duplicates.remove(0)),
+            _ => Err(Error::Many(self.duplicates)),
+        }
+    }
+}
+
+/// Finds a key among the entries a mapping has so far: a scan while the mapping is small, a hash
+/// index once it is not, so a mapping of a million keys is not a quadratic read.
+#[derive(Default)]
+pub(super) struct KeyIndex {
+    index: std::collections::HashMap<Arc<str>, usize>,
+}
+
+impl KeyIndex {
+    const SCAN_UP_TO: usize = 32;
+
+    /// Where `key` is in `entries` (whose keys are unique), if it is.
+    pub(super) fn find(&mut self, entries: &[Entry], key: &str) -> Option<usize> {
+        if entries.len() <= Self::SCAN_UP_TO {
+            return entries.iter().position(|e| *e.key == *key);
+        }
+        let known = self.index.len();
+        for (position, entry) in entries.iter().enumerate().skip(known) {
+            self.index.insert(entry.key.clone(), position);
+        }
+        self.index.get(key).copied()
     }
 }
 
 struct Builder<'t> {
-    path: PathBuf,
     text: &'t str,
     parser: Parser<std::str::Chars<'t>>,
     /// Anchored nodes by anchor id (yaml-rust2 numbers them from 1).
     anchors: Vec<(usize, Node)>,
-    depth: usize,
     /// Nodes alias expansion may still add.
     alias_budget: usize,
-    duplicates: Vec<Error>,
-    /// Every mapping key read so far, each stored once.
-    keys: HashSet<Arc<str>>,
+    tree: Tree,
 }
 
 impl Builder<'_> {
@@ -226,28 +332,19 @@ impl Builder<'_> {
                 let at = Mark::from(*error.marker());
                 // The scanner has a flow-nesting limit of its own, met before ours in `[[[...`.
                 if error.info() == "recursion limit exceeded" {
-                    return Err(self.syntax(at, nested_too_deep()));
+                    return Err(self.tree.syntax(at, nested_too_deep()));
                 }
                 // libyaml says more about where a construct began; ask it, on this failure path
                 // only and for files small enough that its event list costs little.
                 if self.text.len() <= SECOND_OPINION_BYTES {
                     if let Err(detail) = yaml_serde::from_str::<serde::de::IgnoredAny>(self.text) {
                         if detail.location().is_some() {
-                            return Err(Error::yaml(self.path.clone(), &detail));
+                            return Err(Error::yaml(self.tree.path.clone(), &detail));
                         }
                     }
                 }
-                Err(self.syntax(at, error.info().to_owned()))
+                Err(self.tree.syntax(at, error.info().to_owned()))
             }
-        }
-    }
-
-    fn syntax(&self, at: Mark, message: String) -> Error {
-        Error::Syntax {
-            path: self.path.clone(),
-            line: at.line as usize,
-            column: at.column as usize,
-            message,
         }
     }
 
@@ -262,7 +359,11 @@ impl Builder<'_> {
                 }
                 Event::StreamEnd => break,
                 other if root.is_none() => root = Some(self.node(other, at)?),
-                _ => return Err(self.syntax(at, "a second YAML document in one file".to_owned())),
+                _ => {
+                    return Err(self
+                        .tree
+                        .syntax(at, "a second YAML document in one file".to_owned()))
+                }
             }
         }
         Ok(root.unwrap_or(Node { value: Value::Null }))
@@ -281,7 +382,7 @@ impl Builder<'_> {
                 Ok(node)
             }
             Event::SequenceStart(anchor, _) => {
-                self.enter(at)?;
+                self.tree.enter(|| at)?;
                 let mut items = Vec::new();
                 loop {
                     let (event, item_at) = self.next()?;
@@ -290,7 +391,7 @@ impl Builder<'_> {
                     }
                     items.push(self.node(event, item_at)?);
                 }
-                self.depth -= 1;
+                self.tree.leave();
                 // Boxed slices, not vectors: no spare capacity kept for the life of the tree.
                 let node = Node {
                     value: Value::Seq(items.into_boxed_slice()),
@@ -299,43 +400,40 @@ impl Builder<'_> {
                 Ok(node)
             }
             Event::MappingStart(anchor, _) => {
-                self.enter(at)?;
+                self.tree.enter(|| at)?;
                 let mut entries: Vec<Entry> = Vec::new();
                 // Where each key stood, for the duplicate-key message only.
                 let mut places: Vec<Mark> = Vec::new();
+                let mut index = KeyIndex::default();
                 loop {
                     let (event, key_at) = self.next()?;
                     let key = match event {
                         Event::MappingEnd => break,
                         Event::Scalar(text, ..) => text,
                         Event::Alias(_) => {
-                            return Err(self.syntax(key_at, "an alias as a mapping key".to_owned()))
+                            return Err(self
+                                .tree
+                                .syntax(key_at, "an alias as a mapping key".to_owned()))
                         }
                         _ => {
                             return Err(self
+                                .tree
                                 .syntax(key_at, "a mapping key that is not plain text".to_owned()))
                         }
                     };
                     let (event, value_at) = self.next()?;
                     let value = self.node(event, value_at)?;
-                    if let Some(index) = entries.iter().position(|e| *e.key == *key) {
-                        let first = places[index];
-                        let message = format!(
-                            "duplicate key `{}`; it is also at line {} column {}",
-                            crate::text::escape(&key),
-                            first.line,
-                            first.column
-                        );
-                        self.duplicates.push(self.syntax(key_at, message));
+                    if let Some(first) = index.find(&entries, &key) {
+                        self.tree.duplicate(&key, key_at, places[first]);
                         continue;
                     }
                     entries.push(Entry {
-                        key: self.intern(key),
+                        key: self.tree.intern(key),
                         value,
                     });
                     places.push(key_at);
                 }
-                self.depth -= 1;
+                self.tree.leave();
                 let node = Node {
                     value: Value::Map(entries.into_boxed_slice()),
                 };
@@ -344,11 +442,13 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let Some((_, target)) = self.anchors.iter().rev().find(|(a, _)| *a == id) else {
-                    return Err(self.syntax(at, "an alias to an unknown anchor".to_owned()));
+                    return Err(self
+                        .tree
+                        .syntax(at, "an alias to an unknown anchor".to_owned()));
                 };
                 let size = count(target);
                 if size > self.alias_budget {
-                    return Err(self.syntax(
+                    return Err(self.tree.syntax(
                         at,
                         "aliases expand the document too far (an alias bomb?); write the \
                          repeated parts out"
@@ -358,25 +458,8 @@ impl Builder<'_> {
                 self.alias_budget -= size;
                 Ok(target.clone())
             }
-            _ => Err(self.syntax(at, "unexpected YAML structure".to_owned())),
+            _ => Err(self.tree.syntax(at, "unexpected YAML structure".to_owned())),
         }
-    }
-
-    fn intern(&mut self, key: String) -> Arc<str> {
-        if let Some(shared) = self.keys.get(key.as_str()) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = Arc::from(key);
-        self.keys.insert(shared.clone());
-        shared
-    }
-
-    fn enter(&mut self, at: Mark) -> Result<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.syntax(at, nested_too_deep()));
-        }
-        Ok(())
     }
 
     fn remember(&mut self, anchor: usize, node: &Node) {
@@ -406,7 +489,7 @@ fn count(node: &Node) -> usize {
 }
 
 /// A plain scalar by YAML 1.2's core schema.
-fn resolve_plain(text: String) -> Value {
+pub(super) fn resolve_plain(text: String) -> Value {
     match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),

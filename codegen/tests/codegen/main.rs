@@ -13,3 +13,4 @@ mod diff;
 mod drop_in;
 mod golden;
 mod golden_compiles;
+mod mutation;
