@@ -20,8 +20,8 @@ fn regenerate() {
     println!("cargo::rerun-if-changed=specs");
     let result = xgen_codegen::Config::new()
         .specs_dir(&specs)
-        .generate()
-        .and_then(|files| xgen_codegen::write(&out_dir, &files));
+        .load()
+        .and_then(|apis| xgen_codegen::write_apis(&out_dir, &apis));
     if let Err(error) = result {
         // The generator's own lines, the ones `xgen generate` prints (one per problem, spec
         // text escaped): cargo shows each as `error: <file and place>: <what>` and fails the

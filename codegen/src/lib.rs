@@ -93,17 +93,52 @@ impl Config {
 /// Generates every file for APIs already loaded (see [`Config::load`]), in memory: one module
 /// per exchange and the index declaring them, sorted by path.
 pub fn generate_apis(apis: &[ir::Api]) -> Result<Vec<GeneratedFile>> {
-    let mut files = Vec::with_capacity(apis.len() + 1);
-    for api in apis {
-        files.push(GeneratedFile {
-            path: PathBuf::from(emit::module_file_name(api)),
-            contents: emit::api_module(api)?,
-        });
-    }
-    files.push(GeneratedFile {
+    plan(apis)
+        .into_iter()
+        .map(|file| {
+            let mut contents = match apis.iter().find(|api| file.path == module_path(api)) {
+                Some(api) => String::with_capacity(emit::module_size_estimate(api)),
+                None => String::new(),
+            };
+            (file.emit)(&mut contents)?;
+            Ok(GeneratedFile {
+                path: file.path,
+                contents,
+            })
+        })
+        .collect()
+}
+
+/// Writes every file for APIs already loaded under `out_dir`, as [`write`] does, but making
+/// each file as it is written rather than in memory: the way to regenerate a large API, whose
+/// module is several times the size of its spec.
+pub fn write_apis(out_dir: &Path, apis: &[ir::Api]) -> Result<WriteReport> {
+    output::write_planned(out_dir, &plan(apis))
+}
+
+/// Which files under `out_dir` differ from what APIs already loaded produce, as [`check`]
+/// says, comparing each file as it is made.
+pub fn check_apis(out_dir: &Path, apis: &[ir::Api]) -> Result<Vec<Stale>> {
+    output::check_planned(out_dir, &plan(apis))
+}
+
+/// The files the APIs produce, sorted by path: one module per exchange and the index.
+fn plan(apis: &[ir::Api]) -> Vec<output::Planned<'_>> {
+    let mut files: Vec<output::Planned<'_>> = apis
+        .iter()
+        .map(|api| output::Planned {
+            path: module_path(api),
+            emit: Box::new(move |sink| emit::write_api_module(api, sink)),
+        })
+        .collect();
+    files.push(output::Planned {
         path: PathBuf::from(emit::INDEX_FILE),
-        contents: emit::index_module(apis)?,
+        emit: Box::new(move |sink| sink.push(&emit::index_module(apis)?)),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    files
+}
+
+fn module_path(api: &ir::Api) -> PathBuf {
+    PathBuf::from(emit::module_file_name(api))
 }

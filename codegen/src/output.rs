@@ -1,8 +1,9 @@
 //! Writing generated files atomically, and telling which checked-in files are stale.
 
+use crate::emit::Sink;
 use crate::error::{Error, Result};
 use std::fs;
-use std::io::Read;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The first line of every generated file: how stale files are recognised for removal.
@@ -65,30 +66,76 @@ pub struct Stale {
     pub reason: StaleReason,
 }
 
+/// A file to produce: its path relative to the output folder, and what pushes its text into a
+/// sink. Files are written or compared as they are made, so no large file is held whole.
+pub(crate) struct Planned<'a> {
+    pub(crate) path: PathBuf,
+    pub(crate) emit: Box<Emitter<'a>>,
+}
+
+/// Pushes one file's text into a sink.
+pub(crate) type Emitter<'a> = dyn Fn(&mut dyn Sink) -> Result<()> + 'a;
+
+impl<'a> Planned<'a> {
+    fn in_memory(file: &'a GeneratedFile) -> Self {
+        Planned {
+            path: file.path.clone(),
+            emit: Box::new(move |sink| sink.push(&file.contents)),
+        }
+    }
+}
+
 /// Writes `files` under `out_dir`: each file only if its contents changed, each through a
 /// temporary file renamed into place, so a reader never sees half a file. Generated files the
 /// specs no longer produce are removed; files xgen did not generate are never touched.
 pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport> {
+    let planned: Vec<Planned<'_>> = files.iter().map(Planned::in_memory).collect();
+    write_planned(out_dir, &planned)
+}
+
+/// Compares `files` with what is under `out_dir`, without writing anything.
+pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Stale>> {
+    let planned: Vec<Planned<'_>> = files.iter().map(Planned::in_memory).collect();
+    check_planned(out_dir, &planned)
+}
+
+/// [`write`] for files made as they are written. Every file is first written in full to a
+/// temporary file beside its place; only when all of them are made are the changed ones renamed
+/// into place, so a failure part way leaves the folder as it was.
+pub(crate) fn write_planned(out_dir: &Path, planned: &[Planned<'_>]) -> Result<WriteReport> {
     fs::create_dir_all(out_dir).map_err(|source| Error::Write {
         path: out_dir.to_owned(),
         source,
     })?;
+    let mut temps: Vec<PathBuf> = Vec::with_capacity(planned.len());
+    let made = planned.iter().try_for_each(|file| {
+        let temp = temporary_path(&out_dir.join(&file.path));
+        temps.push(temp.clone());
+        write_file(&temp, &file.emit)
+    });
+    if let Err(error) = made {
+        remove_all(&temps);
+        return Err(error);
+    }
     let mut report = WriteReport::default();
-    for file in files {
+    for (index, (file, temp)) in planned.iter().zip(&temps).enumerate() {
         let path = out_dir.join(&file.path);
-        match holds(&path, &file.contents) {
-            Ok(true) => report.unchanged.push(file.path.clone()),
-            Ok(false) => {
-                write_atomically(&path, &file.contents)?;
-                report.updated.push(file.path.clone());
-            }
-            Err(_) => {
-                write_atomically(&path, &file.contents)?;
-                report.created.push(file.path.clone());
-            }
+        let existed = path.exists();
+        if existed && same_contents(temp, &path).unwrap_or(false) {
+            let _ = fs::remove_file(temp);
+            report.unchanged.push(file.path.clone());
+            continue;
+        }
+        if let Err(source) = fs::rename(temp, &path) {
+            remove_all(&temps[index..]);
+            return Err(Error::Write { path, source });
+        }
+        match existed {
+            true => report.updated.push(file.path.clone()),
+            false => report.created.push(file.path.clone()),
         }
     }
-    for extra in extra_generated_files(out_dir, files)? {
+    for extra in extra_generated_files(out_dir, planned)? {
         let path = out_dir.join(&extra);
         fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
         report.removed.push(extra);
@@ -96,23 +143,31 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport> {
     Ok(report)
 }
 
-/// Compares `files` with what is under `out_dir`, without writing anything.
-pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Stale>> {
+/// [`check`] for files made as they are compared.
+pub(crate) fn check_planned(out_dir: &Path, planned: &[Planned<'_>]) -> Result<Vec<Stale>> {
     let mut stale = Vec::new();
-    for file in files {
-        match holds(&out_dir.join(&file.path), &file.contents) {
-            Ok(true) => {}
-            Ok(false) => stale.push(Stale {
+    for file in planned {
+        let path = out_dir.join(&file.path);
+        let reason = match fs::File::open(&path) {
+            Err(_) => Some(StaleReason::Missing),
+            Ok(existing) => {
+                let mut compare = Compare {
+                    existing: BufReader::new(existing),
+                    same: true,
+                    buffer: Vec::new(),
+                };
+                (file.emit)(&mut compare)?;
+                (!compare.finish()).then_some(StaleReason::Differs)
+            }
+        };
+        if let Some(reason) = reason {
+            stale.push(Stale {
                 path: file.path.clone(),
-                reason: StaleReason::Differs,
-            }),
-            Err(_) => stale.push(Stale {
-                path: file.path.clone(),
-                reason: StaleReason::Missing,
-            }),
+                reason,
+            });
         }
     }
-    for extra in extra_generated_files(out_dir, files)? {
+    for extra in extra_generated_files(out_dir, planned)? {
         stale.push(Stale {
             path: extra,
             reason: StaleReason::Extra,
@@ -121,25 +176,96 @@ pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Stale>> {
     Ok(stale)
 }
 
-/// Whether the file at `path` holds exactly `contents`. Read in pieces rather than whole: the
-/// output of a large spec is tens of megabytes, and holding it twice would double the peak memory
-/// of a regeneration that changes nothing.
-fn holds(path: &Path, contents: &str) -> std::io::Result<bool> {
-    let mut file = fs::File::open(path)?;
-    if file.metadata()?.len() != contents.len() as u64 {
+/// A sink that writes to a file.
+struct ToFile<'p> {
+    file: BufWriter<fs::File>,
+    path: &'p Path,
+}
+
+impl Sink for ToFile<'_> {
+    fn push(&mut self, text: &str) -> Result<()> {
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|source| Error::Write {
+                path: self.path.to_owned(),
+                source,
+            })
+    }
+}
+
+/// Makes the file at `path` with `emit`.
+fn write_file(path: &Path, emit: &Emitter<'_>) -> Result<()> {
+    let err = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut sink = ToFile {
+        file: BufWriter::new(fs::File::create(path).map_err(err)?),
+        path,
+    };
+    emit(&mut sink)?;
+    sink.file.flush().map_err(err)
+}
+
+/// A sink that compares what it is given with an existing file.
+struct Compare {
+    existing: BufReader<fs::File>,
+    same: bool,
+    buffer: Vec<u8>,
+}
+
+impl Sink for Compare {
+    fn push(&mut self, text: &str) -> Result<()> {
+        if self.same {
+            self.buffer.resize(text.len(), 0);
+            self.same = self.existing.read_exact(&mut self.buffer).is_ok()
+                && self.buffer == text.as_bytes();
+        }
+        Ok(())
+    }
+}
+
+impl Compare {
+    /// Whether the file held exactly what was pushed, and nothing more.
+    fn finish(mut self) -> bool {
+        self.same && matches!(self.existing.read(&mut [0]), Ok(0))
+    }
+}
+
+/// Whether two files hold the same bytes, read in pieces.
+fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
+    let (a, b) = (fs::File::open(a)?, fs::File::open(b)?);
+    if a.metadata()?.len() != b.metadata()?.len() {
         return Ok(false);
     }
-    let mut expected = contents.as_bytes();
-    let mut buffer = vec![0; 64 * 1024];
+    let (mut a, mut b) = (BufReader::new(a), BufReader::new(b));
+    let mut other = Vec::new();
     loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            return Ok(expected.is_empty());
+        let chunk = a.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(b.fill_buf()?.is_empty());
         }
-        match expected.strip_prefix(&buffer[..read]) {
-            Some(rest) => expected = rest,
-            None => return Ok(false),
+        let length = chunk.len();
+        other.resize(length, 0);
+        if b.read_exact(&mut other).is_err() || other != chunk {
+            return Ok(false);
         }
+        a.consume(length);
+    }
+}
+
+/// Where a file is made before it is renamed into `path`.
+fn temporary_path(path: &Path) -> PathBuf {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{file_name}.xgen-tmp"))
+}
+
+fn remove_all(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = fs::remove_file(path);
     }
 }
 
@@ -152,25 +278,8 @@ fn starts_with(path: &Path, prefix: &[u8]) -> std::io::Result<bool> {
     Ok(start == prefix)
 }
 
-fn write_atomically(path: &Path, contents: &str) -> Result<()> {
-    let err = |source| Error::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{file_name}.xgen-tmp"));
-    fs::write(&temp, contents).map_err(err)?;
-    fs::rename(&temp, path).map_err(|source| {
-        let _ = fs::remove_file(&temp);
-        err(source)
-    })
-}
-
 /// `.rs` files in `out_dir` that carry xgen's marker but are not among `files`, sorted.
-fn extra_generated_files(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>> {
+fn extra_generated_files(out_dir: &Path, files: &[Planned<'_>]) -> Result<Vec<PathBuf>> {
     let entries = match fs::read_dir(out_dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -199,4 +308,102 @@ fn extra_generated_files(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<
     }
     extra.sort();
     Ok(extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned<'a>(path: &str, parts: &'a [&'a str]) -> Planned<'a> {
+        Planned {
+            path: PathBuf::from(path),
+            emit: Box::new(move |sink| parts.iter().try_for_each(|part| sink.push(part))),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn files_made_as_written_are_created_updated_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = [planned("a.rs", &["// @generated by xgen\n", "one\n"])];
+        let report = write_planned(dir.path(), &first).unwrap();
+        assert_eq!(report.created, [PathBuf::from("a.rs")]);
+        let again = write_planned(dir.path(), &first).unwrap();
+        assert_eq!(again.unchanged, [PathBuf::from("a.rs")]);
+        let changed = [planned("a.rs", &["// @generated by xgen\n", "two\n"])];
+        assert_eq!(
+            write_planned(dir.path(), &changed).unwrap().updated,
+            [PathBuf::from("a.rs")]
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.rs")).unwrap(),
+            "// @generated by xgen\ntwo\n"
+        );
+        assert_eq!(names(dir.path()), ["a.rs"], "no temporary file is left");
+    }
+
+    #[test]
+    fn a_failure_part_way_leaves_the_folder_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.rs"), "// @generated by xgen\nold\n").unwrap();
+        let failing = [
+            planned("a.rs", &["// @generated by xgen\n", "new\n"]),
+            Planned {
+                path: PathBuf::from("b.rs"),
+                emit: Box::new(|sink| {
+                    sink.push("// @generated by xgen\n")?;
+                    Err(Error::Emit {
+                        exchange: "b".to_owned(),
+                        message: "broken on purpose".to_owned(),
+                    })
+                }),
+            },
+        ];
+        assert!(write_planned(dir.path(), &failing).is_err());
+        assert_eq!(names(dir.path()), ["a.rs"]);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.rs")).unwrap(),
+            "// @generated by xgen\nold\n"
+        );
+    }
+
+    #[test]
+    fn checking_compares_as_it_makes_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = "// @generated by xgen\n";
+        fs::write(dir.path().join("same.rs"), format!("{marker}abc\n")).unwrap();
+        fs::write(dir.path().join("longer.rs"), format!("{marker}abc\nmore\n")).unwrap();
+        fs::write(dir.path().join("shorter.rs"), format!("{marker}ab")).unwrap();
+        fs::write(dir.path().join("gone.rs"), marker).unwrap();
+        fs::write(dir.path().join("hand.rs"), "// written by hand\n").unwrap();
+        let parts = [marker, "ab", "c\n"];
+        let files = [
+            planned("longer.rs", &parts),
+            planned("missing.rs", &parts),
+            planned("same.rs", &parts),
+            planned("shorter.rs", &parts),
+        ];
+        let stale: Vec<(String, StaleReason)> = check_planned(dir.path(), &files)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.path.display().to_string(), s.reason))
+            .collect();
+        assert_eq!(
+            stale,
+            [
+                ("longer.rs".to_owned(), StaleReason::Differs),
+                ("missing.rs".to_owned(), StaleReason::Missing),
+                ("shorter.rs".to_owned(), StaleReason::Differs),
+                ("gone.rs".to_owned(), StaleReason::Extra),
+            ]
+        );
+    }
 }

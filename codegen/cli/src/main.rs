@@ -108,8 +108,8 @@ fn print_error(message: &str) {
 }
 
 fn generate(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
-    let files = load_and_generate(&specs)?;
-    let report = xgen_codegen::write(&out, &files).map_err(input)?;
+    let apis = load(&specs)?;
+    let report = xgen_codegen::write_apis(&out, &apis).map_err(input)?;
     let show = |verb: &str, paths: &[PathBuf]| {
         for path in paths {
             println!("{verb} {}", out.join(path).display());
@@ -129,8 +129,8 @@ fn generate(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
 }
 
 fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
-    let files = load_and_generate(&specs)?;
-    let stale = xgen_codegen::check(&out, &files).map_err(input)?;
+    let apis = load(&specs)?;
+    let stale = xgen_codegen::check_apis(&out, &apis).map_err(input)?;
     if stale.is_empty() {
         println!("{} is up to date with {}", out.display(), specs.display());
         return Ok(ExitCode::SUCCESS);
@@ -147,8 +147,10 @@ fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
     Ok(ExitCode::from(1))
 }
 
-/// Loads the specs, says on stderr which operations were left out and why, and generates.
-fn load_and_generate(specs: &std::path::Path) -> Result<Vec<xgen_codegen::GeneratedFile>, Failure> {
+/// Loads the specs and says on stderr which operations were left out and why. Files are then
+/// made as they are written or compared, never held whole: a large API's module is several
+/// times the size of its spec.
+fn load(specs: &std::path::Path) -> Result<Vec<xgen_codegen::ir::Api>, Failure> {
     let apis = xgen_codegen::Config::new()
         .specs_dir(specs)
         .load()
@@ -162,7 +164,7 @@ fn load_and_generate(specs: &std::path::Path) -> Result<Vec<xgen_codegen::Genera
             eprintln!("warning: {}", xgen_codegen::text::escape(&line));
         }
     }
-    xgen_codegen::generate_apis(&apis).map_err(input)
+    Ok(apis)
 }
 
 fn input(error: xgen_codegen::Error) -> Failure {

@@ -450,7 +450,9 @@ mod tests {
         let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzzed/specs");
         let apis = crate::Config::new().specs_dir(specs).load().unwrap();
         for api in &apis {
-            let file: syn::File = syn::parse_str(&super::super::api_module(api).unwrap()).unwrap();
+            let mut text = String::new();
+            super::super::write_api_module(api, &mut text).unwrap();
+            let file: syn::File = syn::parse_str(&text).unwrap();
             let urls: Vec<String> = api
                 .profile
                 .base_urls

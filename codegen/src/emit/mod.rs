@@ -15,50 +15,67 @@ use quote::quote;
 
 pub use index::INDEX_FILE;
 
-/// The generated module for one exchange, as formatted source.
+/// Where a generated file's text goes as it is made: a `String` in memory, or a file being
+/// written (`output`), so that a large API's module need never be held whole.
+pub trait Sink {
+    /// Appends `text`.
+    fn push(&mut self, text: &str) -> Result<()>;
+}
+
+impl Sink for String {
+    fn push(&mut self, text: &str) -> Result<()> {
+        self.push_str(text);
+        Ok(())
+    }
+}
+
+/// Room for one exchange's module, to reserve up front when it is made in memory: growing by
+/// doubling would copy a large module and hold both copies. Generated modules run at 1.2 to
+/// 1.5 KB per operation and type; a little more is reserved, since untouched capacity costs
+/// address space, not memory.
+pub fn module_size_estimate(api: &Api) -> usize {
+    2 * 1024 * (api.operations.len() + api.types.len()) + 64 * 1024
+}
+
+/// The generated module for one exchange, into `out`.
 ///
-/// Each item is formatted on its own and appended, so the tokens and syntax tree of only one
+/// Each item is formatted on its own and pushed, so the tokens and syntax tree of only one
 /// item are alive at a time: a large API's whole module as one token stream costs many times
 /// its text in memory.
-pub fn api_module(api: &Api) -> Result<String> {
+pub fn write_api_module(api: &Api, out: &mut dyn Sink) -> Result<()> {
     let sources: Vec<String> = api
         .sources
         .iter()
         .map(|p| p.display().to_string())
         .collect();
     let what = api.exchange.as_str();
-    // Room for the whole module up front, generously: untouched capacity costs address space,
-    // not memory, while growing by doubling would copy a large module and hold both copies.
-    let estimate = 16 * 1024 * (api.operations.len() + api.types.len()) + 64 * 1024;
-    let mut out = String::with_capacity(estimate);
-    out.push_str(&header(&format!(
+    out.push(&header(&format!(
         "{} in the specs folder",
         sources.join(", ")
-    )));
+    )))?;
     for def in api.types.values() {
-        out.push_str(&unparse(what, types::type_def(def))?);
+        out.push(&unparse(what, types::type_def(def))?)?;
     }
     let (module, items) = client::operations_module(api);
-    braced(&mut out, what, module, quote! { mod __xgen {} }, items)?;
+    braced(out, what, module, quote! { mod __xgen {} }, items)?;
     let (head, members) = client::client(api)?;
-    out.push_str(&unparse(what, head)?);
+    out.push(&unparse(what, head)?)?;
     braced(
-        &mut out,
+        out,
         what,
         quote! { impl Client {} },
         quote! { impl Client {} },
         members,
-    )?;
-    Ok(out)
+    )
 }
 
 /// `outer` (an empty `mod` or `impl`, with its docs) with `inner` inside, each inner item
 /// formatted alone inside `wrapper` (the same kind of block) so it is indented as prettyplease
 /// indents it there: the same text as formatting the whole block at once, without holding it
-/// all as one syntax tree. Appended to `out`, the module's text, rather than built apart: the
-/// client's `impl` of a large API is megabytes, and a second growing copy would set the peak.
+/// all as one syntax tree. Pushed to `out` item by item, never built apart: the client's `impl`
+/// of a large API is megabytes.
 fn braced(
-    out: &mut String,
+    out: &mut dyn Sink,
     what: &str,
     outer: TokenStream,
     wrapper: TokenStream,
@@ -71,8 +88,8 @@ fn braced(
             message: format!("an empty block formatted unexpectedly: {empty:?}"),
         });
     };
-    out.push_str(open);
-    out.push_str("{\n");
+    out.push(open)?;
+    out.push("{\n")?;
     for item in inner {
         let mut wrapped = wrapper.clone();
         wrapped = match syn::parse2::<syn::Item>(wrapped) {
@@ -103,10 +120,9 @@ fn braced(
             .split_once('\n')
             .and_then(|(_, rest)| rest.strip_suffix("}\n"))
             .unwrap_or("");
-        out.push_str(body);
+        out.push(body)?;
     }
-    out.push_str("}\n");
-    Ok(())
+    out.push("}\n")
 }
 
 /// The members of an `impl` block, parsed from tokens.

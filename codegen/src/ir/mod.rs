@@ -43,9 +43,15 @@ impl Origin {
     /// The origin of the child `segment` of this node; `~` and `/` are escaped per RFC 6901.
     pub fn child(&self, segment: &str) -> Self {
         let escaped = segment.replace('~', "~0").replace('/', "~1");
+        // Exactly as long as needed: a large API has hundreds of thousands of origins, and
+        // `format!` would leave each with up to twice the room.
+        let mut pointer = String::with_capacity(self.pointer.len() + 1 + escaped.len());
+        pointer.push_str(&self.pointer);
+        pointer.push('/');
+        pointer.push_str(&escaped);
         Origin {
             file: self.file.clone(),
-            pointer: format!("{}/{}", self.pointer, escaped),
+            pointer,
         }
     }
 }

@@ -97,7 +97,10 @@ impl Reader<'_> {
         let value = match self.peek() {
             Some(b'{') => self.object()?,
             Some(b'[') => self.array()?,
-            Some(b'"') => Value::Str(self.string()?.into_boxed_str()),
+            Some(b'"') => {
+                let text = self.string()?;
+                Value::Str(self.tree.intern(text))
+            }
             Some(b't') => self.literal("true", Value::Bool(true))?,
             Some(b'f') => self.literal("false", Value::Bool(false))?,
             Some(b'n') => self.literal("null", Value::Null)?,
@@ -222,7 +225,10 @@ impl Reader<'_> {
                 return Err(self.unexpected("a digit in the exponent"));
             }
         }
-        Ok(resolve_plain(self.text[start..self.at].to_owned()))
+        Ok(resolve_plain(
+            self.text[start..self.at].to_owned(),
+            &mut self.tree,
+        ))
     }
 
     /// A string, from its opening quote, with its escapes decoded.

@@ -83,8 +83,8 @@ pub enum Value {
     Int(i64),
     /// Any other number.
     Float(f64),
-    /// Text.
-    Str(Box<str>),
+    /// Text; equal texts share one allocation (see [`Tree::intern`]).
+    Str(Arc<str>),
     /// A sequence.
     Seq(Box<[Node]>),
     /// A mapping, in the order written; keys are unique.
@@ -219,12 +219,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Node> {
 }
 
 /// What reading any format into a tree keeps track of: nesting depth, duplicate keys found, and
-/// the mapping keys read so far, each stored once.
+/// the texts read so far, each stored once.
 pub(super) struct Tree {
     pub(super) path: PathBuf,
     depth: usize,
     duplicates: Vec<Error>,
-    keys: HashSet<Arc<str>>,
+    texts: HashSet<Arc<str>>,
 }
 
 impl Tree {
@@ -233,7 +233,7 @@ impl Tree {
             path: path.to_owned(),
             depth: 0,
             duplicates: Vec::new(),
-            keys: HashSet::new(),
+            texts: HashSet::new(),
         }
     }
 
@@ -259,13 +259,15 @@ impl Tree {
         self.depth -= 1;
     }
 
-    /// The shared copy of a mapping key.
-    pub(super) fn intern(&mut self, key: String) -> Arc<str> {
-        if let Some(shared) = self.keys.get(key.as_str()) {
+    /// The shared copy of a text: a mapping key or a string value. Specs repeat most of their
+    /// texts (`type`, `string`, `description`, the same `$ref`, copied prose), and one
+    /// allocation per distinct text keeps a large document's tree a few times its size.
+    pub(super) fn intern(&mut self, text: String) -> Arc<str> {
+        if let Some(shared) = self.texts.get(text.as_str()) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(key);
-        self.keys.insert(shared.clone());
+        let shared: Arc<str> = Arc::from(text);
+        self.texts.insert(shared.clone());
         shared
     }
 
@@ -374,8 +376,8 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let tagged_string = tag.as_ref().is_some_and(|t| t.suffix == "str");
                 let value = match style {
-                    TScalarStyle::Plain if !tagged_string => resolve_plain(text),
-                    _ => Value::Str(text.into_boxed_str()),
+                    TScalarStyle::Plain if !tagged_string => resolve_plain(text, &mut self.tree),
+                    _ => Value::Str(self.tree.intern(text)),
                 };
                 let node = Node { value };
                 self.remember(anchor, &node);
@@ -489,7 +491,7 @@ fn count(node: &Node) -> usize {
 }
 
 /// A plain scalar by YAML 1.2's core schema.
-pub(super) fn resolve_plain(text: String) -> Value {
+pub(super) fn resolve_plain(text: String, tree: &mut Tree) -> Value {
     match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
@@ -509,7 +511,7 @@ pub(super) fn resolve_plain(text: String) -> Value {
             return Value::Float(value);
         }
     }
-    Value::Str(text.into_boxed_str())
+    Value::Str(tree.intern(text))
 }
 
 fn integer(text: &str) -> Option<i64> {
