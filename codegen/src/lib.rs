@@ -109,14 +109,14 @@ pub fn generate_apis(apis: &[ir::Api]) -> Result<Vec<GeneratedFile>> {
         .collect()
 }
 
-/// Writes every file for APIs already loaded under `out_dir`, as [`write`] does, but making
+/// Writes every file for APIs already loaded under `out_dir`, as [`write()`] does, but making
 /// each file as it is written rather than in memory: the way to regenerate a large API, whose
 /// module is several times the size of its spec.
 pub fn write_apis(out_dir: &Path, apis: &[ir::Api]) -> Result<WriteReport> {
     output::write_planned(out_dir, &plan(apis))
 }
 
-/// Which files under `out_dir` differ from what APIs already loaded produce, as [`check`]
+/// Which files under `out_dir` differ from what APIs already loaded produce, as [`check()`]
 /// says, comparing each file as it is made.
 pub fn check_apis(out_dir: &Path, apis: &[ir::Api]) -> Result<Vec<Stale>> {
     output::check_planned(out_dir, &plan(apis))

@@ -12,7 +12,7 @@
 //!   it is, instead of the last one silently winning.
 //!
 //! A `.json` file, or any file whose text begins with `{` and that reads as JSON, is read by
-//! [`super::json`] into the same tree under the same checks: YAML's scanner holds every token of
+//! xgen's own JSON reader (`source::json`) into the same tree under the same checks: YAML's scanner holds every token of
 //! a flow collection until it closes, which for a 20 MB JSON document is most of the file as
 //! tokens, several times its size.
 //!
@@ -83,7 +83,7 @@ pub enum Value {
     Int(i64),
     /// Any other number.
     Float(f64),
-    /// Text; equal texts share one allocation (see [`Tree::intern`]).
+    /// Text; equal texts in one file share one allocation.
     Str(Arc<str>),
     /// A sequence.
     Seq(Box<[Node]>),
