@@ -90,22 +90,23 @@ fn braced(
     };
     out.push(open)?;
     out.push("{\n")?;
+    // Each item is put into the (empty) wrapper and printed from the syntax tree, without
+    // turning it back into tokens and parsing it again.
     for item in inner {
-        let mut wrapped = wrapper.clone();
-        wrapped = match syn::parse2::<syn::Item>(wrapped) {
+        let wrapped = match syn::parse2::<syn::Item>(wrapper.clone()) {
+            Err(e) => return Err(emit_error(what, &e)),
             Ok(syn::Item::Mod(mut module)) => {
                 let items = syn::parse2::<syn::File>(item)
                     .map_err(|e| emit_error(what, &e))?
                     .items;
                 module.content = Some((Default::default(), items));
-                quote! { #module }
+                syn::Item::Mod(module)
             }
             Ok(syn::Item::Impl(mut block)) => {
-                let members = syn::parse2::<ImplItems>(item)
+                block.items = syn::parse2::<ImplItems>(item)
                     .map_err(|e| emit_error(what, &e))?
                     .0;
-                block.items = members;
-                quote! { #block }
+                syn::Item::Impl(block)
             }
             _ => {
                 return Err(Error::Emit {
@@ -114,7 +115,10 @@ fn braced(
                 })
             }
         };
-        let text = unparse(what, wrapped)?;
+        let mut file =
+            syn::parse2::<syn::File>(TokenStream::new()).map_err(|e| emit_error(what, &e))?;
+        file.items.push(wrapped);
+        let text = prettyplease::unparse(&file);
         // Everything between the wrapper's first and last lines is the item, indented.
         let body = text
             .split_once('\n')

@@ -406,6 +406,48 @@ fn relative(path: &Path, root: &Path) -> PathBuf {
     )
 }
 
+/// Every `{name}` in the path has a path parameter, and every path parameter a `{name}`: a
+/// request would otherwise go out to the literal `{name}`.
+pub(crate) fn check_path_template(path: &str, params: &[Param], origin: &Origin) -> Result<()> {
+    let mut in_template = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        in_template.push(&rest[start + 1..start + length]);
+        rest = &rest[start + length + 1..];
+    }
+    for variable in &in_template {
+        if !params
+            .iter()
+            .any(|p| p.location == ParamLocation::Path && p.name.wire == *variable)
+        {
+            return Err(Error::Invalid {
+                origin: origin.clone(),
+                message: format!(
+                    "the path has `{{{}}}` but the operation declares no path parameter named '{}'",
+                    crate::text::escape(variable),
+                    crate::text::escape(variable)
+                ),
+            });
+        }
+    }
+    for param in params.iter().filter(|p| p.location == ParamLocation::Path) {
+        if !in_template.contains(&param.name.wire.as_str()) {
+            return Err(Error::Invalid {
+                origin: param.origin.clone(),
+                message: format!(
+                    "path parameter '{}' has no `{{{}}}` in the path",
+                    crate::text::escape(&param.name.wire),
+                    crate::text::escape(&param.name.wire)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -377,6 +377,11 @@ fn operations(api: &Api, problems: &mut Problems) {
                 ),
             }
         }
+        // The OpenAPI front-end checks this while lowering, to leave such an operation out;
+        // here it holds for every format.
+        if let Err(error) = super::check_path_template(&op.path, &op.params, &op.origin) {
+            problems.0.push(error);
+        }
         defined(api, &op.response, &op.origin, problems);
         for param in &op.params {
             defined(api, &param.ty, &param.origin, problems);

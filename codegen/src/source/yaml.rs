@@ -12,9 +12,9 @@
 //!   it is, instead of the last one silently winning.
 //!
 //! A `.json` file, or any file whose text begins with `{` and that reads as JSON, is read by
-//! xgen's own JSON reader (`source::json`) into the same tree under the same checks: YAML's scanner holds every token of
-//! a flow collection until it closes, which for a 20 MB JSON document is most of the file as
-//! tokens, several times its size.
+//! xgen's own JSON reader (`source::json`) into the same tree under the same checks: YAML's
+//! scanner holds every token of a flow collection until it closes, which for a 20 MB JSON
+//! document is most of the file as tokens, several times its size.
 //!
 //! Plain scalars resolve by YAML 1.2's core schema (`null`, `true`, `12`, `1.5`); quoted and
 //! block scalars are strings. Mapping keys are kept as the text written (`200:` is the key

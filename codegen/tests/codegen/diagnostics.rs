@@ -416,6 +416,21 @@ fn a_path_variable_without_its_parameter_is_an_error_for_a_named_operation() {
 }
 
 #[test]
+fn a_path_variable_without_its_parameter_is_an_error_in_schema_files_too() {
+    let spec = replace_once(
+        HANDWRITTEN,
+        "    path: /v5/transfer/place\n",
+        "    path: /v5/transfer/{thingId}\n",
+    );
+    let (_, text) = fixture_error("schema-vocabulary", "handwritten", &[("api.yaml", &spec)]);
+    assert_eq!(
+        text,
+        "specs/handwritten/api.yaml#/operations/0: the path has `{thingId}` but the operation \
+         declares no path parameter named 'thingId'"
+    );
+}
+
+#[test]
 fn a_profile_with_schema_files_names_its_signing_scheme() {
     let profile = HANDWRITTEN_PROFILE
         .lines()
