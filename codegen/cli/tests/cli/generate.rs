@@ -223,6 +223,29 @@ fn any_accepted_spec_edit_regenerates_and_the_diff_reports_it() {
         },
         "okx cancelWithdrawalRequest: operation: added",
     );
+    // An optional field added to a request (the issue's `clientId` on OKX's cancel, which made
+    // the hand-written layer's struct literal stop compiling).
+    assert_regenerates(
+        |specs| {
+            edit(
+                &specs.join("okx/cancel-withdrawal.yaml"),
+                "        description: Withdrawal ID\n    response:\n",
+                "        description: Withdrawal ID\n      - name: clientId\n        type: string\n        description: Client-supplied ID\n    response:\n",
+            )
+        },
+        "request field `CancelWithdrawalRequest.clientId`: added",
+    );
+    // A renamed field of a reply, which the hand-written layer reads.
+    assert_regenerates(
+        |specs| {
+            edit(
+                &specs.join("okx/withdrawal-history.yaml"),
+                "          - name: wdId\n",
+                "          - name: withdrawalId\n",
+            )
+        },
+        "response field `WithdrawalRecord.withdrawalId`: renamed from `wdId`",
+    );
     // A removed exchange.
     assert_regenerates(
         |specs| fs::remove_dir_all(specs.join("kraken-pay")).unwrap(),
