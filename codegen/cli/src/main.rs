@@ -34,6 +34,9 @@ enum Command {
         /// Where the generated Rust goes.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
+        /// Make every warning (an operation left out, a spec defect repaired) an error.
+        #[arg(long)]
+        strict: bool,
     },
     /// Exit 1 and name the stale files when the generated code differs from what the specs
     /// produce; exit 0 when it is fresh.
@@ -44,6 +47,9 @@ enum Command {
         /// The generated code to check.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
+        /// Make every warning (an operation left out, a spec defect repaired) an error.
+        #[arg(long)]
+        strict: bool,
     },
     /// List the operations the specs define (name, method, path, auth, rate limit, what
     /// success means), or one operation's parameters and credentials.
@@ -78,8 +84,8 @@ pub enum Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate { specs, out } => generate(specs, out),
-        Command::Check { specs, out } => check(specs, out),
+        Command::Generate { specs, out, strict } => generate(specs, out, strict),
+        Command::Check { specs, out, strict } => check(specs, out, strict),
         Command::Ops(args) => ops::run(args),
         Command::Request(args) => request::run(args),
         Command::Diff(args) => diff::run(args),
@@ -107,8 +113,8 @@ fn print_error(message: &str) {
     }
 }
 
-fn generate(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
-    let apis = load(&specs)?;
+fn generate(specs: PathBuf, out: PathBuf, strict: bool) -> Result<ExitCode, Failure> {
+    let apis = load(&specs, strict)?;
     let report = xgen_codegen::write_apis(&out, &apis).map_err(input)?;
     let show = |verb: &str, paths: &[PathBuf]| {
         for path in paths {
@@ -128,8 +134,8 @@ fn generate(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
-    let apis = load(&specs)?;
+fn check(specs: PathBuf, out: PathBuf, strict: bool) -> Result<ExitCode, Failure> {
+    let apis = load(&specs, strict)?;
     let stale = xgen_codegen::check_apis(&out, &apis).map_err(input)?;
     if stale.is_empty() {
         println!("{} is up to date with {}", out.display(), specs.display());
@@ -147,22 +153,39 @@ fn check(specs: PathBuf, out: PathBuf) -> Result<ExitCode, Failure> {
     Ok(ExitCode::from(1))
 }
 
-/// Loads the specs and says on stderr which operations were left out and why. Files are then
-/// made as they are written or compared, never held whole: a large API's module is several
-/// times the size of its spec.
-fn load(specs: &std::path::Path) -> Result<Vec<xgen_codegen::ir::Api>, Failure> {
+/// Loads the specs and says on stderr, a `warning:` line each, which operations were left out
+/// and why and which spec defects were read in their obvious way; with `strict`, those are
+/// errors. Files are then made as they are written or compared, never held whole: a large
+/// API's module is several times the size of its spec.
+fn load(specs: &std::path::Path, strict: bool) -> Result<Vec<xgen_codegen::ir::Api>, Failure> {
     let apis = xgen_codegen::Config::new()
         .specs_dir(specs)
         .load()
         .map_err(input)?;
+    let mut warnings = Vec::new();
     for api in &apis {
         for skipped in &api.skipped {
-            let line = format!(
+            warnings.push(format!(
                 "{} {}: not generated: {} ({})",
                 api.exchange, skipped.id, skipped.reason, skipped.origin
-            );
-            eprintln!("warning: {}", xgen_codegen::text::escape(&line));
+            ));
         }
+        for repair in &api.repairs {
+            warnings.push(format!("{}: {}", repair.origin, repair.message));
+        }
+    }
+    if strict && !warnings.is_empty() {
+        let count = match warnings.len() {
+            1 => "1 warning".to_owned(),
+            n => format!("{n} warnings"),
+        };
+        return Err(Failure::Input(format!(
+            "{count}, which --strict makes errors:\n{}",
+            warnings.join("\n")
+        )));
+    }
+    for line in &warnings {
+        eprintln!("warning: {}", xgen_codegen::text::escape(line));
     }
     Ok(apis)
 }

@@ -112,6 +112,19 @@ pub struct Api {
     /// something xgen cannot generate yet, left out with the reason, in document order; the
     /// generated module's docs and `xgen generate` list them.
     pub skipped: Vec<Skipped>,
+    /// Defects of the spec that have one obvious reading, read that way (an unknown `type` word
+    /// read as `string`), in the order found; `xgen generate` prints each as a warning and
+    /// `--strict` makes them errors. The spec file itself is never edited.
+    pub repairs: Vec<Repair>,
+}
+
+/// A spec defect read in its one obvious way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repair {
+    /// Where the defect stands.
+    pub origin: Origin,
+    /// What it is and how it was read.
+    pub message: String,
 }
 
 /// An operation left out of the client, and why.

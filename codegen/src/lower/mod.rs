@@ -55,6 +55,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         operations: BTreeMap::new(),
         sources: vec![relative(&specs.profile_path, specs_root)],
         skipped: Vec::new(),
+        repairs: Vec::new(),
     };
     for (index, name) in profile.openapi.iter().enumerate() {
         let path = specs.spec_file(name, &format!("openapi/{index}"))?;

@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 use crate::ir::{
     Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, Docs, Enum, EnumRepr, EnumValue,
     EnumVariant, Field, FieldName, HttpMethod, Operation, Origin, Param, ParamLocation, Primitive,
-    RequestBody, ResponseBody, SignerField, Skipped, Struct, TypeDef, TypeKind, TypeName, TypeRef,
-    Union, UnionVariant,
+    Repair, RequestBody, ResponseBody, SignerField, Skipped, Struct, TypeDef, TypeKind, TypeName,
+    TypeRef, Union, UnionVariant,
 };
 use crate::source::openapi::{Documents, Target};
 
@@ -136,6 +136,8 @@ enum Added {
     Ref(RefKey),
     Claim(TypeName),
     AuthScheme(String),
+    /// The last of the API's repairs.
+    Repair,
 }
 
 impl<'a> Lowering<'a> {
@@ -187,6 +189,12 @@ impl<'a> Lowering<'a> {
         })
     }
 
+    /// Notes a spec defect read in its one obvious way.
+    fn repair(&mut self, origin: Origin, message: String) {
+        self.api.repairs.push(Repair { origin, message });
+        self.added.push(Added::Repair);
+    }
+
     /// Takes out everything added since the log was last cleared, newest first.
     fn undo(&mut self) {
         while let Some(added) = self.added.pop() {
@@ -202,6 +210,9 @@ impl<'a> Lowering<'a> {
                 }
                 Added::AuthScheme(name) => {
                     self.api.profile.auth_schemes.remove(&name);
+                }
+                Added::Repair => {
+                    self.api.repairs.pop();
                 }
             }
         }
@@ -1168,6 +1179,16 @@ impl<'a> Lowering<'a> {
             .get("nullable")
             .and_then(Node::as_bool)
             .unwrap_or(false);
+        if let Some(word) = unknown_type(schema) {
+            let (_, reading) = unknown_type_reading(word, schema);
+            self.repair(
+                origin.child("type"),
+                format!(
+                    "`type: {}` is not an OpenAPI type; read as `{reading}`",
+                    crate::text::escape(word)
+                ),
+            );
+        }
         let ty = match classify(schema) {
             Shape::Union(key) => self.union(schema, key, origin, name, docs.clone())?,
             Shape::Wrapper(part) => {
@@ -1599,7 +1620,7 @@ fn classify(schema: &Node) -> Shape<'_> {
         Some("integer") => return Shape::Integer,
         Some("number") => return Shape::Number,
         Some("boolean") => return Shape::Boolean,
-        Some(_) => return Shape::Any,
+        Some(word) => return unknown_type_reading(word, schema).0,
         None => {}
     }
     if schema.get("not").is_some() && schema.get("properties").is_none() {
@@ -1620,6 +1641,34 @@ fn classify(schema: &Node) -> Shape<'_> {
         }
     }
     Shape::Any
+}
+
+/// How a `type` that is not one of OpenAPI's words is read, and that reading's name: a common
+/// programming word for its OpenAPI type (`int`, `float`, `bool`, `dict`), else by what the
+/// schema holds (`properties`: an object, `items`: an array), else a string, as an unknown word
+/// in a published file usually names a text format (Kraken's `type: ISO 3166-1 alpha-2`).
+fn unknown_type_reading<'n>(word: &str, schema: &Node) -> (Shape<'n>, &'static str) {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "int" | "int32" | "int64" | "long" | "short" | "uint" => (Shape::Integer, "integer"),
+        "float" | "double" | "decimal" | "num" => (Shape::Number, "number"),
+        "bool" => (Shape::Boolean, "boolean"),
+        "dict" | "map" | "obj" => (Shape::Object, "object"),
+        "list" | "arr" => (Shape::Array, "array"),
+        _ if schema.get("properties").is_some() || schema.get("additionalProperties").is_some() => {
+            (Shape::Object, "object")
+        }
+        _ if schema.get("items").is_some() => (Shape::Array, "array"),
+        _ => (Shape::String, "string"),
+    }
+}
+
+/// The `type` of `schema`, if it is text but not one of OpenAPI's words.
+fn unknown_type(schema: &Node) -> Option<&str> {
+    const KNOWN: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
+    schema
+        .get("type")
+        .and_then(Node::as_str)
+        .filter(|word| !KNOWN.contains(word))
 }
 
 /// An `allOf` part that adds no shape: only `required`, docs, `nullable` or examples.

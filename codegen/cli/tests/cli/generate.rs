@@ -330,3 +330,56 @@ fn operations_left_out_are_warned_about_and_the_rest_generates() {
         client.contains("pub async fn get_pet_by_id") && !client.contains("pub async fn upload")
     );
 }
+
+/// A spec defect with one obvious reading (Kraken's `type: ISO 3166-1 alpha-2` is one) is read
+/// that way with a warning naming the place; `--strict` makes it an error, and nothing is
+/// written.
+#[test]
+fn a_repaired_defect_is_a_warning_and_strict_makes_it_an_error() {
+    let specs = specs_copy();
+    edit(
+        &specs.path().join("kraken/spot-rest.yaml"),
+        "          description: Asset being withdrawn\n          type: string\n",
+        "          description: Asset being withdrawn\n          type: ISO 4217\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let warning = "kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset/type: \
+                   `type: ISO 4217` is not an OpenAPI type; read as `string`";
+    let lenient = xgen(&[
+        "generate",
+        "--specs",
+        path(specs.path()),
+        "--out",
+        path(out.path()),
+    ]);
+    assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
+    assert!(
+        stderr(&lenient).starts_with("warning: "),
+        "{}",
+        stderr(&lenient)
+    );
+    assert!(stderr(&lenient).contains(warning), "{}", stderr(&lenient));
+    let kraken = fs::read_to_string(out.path().join("kraken.rs")).unwrap();
+    assert!(
+        kraken.contains("pub asset: String,"),
+        "the field is read as a string"
+    );
+
+    let strict_out = tempfile::tempdir().unwrap();
+    let strict = xgen(&[
+        "generate",
+        "--strict",
+        "--specs",
+        path(specs.path()),
+        "--out",
+        path(strict_out.path()),
+    ]);
+    assert_eq!(strict.status.code(), Some(2), "{}", stderr(&strict));
+    assert!(
+        stderr(&strict).starts_with("error: 1 warning, which --strict makes errors:"),
+        "{}",
+        stderr(&strict)
+    );
+    assert!(stderr(&strict).contains(warning), "{}", stderr(&strict));
+    assert_eq!(fs::read_dir(strict_out.path()).unwrap().count(), 0);
+}
