@@ -55,10 +55,12 @@ pub fn empty_reply<E: Envelope>(response: &RawResponse) -> Result<(), Error> {
     E::decode::<IgnoredAny>(response).map(|_| ())
 }
 
-/// The body of a 2xx reply; for any other status, the envelope's error if the body is one,
-/// else [`Error::Http`].
+/// The body of a 2xx reply that is not JSON; a JSON reply, or one of any other status, goes
+/// through the envelope: its error if the body is one, else the body of a 2xx, else
+/// [`Error::Http`]. Exchanges that report errors inside a 2xx (Kraken's `{"error": [...]}`)
+/// do so in JSON, so such an error is never taken for the file that was asked for.
 pub fn raw_reply<E: Envelope>(response: &RawResponse) -> Result<&[u8], Error> {
-    if (200..300).contains(&response.status) {
+    if (200..300).contains(&response.status) && !is_json(response) {
         return Ok(&response.body);
     }
     match E::decode::<IgnoredAny>(response) {
@@ -66,6 +68,20 @@ pub fn raw_reply<E: Envelope>(response: &RawResponse) -> Result<&[u8], Error> {
         // A non-2xx whose body the envelope reads as success is still a failure.
         Ok(_) => ensure_success(response).map(|()| response.body.as_slice()),
     }
+}
+
+/// Whether the reply says it is JSON (`application/json`, `...+json`, with or without
+/// parameters).
+fn is_json(response: &RawResponse) -> bool {
+    response.content_type.as_deref().is_some_and(|value| {
+        let media = value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        media == "application/json" || media.ends_with("+json")
+    })
 }
 
 #[cfg(test)]
@@ -102,5 +118,19 @@ mod tests {
         );
         let err = raw_reply::<PlainJson>(&reply(500, "<html>oops</html>")).unwrap_err();
         assert_eq!(err.status(), Some(500));
+    }
+
+    #[test]
+    fn an_error_inside_a_2xx_json_reply_is_the_error_not_the_file() {
+        let mut error = reply(200, r#"{"error":["EGeneral:Invalid arguments"]}"#);
+        error.content_type = Some("application/json; charset=utf-8".into());
+        let kraken = raw_reply::<crate::kraken::KrakenEnvelope>(&error);
+        assert!(matches!(kraken, Err(Error::Kraken(_))), "{kraken:?}");
+        let mut zip = reply(200, "PK\u{3}\u{4}...");
+        zip.content_type = Some("application/zip".into());
+        assert_eq!(
+            raw_reply::<crate::kraken::KrakenEnvelope>(&zip).unwrap(),
+            "PK\u{3}\u{4}...".as_bytes()
+        );
     }
 }

@@ -985,12 +985,6 @@ impl<'a> Lowering<'a> {
             let all_text = content
                 .iter()
                 .all(|e| media_type(&e.key).starts_with("text/"));
-            if self.api.profile.envelope.payload_property.is_some() {
-                return Err(unsupported(
-                    &response_origin.child("content"),
-                    "a reply that is not JSON from an API with an envelope",
-                ));
-            }
             let kind = if all_text {
                 ResponseBody::Text
             } else {
