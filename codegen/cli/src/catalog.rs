@@ -66,12 +66,36 @@ pub fn find<'a>(api: &'a Api, name: &str) -> Result<&'a xgen_codegen::ir::Operat
                 .into_iter()
                 .map(|op| op.name)
                 .collect();
-            Failure::Input(format!(
-                "unknown operation '{name}' for {}; known: {}",
-                api.exchange,
-                known.join(", ")
-            ))
+            Failure::Input(unknown_operation(name, &api.exchange, &known))
         })
+}
+
+/// Says that `name` is not an operation of `exchange`: all the known names when there are a
+/// few, else those that contain what was typed and where to find the rest (Kraken has 54,
+/// Binance 340).
+fn unknown_operation(name: &str, exchange: &str, known: &[String]) -> String {
+    const LISTED: usize = 10;
+    if known.len() <= LISTED {
+        return format!(
+            "unknown operation '{name}' for {exchange}; known: {}",
+            known.join(", ")
+        );
+    }
+    let typed = name.to_ascii_lowercase();
+    let close: Vec<&str> = known
+        .iter()
+        .filter(|k| !typed.is_empty() && k.contains(typed.as_str()))
+        .take(LISTED)
+        .map(String::as_str)
+        .collect();
+    let all = format!("`xgen ops {exchange}` lists all {}", known.len());
+    match close.is_empty() {
+        true => format!("unknown operation '{name}' for {exchange}; {all}"),
+        false => format!(
+            "unknown operation '{name}' for {exchange}; did you mean {}? ({all})",
+            close.join(", ")
+        ),
+    }
 }
 
 /// The runtime's description of an operation, built from the IR at run time.
@@ -182,4 +206,33 @@ fn leak_str(text: &str) -> &'static str {
 
 fn leak_slice<T>(items: Vec<T>) -> &'static [T] {
     Box::leak(items.into_boxed_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_operation;
+
+    #[test]
+    fn an_unknown_operation_lists_a_few_names_or_the_close_ones() {
+        let few: Vec<String> = ["cancel-withdrawal", "get-status"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            unknown_operation("cancel", "kraken", &few),
+            "unknown operation 'cancel' for kraken; known: cancel-withdrawal, get-status"
+        );
+        let many: Vec<String> = (0..40)
+            .map(|n| format!("get-thing-{n}"))
+            .chain(["cancel-order".to_owned(), "cancel-withdrawal".to_owned()])
+            .collect();
+        assert_eq!(
+            unknown_operation("cancel", "kraken", &many),
+            "unknown operation 'cancel' for kraken; did you mean cancel-order, cancel-withdrawal? \
+             (`xgen ops kraken` lists all 42)"
+        );
+        assert_eq!(
+            unknown_operation("zzz", "kraken", &many),
+            "unknown operation 'zzz' for kraken; `xgen ops kraken` lists all 42"
+        );
+    }
 }
