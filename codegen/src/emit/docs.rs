@@ -31,8 +31,12 @@ pub(super) fn lines(text: &str) -> TokenStream {
 
 /// Spec Markdown made safe for rustdoc: a fence without a language would be compiled as a Rust
 /// doctest, and so would an indented block, so fences get `text` and lines lose their indent.
+/// A line that continues a list item is indented to the item's text, as clippy's
+/// `doc_lazy_continuation` asks, so exchanges' Markdown passes `clippy -D warnings`.
 fn markdown_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
+    // The width of the marker of the list item being continued (`- `: 2, `10. `: 4).
+    let mut list_item: Option<usize> = None;
     plain(text)
         .lines()
         .map(|line| {
@@ -44,16 +48,45 @@ fn markdown_lines(text: &str) -> Vec<String> {
                     format!(" {trimmed}")
                 };
                 in_fence = !in_fence;
+                list_item = None;
                 return line;
             }
-            let line = if in_fence { line.trim_end() } else { trimmed };
-            if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
+            if in_fence {
+                let line = line.trim_end();
+                return if line.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {line}")
+                };
+            }
+            if trimmed.is_empty() {
+                list_item = None;
+                return String::new();
+            }
+            if let Some(width) = list_marker_width(trimmed) {
+                list_item = Some(width);
+                return format!(" {trimmed}");
+            }
+            match list_item {
+                Some(width) => format!(" {:width$}{trimmed}", ""),
+                None => format!(" {trimmed}"),
             }
         })
         .collect()
+}
+
+/// The width of the Markdown list marker `line` starts with (`- `, `* `, `+ `, `1. `, `2) `).
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+    {
+        return Some(2);
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && digits <= 9 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// Spec text as a doc comment may hold it. Every line break becomes `\n`: a lone `\r` (old Mac
@@ -91,6 +124,26 @@ mod tests {
         );
         assert_eq!(markdown_lines("\u{1b}[2K\tx"), vec![" \\u{1b}[2K\tx"]);
         assert!(matches!(plain("plain\ttext\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_line_continuing_a_list_item_is_indented_to_its_text() {
+        assert_eq!(
+            markdown_lines("Note:\n- one\ncontinued\n10. ten\nmore\n\nafter"),
+            vec![
+                " Note:",
+                " - one",
+                "   continued",
+                " 10. ten",
+                "     more",
+                "",
+                " after"
+            ]
+        );
+        assert_eq!(
+            markdown_lines("-1 is\nnot a list"),
+            vec![" -1 is", " not a list"]
+        );
     }
 
     #[test]
