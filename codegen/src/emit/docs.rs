@@ -32,13 +32,15 @@ pub(super) fn lines(text: &str) -> TokenStream {
 /// Spec Markdown made safe for rustdoc: a fence without a language would be compiled as a Rust
 /// doctest, and so would an indented block, so fences get `text` and lines lose their indent.
 /// A line that continues a list item is indented to the item's text, as clippy's
-/// `doc_lazy_continuation` asks, so exchanges' Markdown passes `clippy -D warnings`.
+/// `doc_lazy_continuation` asks, and tabs become spaces, so exchanges' Markdown passes
+/// `clippy -D warnings`.
 fn markdown_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
     // The width of the marker of the list item being continued (`- `: 2, `10. `: 4).
     let mut list_item: Option<usize> = None;
-    plain(text)
-        .lines()
+    // Tabs become four spaces: clippy's `tabs_in_doc_comments` refuses them.
+    let text = plain(text).replace('\t', "    ");
+    text.lines()
         .map(|line| {
             let trimmed = line.trim();
             if let Some(lang) = trimmed.strip_prefix("```") {
@@ -122,7 +124,7 @@ mod tests {
             markdown_lines("abc\u{202e}def\u{2066}"),
             vec![" abc\\u{202e}def\\u{2066}"]
         );
-        assert_eq!(markdown_lines("\u{1b}[2K\tx"), vec![" \\u{1b}[2K\tx"]);
+        assert_eq!(markdown_lines("\u{1b}[2K\tx"), vec![" \\u{1b}[2K    x"]);
         assert!(matches!(plain("plain\ttext\n"), Cow::Borrowed(_)));
     }
 
