@@ -96,10 +96,7 @@ pub fn generate_apis(apis: &[ir::Api]) -> Result<Vec<GeneratedFile>> {
     plan(apis)
         .into_iter()
         .map(|file| {
-            let mut contents = match apis.iter().find(|api| file.path == module_path(api)) {
-                Some(api) => String::with_capacity(emit::module_size_estimate(api)),
-                None => String::new(),
-            };
+            let mut contents = String::with_capacity(file.capacity);
             (file.emit)(&mut contents)?;
             Ok(GeneratedFile {
                 path: file.path,
@@ -127,18 +124,16 @@ fn plan(apis: &[ir::Api]) -> Vec<output::Planned<'_>> {
     let mut files: Vec<output::Planned<'_>> = apis
         .iter()
         .map(|api| output::Planned {
-            path: module_path(api),
+            path: PathBuf::from(emit::module_file_name(api)),
+            capacity: emit::module_size_estimate(api),
             emit: Box::new(move |sink| emit::write_api_module(api, sink)),
         })
         .collect();
     files.push(output::Planned {
         path: PathBuf::from(emit::INDEX_FILE),
+        capacity: 0,
         emit: Box::new(move |sink| sink.push(&emit::index_module(apis)?)),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
-}
-
-fn module_path(api: &ir::Api) -> PathBuf {
-    PathBuf::from(emit::module_file_name(api))
 }

@@ -3,7 +3,7 @@
 use crate::emit::Sink;
 use crate::error::{Error, Result};
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The first line of every generated file: how stale files are recognised for removal.
@@ -70,6 +70,8 @@ pub struct Stale {
 /// sink. Files are written or compared as they are made, so no large file is held whole.
 pub(crate) struct Planned<'a> {
     pub(crate) path: PathBuf,
+    /// Room to reserve when the file is made in memory (see `emit::module_size_estimate`).
+    pub(crate) capacity: usize,
     pub(crate) emit: Box<Emitter<'a>>,
 }
 
@@ -80,6 +82,7 @@ impl<'a> Planned<'a> {
     fn in_memory(file: &'a GeneratedFile) -> Self {
         Planned {
             path: file.path.clone(),
+            capacity: file.contents.len(),
             emit: Box::new(move |sink| sink.push(&file.contents)),
         }
     }
@@ -108,10 +111,14 @@ pub(crate) fn write_planned(out_dir: &Path, planned: &[Planned<'_>]) -> Result<W
         source,
     })?;
     let mut temps: Vec<PathBuf> = Vec::with_capacity(planned.len());
+    // Whether each file's place already holds exactly what was made, found while writing.
+    let mut unchanged: Vec<bool> = Vec::with_capacity(planned.len());
     let made = planned.iter().try_for_each(|file| {
-        let temp = temporary_path(&out_dir.join(&file.path));
+        let path = out_dir.join(&file.path);
+        let temp = temporary_path(&path);
         temps.push(temp.clone());
-        write_file(&temp, &file.emit)
+        unchanged.push(write_file(&temp, &path, &file.emit)?);
+        Ok(())
     });
     if let Err(error) = made {
         remove_all(&temps);
@@ -120,12 +127,12 @@ pub(crate) fn write_planned(out_dir: &Path, planned: &[Planned<'_>]) -> Result<W
     let mut report = WriteReport::default();
     for (index, (file, temp)) in planned.iter().zip(&temps).enumerate() {
         let path = out_dir.join(&file.path);
-        let existed = path.exists();
-        if existed && same_contents(temp, &path).unwrap_or(false) {
+        if unchanged[index] {
             let _ = fs::remove_file(temp);
             report.unchanged.push(file.path.clone());
             continue;
         }
+        let existed = path.exists();
         if let Err(source) = fs::rename(temp, &path) {
             remove_all(&temps[index..]);
             return Err(Error::Write { path, source });
@@ -148,14 +155,9 @@ pub(crate) fn check_planned(out_dir: &Path, planned: &[Planned<'_>]) -> Result<V
     let mut stale = Vec::new();
     for file in planned {
         let path = out_dir.join(&file.path);
-        let reason = match fs::File::open(&path) {
-            Err(_) => Some(StaleReason::Missing),
-            Ok(existing) => {
-                let mut compare = Compare {
-                    existing: BufReader::new(existing),
-                    same: true,
-                    buffer: Vec::new(),
-                };
+        let reason = match Compare::open(&path) {
+            None => Some(StaleReason::Missing),
+            Some(mut compare) => {
                 (file.emit)(&mut compare)?;
                 (!compare.finish()).then_some(StaleReason::Differs)
             }
@@ -176,14 +178,18 @@ pub(crate) fn check_planned(out_dir: &Path, planned: &[Planned<'_>]) -> Result<V
     Ok(stale)
 }
 
-/// A sink that writes to a file.
+/// A sink that writes to a file and compares what it writes with the file it may replace.
 struct ToFile<'p> {
     file: BufWriter<fs::File>,
     path: &'p Path,
+    replaced: Option<Compare>,
 }
 
 impl Sink for ToFile<'_> {
     fn push(&mut self, text: &str) -> Result<()> {
+        if let Some(replaced) = &mut self.replaced {
+            replaced.push(text)?;
+        }
         self.file
             .write_all(text.as_bytes())
             .map_err(|source| Error::Write {
@@ -193,8 +199,9 @@ impl Sink for ToFile<'_> {
     }
 }
 
-/// Makes the file at `path` with `emit`.
-fn write_file(path: &Path, emit: &Emitter<'_>) -> Result<()> {
+/// Makes the file at `path` with `emit`; whether `replaced` already holds exactly that, found
+/// as it is written rather than by reading the new file back.
+fn write_file(path: &Path, replaced: &Path, emit: &Emitter<'_>) -> Result<bool> {
     let err = |source| Error::Write {
         path: path.to_owned(),
         source,
@@ -202,9 +209,11 @@ fn write_file(path: &Path, emit: &Emitter<'_>) -> Result<()> {
     let mut sink = ToFile {
         file: BufWriter::new(fs::File::create(path).map_err(err)?),
         path,
+        replaced: Compare::open(replaced),
     };
     emit(&mut sink)?;
-    sink.file.flush().map_err(err)
+    sink.file.flush().map_err(err)?;
+    Ok(sink.replaced.is_some_and(Compare::finish))
 }
 
 /// A sink that compares what it is given with an existing file.
@@ -226,31 +235,19 @@ impl Sink for Compare {
 }
 
 impl Compare {
+    /// A comparison with the file at `path`, if it can be read.
+    fn open(path: &Path) -> Option<Compare> {
+        let existing = fs::File::open(path).ok()?;
+        Some(Compare {
+            existing: BufReader::new(existing),
+            same: true,
+            buffer: Vec::new(),
+        })
+    }
+
     /// Whether the file held exactly what was pushed, and nothing more.
     fn finish(mut self) -> bool {
         self.same && matches!(self.existing.read(&mut [0]), Ok(0))
-    }
-}
-
-/// Whether two files hold the same bytes, read in pieces.
-fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
-    let (a, b) = (fs::File::open(a)?, fs::File::open(b)?);
-    if a.metadata()?.len() != b.metadata()?.len() {
-        return Ok(false);
-    }
-    let (mut a, mut b) = (BufReader::new(a), BufReader::new(b));
-    let mut other = Vec::new();
-    loop {
-        let chunk = a.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(b.fill_buf()?.is_empty());
-        }
-        let length = chunk.len();
-        other.resize(length, 0);
-        if b.read_exact(&mut other).is_err() || other != chunk {
-            return Ok(false);
-        }
-        a.consume(length);
     }
 }
 
@@ -317,6 +314,7 @@ mod tests {
     fn planned<'a>(path: &str, parts: &'a [&'a str]) -> Planned<'a> {
         Planned {
             path: PathBuf::from(path),
+            capacity: 0,
             emit: Box::new(move |sink| parts.iter().try_for_each(|part| sink.push(part))),
         }
     }
@@ -358,6 +356,7 @@ mod tests {
             planned("a.rs", &["// @generated by xgen\n", "new\n"]),
             Planned {
                 path: PathBuf::from("b.rs"),
+                capacity: 0,
                 emit: Box::new(|sink| {
                     sink.push("// @generated by xgen\n")?;
                     Err(Error::Emit {

@@ -101,10 +101,7 @@ pub fn parse_failure(response: &RawResponse, error: impl Into<JsonError>) -> Err
         body.iter().find(|b| !b.is_ascii_whitespace()),
         Some(b'{' | b'[')
     );
-    let says_not_json = response
-        .content_type
-        .as_deref()
-        .is_some_and(|ct| !ct.to_ascii_lowercase().contains("json"));
+    let says_not_json = response.says_json() == Some(false);
     // Checking validity again costs a second parse, but only on this failure path, and it keeps
     // a valid but unexpected value (`"ok"`) from being called "not JSON".
     if (!starts_like_json || says_not_json) && serde_json::from_slice::<IgnoredAny>(body).is_err() {

@@ -60,7 +60,7 @@ pub fn empty_reply<E: Envelope>(response: &RawResponse) -> Result<(), Error> {
 /// [`Error::Http`]. Exchanges that report errors inside a 2xx (Kraken's `{"error": [...]}`)
 /// do so in JSON, so such an error is never taken for the file that was asked for.
 pub fn raw_reply<E: Envelope>(response: &RawResponse) -> Result<&[u8], Error> {
-    if (200..300).contains(&response.status) && !is_json(response) {
+    if (200..300).contains(&response.status) && response.says_json() != Some(true) {
         return Ok(&response.body);
     }
     match E::decode::<IgnoredAny>(response) {
@@ -68,20 +68,6 @@ pub fn raw_reply<E: Envelope>(response: &RawResponse) -> Result<&[u8], Error> {
         // A non-2xx whose body the envelope reads as success is still a failure.
         Ok(_) => ensure_success(response).map(|()| response.body.as_slice()),
     }
-}
-
-/// Whether the reply says it is JSON (`application/json`, `...+json`, with or without
-/// parameters).
-fn is_json(response: &RawResponse) -> bool {
-    response.content_type.as_deref().is_some_and(|value| {
-        let media = value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        media == "application/json" || media.ends_with("+json")
-    })
 }
 
 #[cfg(test)]

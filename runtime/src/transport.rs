@@ -60,6 +60,16 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+impl RawResponse {
+    /// What the `Content-Type` header says: JSON (any media type naming it:
+    /// `application/json`, `...+json`, with or without parameters), not JSON, or nothing.
+    pub fn says_json(&self) -> Option<bool> {
+        self.content_type
+            .as_deref()
+            .map(|value| value.to_ascii_lowercase().contains("json"))
+    }
+}
+
 impl Client {
     /// A client for `base_url` (`https://api.kraken.com`) with [`ClientBuilder`]'s defaults: TLS
     /// through rustls, a 10 s connect timeout and a 30 s total timeout, the environment's

@@ -1607,15 +1607,8 @@ fn classify(schema: &Node) -> Shape<'_> {
         }
         return Shape::Object;
     }
-    match schema.get("type").and_then(Node::as_str) {
-        Some("object") => return Shape::Object,
-        Some("array") => return Shape::Array,
-        Some("string") => return Shape::String,
-        Some("integer") => return Shape::Integer,
-        Some("number") => return Shape::Number,
-        Some("boolean") => return Shape::Boolean,
-        Some(word) => return unknown_type_reading(word, schema).0,
-        None => {}
+    if let Some(word) = schema.get("type").and_then(Node::as_str) {
+        return type_shape(word).unwrap_or_else(|| unknown_type_reading(word, schema).0);
     }
     if schema.get("not").is_some() && schema.get("properties").is_none() {
         return Shape::Not;
@@ -1658,11 +1651,23 @@ fn unknown_type_reading<'n>(word: &str, schema: &Node) -> (Shape<'n>, &'static s
 
 /// The `type` of `schema`, if it is text but not one of OpenAPI's words.
 fn unknown_type(schema: &Node) -> Option<&str> {
-    const KNOWN: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
     schema
         .get("type")
         .and_then(Node::as_str)
-        .filter(|word| !KNOWN.contains(word))
+        .filter(|word| type_shape(word).is_none())
+}
+
+/// The shape an OpenAPI `type` word names, if it is one of OpenAPI's.
+fn type_shape<'n>(word: &str) -> Option<Shape<'n>> {
+    Some(match word {
+        "object" => Shape::Object,
+        "array" => Shape::Array,
+        "string" => Shape::String,
+        "integer" => Shape::Integer,
+        "number" => Shape::Number,
+        "boolean" => Shape::Boolean,
+        _ => return None,
+    })
 }
 
 /// An `allOf` part that adds no shape: only `required`, docs, `nullable` or examples.

@@ -166,19 +166,20 @@ fn an_unreadable_specs_folder_is_bad_input() {
     );
 }
 
+/// `xgen generate` from `specs` into `out`, with `flags`.
+fn generate_into(specs: &Path, out: &Path, flags: &[&str]) -> std::process::Output {
+    let mut args = vec!["generate", "--specs", path(specs), "--out", path(out)];
+    args.extend_from_slice(flags);
+    xgen(&args)
+}
+
 /// Regenerates a copy of the specs after `change` into a scratch folder: exit 0, and
 /// `xgen diff` between the real specs and the copy reports at least `expected`.
 fn assert_regenerates(change: impl Fn(&Path), expected: &str) {
     let specs = specs_copy();
     change(specs.path());
     let out = tempfile::tempdir().unwrap();
-    let output = xgen(&[
-        "generate",
-        "--specs",
-        path(specs.path()),
-        "--out",
-        path(out.path()),
-    ]);
+    let output = generate_into(specs.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(out.path().join("clients.rs").is_file());
     let diff = xgen(&["diff", "specs", path(specs.path())]);
@@ -280,13 +281,7 @@ fn the_readme_docs_change_example_regenerates() {
     let anchor = "      - value: \"-3\"\n";
     edit(&file, anchor, &format!("{snippet}{anchor}"));
     let out = tempfile::tempdir().unwrap();
-    let output = xgen(&[
-        "generate",
-        "--specs",
-        path(specs.path()),
-        "--out",
-        path(out.path()),
-    ]);
+    let output = generate_into(specs.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let generated = fs::read_to_string(out.path().join("okx.rs")).unwrap();
     assert!(
@@ -311,13 +306,7 @@ fn operations_left_out_are_warned_about_and_the_rest_generates() {
     );
     let specs = crate::support::openapi_specs("petstore", "openapi: [api.yaml]\n", &spec);
     let out = tempfile::tempdir().unwrap();
-    let output = xgen(&[
-        "generate",
-        "--specs",
-        path(specs.path()),
-        "--out",
-        path(out.path()),
-    ]);
+    let output = generate_into(specs.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let err = stderr(&output).replace(&specs.path().display().to_string(), "specs");
     assert_eq!(
@@ -345,13 +334,7 @@ fn a_repaired_defect_is_a_warning_and_strict_makes_it_an_error() {
     let out = tempfile::tempdir().unwrap();
     let warning = "kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset/type: \
                    `type: ISO 4217` is not an OpenAPI type; read as `string`";
-    let lenient = xgen(&[
-        "generate",
-        "--specs",
-        path(specs.path()),
-        "--out",
-        path(out.path()),
-    ]);
+    let lenient = generate_into(specs.path(), out.path(), &[]);
     assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
     assert!(
         stderr(&lenient).starts_with("warning: "),
@@ -366,14 +349,7 @@ fn a_repaired_defect_is_a_warning_and_strict_makes_it_an_error() {
     );
 
     let strict_out = tempfile::tempdir().unwrap();
-    let strict = xgen(&[
-        "generate",
-        "--strict",
-        "--specs",
-        path(specs.path()),
-        "--out",
-        path(strict_out.path()),
-    ]);
+    let strict = generate_into(specs.path(), strict_out.path(), &["--strict"]);
     assert_eq!(strict.status.code(), Some(2), "{}", stderr(&strict));
     assert!(
         stderr(&strict).starts_with("error: 1 warning, which --strict makes errors:"),
