@@ -38,13 +38,6 @@
 //! every exchange.
 
 #![warn(missing_docs)]
-// Generated doc comments carry the exchanges' own text: their bare URLs, bracketed words and
-// HTML-looking tags are theirs, and a spec update must not fail `cargo doc -D warnings` on them.
-#![allow(
-    rustdoc::bare_urls,
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags
-)]
 
 pub use xgen_runtime as runtime;
 

@@ -5,7 +5,7 @@ use xgen_runtime::{Error, Operation};
 
 use super::state::wire_fields;
 use super::{Cancel, CancelReply};
-use crate::kraken_pay::{operations, CancelPaymentRequestRequest, Client};
+use crate::kraken_pay::{operations, CancelPayRequestRequest, Client};
 
 /// Cancels Kraken Pay payment requests.
 ///
@@ -36,8 +36,8 @@ impl KrakenPayRequests {
     }
 }
 
-fn cancel_request(external_id: &str) -> CancelPaymentRequestRequest {
-    CancelPaymentRequestRequest {
+fn cancel_request(external_id: &str) -> CancelPayRequestRequest {
+    CancelPayRequestRequest {
         external_id: external_id.to_owned(),
     }
 }
@@ -51,7 +51,7 @@ impl Cancel for KrakenPayRequests {
     }
 
     fn cancel_operation(&self) -> &'static Operation {
-        &operations::CANCEL_PAYMENT_REQUEST
+        &operations::CANCEL_PAY_REQUEST
     }
 
     fn cancel_request(&self, external_id: &str) -> serde_json::Value {
@@ -61,7 +61,7 @@ impl Cancel for KrakenPayRequests {
     async fn cancel(&self, external_id: &str) -> Result<CancelReply, Error> {
         match self
             .client
-            .cancel_payment_request(&cancel_request(external_id))
+            .cancel_pay_request(&cancel_request(external_id))
             .await
         {
             Ok(_) => Ok(CancelReply::Requested),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::support;
-use xgen_clients::kraken_pay::{CancelPaymentRequestRequest, Client};
+use xgen_clients::kraken_pay::{CancelPayRequestRequest, Client};
 use xgen_fake_exchanges::kraken_pay::{
     kraken_sign_b64, Answer, DocumentedError, FakeKrakenPay, PayError, Reply, Verdict,
     REQUEST_CANCEL_PATH,
@@ -28,8 +28,8 @@ const EXTERNAL_ID: &str = "dGVzdC1pZC0wMDAx";
 
 type Payload = BTreeMap<String, serde_json::Value>;
 
-fn cancel_request(external_id: &str) -> CancelPaymentRequestRequest {
-    CancelPaymentRequestRequest {
+fn cancel_request(external_id: &str) -> CancelPayRequestRequest {
+    CancelPayRequestRequest {
         external_id: external_id.into(),
     }
 }
@@ -101,12 +101,12 @@ fn wire_object(error: &PayError) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn cancel_payment_request_succeeds_with_a_valid_signature() {
+async fn cancel_pay_request_succeeds_with_a_valid_signature() {
     let fake = start().await;
     let client = client_with_nonce(&fake, Arc::new(FixedNonce::new(1_700_000_000_456)));
 
     let result = client
-        .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+        .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
         .expect("cancel succeeds");
     assert!(result.is_empty(), "{result:?}");
@@ -144,7 +144,7 @@ async fn a_non_empty_result_is_decoded_too() {
     let fake = start().await;
     fake.respond_with(Reply::result(r#"{"note":"cancelled"}"#));
     let result = client(&fake)
-        .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+        .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
         .expect("a result object");
     assert_eq!(result.get("note"), Some(&serde_json::json!("cancelled")));
@@ -161,7 +161,7 @@ async fn every_documented_error_is_typed_and_keeps_the_raw_object() {
         // Every request that passes the checks uses up its external_id: a fresh one each time.
         let external_id = format!("ZXJyb3It{i:04}");
         let result = client
-            .cancel_payment_request(&cancel_request(&external_id))
+            .cancel_pay_request(&cancel_request(&external_id))
             .await;
         let (status, err) = match result {
             Err(Error::Kraken(e)) if e.errors.len() == 1 => (e.status, e.errors[0].clone()),
@@ -204,13 +204,13 @@ async fn a_reused_external_id_is_an_error_that_keeps_its_message_and_type() {
     let fake = start().await;
     let client = client(&fake);
     client
-        .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+        .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
         .expect("first use of the id");
 
     let (status, err) = the_kraken_error(
         client
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
     assert_eq!(status, 200);
@@ -231,7 +231,7 @@ async fn a_reused_external_id_is_an_error_that_keeps_its_message_and_type() {
     fake.mark_id_used("bG9zdC1yZXBseQ");
     let (_, err) = the_kraken_error(
         client
-            .cancel_payment_request(&cancel_request("bG9zdC1yZXBseQ"))
+            .cancel_pay_request(&cancel_request("bG9zdC1yZXBseQ"))
             .await,
     );
     assert_eq!(err.message, "id already used");
@@ -246,7 +246,7 @@ async fn a_reused_external_id_has_a_kind() {
     fake.mark_id_used(EXTERNAL_ID);
     let (_, err) = the_kraken_error(
         client
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
     assert_eq!(err.message, "id already used");
@@ -259,7 +259,7 @@ async fn wrong_secret_is_a_typed_invalid_signature() {
     let client = client_with(&fake, signer(TEST_API_KEY, OTHER_SECRET));
     let (status, err) = the_kraken_error(
         client
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
     assert_eq!(status, 200);
@@ -277,7 +277,7 @@ async fn wrong_key_is_a_typed_invalid_key() {
     let client = client_with(&fake, signer("not-the-key", KRAKEN_DOC_SECRET));
     let (_, err) = the_kraken_error(
         client
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
     assert_eq!(err.kind(), KrakenErrorKind::InvalidKey);
@@ -290,7 +290,7 @@ async fn a_reused_nonce_is_a_typed_invalid_nonce() {
     let fake = start().await;
     let first = client_with_nonce(&fake, Arc::new(FixedNonce::new(5)));
     first
-        .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+        .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
         .expect("first use of nonce 5");
 
@@ -298,7 +298,7 @@ async fn a_reused_nonce_is_a_typed_invalid_nonce() {
     let second = client_with_nonce(&fake, Arc::new(FixedNonce::new(5)));
     let (_, err) = the_kraken_error(
         second
-            .cancel_payment_request(&cancel_request("b3RoZXItaWQ"))
+            .cancel_pay_request(&cancel_request("b3RoZXItaWQ"))
             .await,
     );
     assert_eq!(err.kind(), KrakenErrorKind::InvalidNonce);
@@ -321,7 +321,7 @@ async fn the_default_nonce_source_keeps_increasing_across_calls() {
     let client = client(&fake);
     for i in 0..10 {
         client
-            .cancel_payment_request(&cancel_request(&format!("c2VxLWlk{i:02}")))
+            .cancel_pay_request(&cancel_request(&format!("c2VxLWlk{i:02}")))
             .await
             .expect("sequential call succeeds");
     }
@@ -336,7 +336,7 @@ async fn rate_limit_is_a_typed_rate_limit_exceeded() {
     fake.respond_with(Reply::RateLimited);
     let (status, err) = the_kraken_error(
         client(&fake)
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
     assert_eq!(status, 200);
@@ -352,7 +352,7 @@ async fn several_errors_are_all_kept_in_order() {
         PayError::new("Funding", "UnknownAsset", "Unknown asset"),
     ])));
     match client(&fake)
-        .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+        .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
     {
         Err(Error::Kraken(e)) => {
@@ -375,7 +375,7 @@ async fn html_502_is_a_typed_not_json_error() {
     fake.respond_with(Reply::Html502);
     support::assert_html_502(
         client(&fake)
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
 }
@@ -386,7 +386,7 @@ async fn empty_body_is_a_typed_error() {
     fake.respond_with(Reply::EmptyBody);
     support::assert_empty_body(
         client(&fake)
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
 }
@@ -398,12 +398,12 @@ async fn truncated_body_is_a_typed_transport_error_and_the_client_recovers() {
     let client = client(&fake);
     support::assert_cut_short(
         client
-            .cancel_payment_request(&cancel_request(EXTERNAL_ID))
+            .cancel_pay_request(&cancel_request(EXTERNAL_ID))
             .await,
     );
     fake.respond_with(Reply::Success);
     let result = client
-        .cancel_payment_request(&cancel_request("bmV4dC1pZA"))
+        .cancel_pay_request(&cancel_request("bmV4dC1pZA"))
         .await
         .expect("next call succeeds");
     assert!(result.is_empty());
@@ -418,22 +418,22 @@ async fn no_secret_in_debug_or_error_text() {
 
     fake.respond_with(Reply::error(DocumentedError::PermissionDenied));
     let api_error = client
-        .cancel_payment_request(&cancel_request("ZGVidWctMQ"))
+        .cancel_pay_request(&cancel_request("ZGVidWctMQ"))
         .await
         .expect_err("scripted error");
     fake.respond_with(Reply::Html502);
     let html_error = client
-        .cancel_payment_request(&cancel_request("ZGVidWctMg"))
+        .cancel_pay_request(&cancel_request("ZGVidWctMg"))
         .await
         .expect_err("scripted 502");
     fake.respond_with(Reply::truncated());
     let transport_error = client
-        .cancel_payment_request(&cancel_request("ZGVidWctMw"))
+        .cancel_pay_request(&cancel_request("ZGVidWctMw"))
         .await
         .expect_err("scripted truncation");
     fake.respond_with(Reply::Success);
     let auth_error = client_with(&fake, self::signer(TEST_API_KEY, OTHER_SECRET))
-        .cancel_payment_request(&cancel_request("ZGVidWctNA"))
+        .cancel_pay_request(&cancel_request("ZGVidWctNA"))
         .await
         .expect_err("wrong secret");
 

@@ -2,7 +2,7 @@
 //! on 127.0.0.1 (`xgen-fake-exchanges`), which checks the signature with its own code and answers
 //! from its withdrawal book:
 //!
-//! - Kraken `POST /0/private/WithdrawStatus` (`get_status_recent_withdrawals`, form body);
+//! - Kraken `POST /0/private/WithdrawStatus` (`get_status_recent_withdrawals`, JSON body, as Kraken's file declares it);
 //! - OKX `GET /api/v5/asset/withdrawal-history` (`get_withdrawal_history`, query parameters);
 //! - Bybit `GET /v5/asset/withdraw/query-record` (`get_withdrawal_records`, query parameters);
 //! - AlphaPoint `POST /AP/GetWithdrawTicket` and `POST /AP/GetWithdraws` (`get_withdraw_ticket`,
@@ -80,54 +80,55 @@ mod kraken {
             rows,
             vec![
                 Withdrawal {
-                    aclass: "currency".into(),
-                    amount: "0.72485000".into(),
-                    asset: "XXBT".into(),
-                    fee: "0.00015000".into(),
+                    aclass: Some("currency".into()),
+                    amount: Some("0.72485000".into()),
+                    asset: Some("XXBT".into()),
+                    fee: Some(serde_json::json!("0.00015000")),
                     info: Some("mzp6yUVMRxfasyfwzTZjjy38dHqMX7Z3GR".into()),
                     key: Some("btc-wallet-1".into()),
-                    method: "Bitcoin".into(),
+                    method: Some("Bitcoin".into()),
                     network: Some("Bitcoin".into()),
-                    refid: PENDING_REFID.into(),
-                    status: WithdrawalStatus::Pending,
+                    refid: Some(PENDING_REFID.into()),
+                    status: Some(WithdrawalStatus::Pending),
                     status_prop: None,
-                    time: TIME as i64,
+                    time: Some(TIME as i32),
                     txid: Some(String::new()),
                 },
                 Withdrawal {
-                    aclass: "currency".into(),
-                    amount: "0.50000000".into(),
-                    asset: "XXBT".into(),
-                    fee: "0.00015000".into(),
+                    aclass: Some("currency".into()),
+                    amount: Some("0.50000000".into()),
+                    asset: Some("XXBT".into()),
+                    fee: Some(serde_json::json!("0.00015000")),
                     info: Some("mzp6yUVMRxfasyfwzTZjjy38dHqMX7Z3GR".into()),
                     key: Some("btc-wallet-1".into()),
-                    method: "Bitcoin".into(),
+                    method: Some("Bitcoin".into()),
                     network: Some("Bitcoin".into()),
-                    refid: CANCELED_REFID.into(),
-                    status: WithdrawalStatus::Failure,
+                    refid: Some(CANCELED_REFID.into()),
+                    status: Some(WithdrawalStatus::Failure),
                     status_prop: Some(WithdrawalStatusProp::Canceled),
-                    time: TIME as i64 + 60,
+                    time: Some(TIME as i32 + 60),
                     txid: Some("THVRQM-33VKH-UCI7BS".into()),
                 },
             ]
         );
 
-        // A signed form body: the signer's nonce first, then the caller's fields.
+        // A signed JSON body, as Kraken's file declares: the signer's nonce first, then the
+        // caller's fields.
         let seen = fake.last_request().unwrap();
         assert_eq!(seen.verdict, Verdict::Accepted);
         assert_eq!(seen.path, WITHDRAW_STATUS_PATH);
-        assert_eq!(
-            seen.header("content-type"),
-            Some("application/x-www-form-urlencoded")
-        );
+        assert_eq!(seen.header("content-type"), Some("application/json"));
         let nonce = seen.nonce.expect("a nonce was read");
-        assert_eq!(seen.body_text(), format!("nonce={nonce}&asset=XBT"));
+        assert_eq!(
+            seen.body_text(),
+            format!(r#"{{"nonce":{nonce},"asset":"XBT"}}"#)
+        );
         assert_eq!(fake.status_polls(PENDING_REFID), 1);
         assert_eq!(fake.status_polls(ETH_REFID), 0);
     }
 
     #[tokio::test]
-    async fn cursor_limit_and_time_window_go_in_the_form_body() {
+    async fn cursor_limit_and_time_window_go_in_the_json_body() {
         let (fake, client) = start().await;
         fake.add_withdrawal(book_withdrawal(PENDING_REFID, "XBT", "0.1", TIME));
         fake.add_withdrawal(book_withdrawal(CANCELED_REFID, "XBT", "0.2", TIME + 60));
@@ -145,8 +146,8 @@ mod kraken {
             .await
             .unwrap();
         assert_eq!(rows.len(), 1, "{rows:?}");
-        assert_eq!(rows[0].refid, PENDING_REFID);
-        assert_eq!(rows[0].amount, "0.1");
+        assert_eq!(rows[0].refid.as_deref(), Some(PENDING_REFID));
+        assert_eq!(rows[0].amount.as_deref(), Some("0.1"));
 
         let seen = fake.last_request().unwrap();
         assert_eq!(seen.verdict, Verdict::Accepted);
@@ -154,7 +155,7 @@ mod kraken {
         assert_eq!(
             seen.body_text(),
             format!(
-                "nonce={nonce}&asset=XBT&cursor=true&end={}&limit=1&start={TIME}",
+                r#"{{"nonce":{nonce},"asset":"XBT","cursor":true,"end":"{}","limit":1,"start":"{TIME}"}}"#,
                 TIME + 3600
             )
         );
@@ -180,7 +181,7 @@ mod kraken {
             .get_status_recent_withdrawals(&by_asset("XBT"))
             .await
             .unwrap();
-        assert_eq!(first[0].status, WithdrawalStatus::Pending);
+        assert_eq!(first[0].status, Some(WithdrawalStatus::Pending));
         assert_eq!(
             first[0].status_prop,
             Some(WithdrawalStatusProp::CancelPending)
@@ -190,7 +191,7 @@ mod kraken {
             .get_status_recent_withdrawals(&by_asset("XBT"))
             .await
             .unwrap();
-        assert_eq!(second[0].status, WithdrawalStatus::Failure);
+        assert_eq!(second[0].status, Some(WithdrawalStatus::Failure));
         assert_eq!(second[0].status_prop, Some(WithdrawalStatusProp::Canceled));
         assert_eq!(
             fake.withdrawal(PENDING_REFID).unwrap().state,
@@ -202,7 +203,7 @@ mod kraken {
             .get_status_recent_withdrawals(&by_asset("XBT"))
             .await
             .unwrap();
-        assert_eq!(third[0].status, WithdrawalStatus::Settled);
+        assert_eq!(third[0].status, Some(WithdrawalStatus::Settled));
         assert_eq!(third[0].status_prop, None);
     }
 
@@ -220,7 +221,10 @@ mod kraken {
             .get_status_recent_withdrawals(&by_asset("XBT"))
             .await
             .expect("unknown enum values still decode");
-        assert_eq!(rows[0].status, WithdrawalStatus::Other("Partial".into()));
+        assert_eq!(
+            rows[0].status,
+            Some(WithdrawalStatus::Other("Partial".into()))
+        );
         assert_eq!(
             rows[0].status_prop,
             Some(WithdrawalStatusProp::Other("on-review".into()))

@@ -33,13 +33,15 @@ pub(super) fn lines(text: &str) -> TokenStream {
 /// doctest, and so would an indented block, so fences get `text` and lines lose their indent.
 /// A line that continues a list item is indented to the item's text, as clippy's
 /// `doc_lazy_continuation` asks, and tabs become spaces, so exchanges' Markdown passes
-/// `clippy -D warnings`.
+/// `clippy -D warnings`. Outside code, what rustdoc's default lints refuse is escaped (see
+/// [`rustdoc_safe`]), so it passes `cargo doc` with warnings denied too.
 fn markdown_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
     // The width of the marker of the list item being continued (`- `: 2, `10. `: 4).
     let mut list_item: Option<usize> = None;
     // Tabs become four spaces: clippy's `tabs_in_doc_comments` refuses them.
     let text = plain(text).replace('\t', "    ");
+    let keep_html = html_is_balanced(&text);
     text.lines()
         .map(|line| {
             let trimmed = line.trim();
@@ -65,16 +67,242 @@ fn markdown_lines(text: &str) -> Vec<String> {
                 list_item = None;
                 return String::new();
             }
+            let safe = rustdoc_safe(trimmed, keep_html);
             if let Some(width) = list_marker_width(trimmed) {
                 list_item = Some(width);
-                return format!(" {trimmed}");
+                return format!(" {safe}");
             }
             match list_item {
-                Some(width) => format!(" {:width$}{trimmed}", ""),
-                None => format!(" {trimmed}"),
+                Some(width) => format!(" {:width$}{safe}", ""),
+                None => format!(" {safe}"),
             }
         })
         .collect()
+}
+
+/// A line of spec prose as rustdoc takes it without a warning, code spans left as they are:
+/// a bare URL becomes an autolink (`bare_urls`), brackets that are not a Markdown link are
+/// escaped, since rustdoc would resolve `[word]` as an intra-doc link (`broken_intra_doc_links`),
+/// and HTML tags are escaped unless the text's tags nest properly (`invalid_html_tags`: Kraken
+/// writes `<n>` for a number and closes `<sup><sub>` in the wrong order). What rustdoc renders
+/// reads the same.
+fn rustdoc_safe(line: &str, keep_html: bool) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    for (segment, is_code) in code_spans(line) {
+        if is_code {
+            out.push_str(segment);
+            continue;
+        }
+        let brackets = brackets_to_escape(segment);
+        let mut rest = segment;
+        while let Some(c) = rest.chars().next() {
+            let offset = segment.len() - rest.len();
+            let before = out.chars().next_back();
+            if c == '\\' {
+                // An escape already: keep it and the character it escapes.
+                let escaped = rest[1..].chars().next().map_or(0, char::len_utf8);
+                out.push_str(&rest[..1 + escaped]);
+                rest = &rest[1 + escaped..];
+                continue;
+            }
+            if c == '<' {
+                if let Some(tag) = html_tag(rest) {
+                    if !keep_html {
+                        out.push('\\');
+                    }
+                    out.push_str(tag.text);
+                    rest = &rest[tag.text.len()..];
+                    continue;
+                }
+            }
+            if brackets.contains(&offset) {
+                out.push('\\');
+            }
+            if rest.starts_with("http://") || rest.starts_with("https://") {
+                let linked = matches!(before, Some('<' | '(' | '"' | '\'' | '=' | '['));
+                let end = url_end(rest);
+                if !linked && end > "https://".len() {
+                    out.push('<');
+                    out.push_str(&rest[..end]);
+                    out.push('>');
+                    rest = &rest[end..];
+                    continue;
+                }
+            }
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// `line` cut into text and code spans (`is_code`), each code span with its backticks. An
+/// opening run of backticks with no closing run of the same length is text, as in CommonMark.
+fn code_spans(line: &str) -> Vec<(&str, bool)> {
+    let mut parts = Vec::new();
+    let mut text_start = 0;
+    let mut at = 0;
+    let bytes = line.as_bytes();
+    while at < bytes.len() {
+        if bytes[at] == b'\\' {
+            at += 2;
+            continue;
+        }
+        if bytes[at] != b'`' {
+            at += 1;
+            continue;
+        }
+        let run = bytes[at..].iter().take_while(|&&b| b == b'`').count();
+        let fence = &line[at..at + run];
+        let closing = line[at + run..].match_indices(fence).find(|(offset, _)| {
+            let end = at + run + offset + run;
+            bytes.get(end) != Some(&b'`') && bytes[at + run + offset - 1] != b'`'
+        });
+        match closing {
+            Some((offset, _)) => {
+                let end = at + run + offset + run;
+                if text_start < at {
+                    parts.push((&line[text_start..at], false));
+                }
+                parts.push((&line[at..end], true));
+                at = end;
+                text_start = end;
+            }
+            None => at += run,
+        }
+    }
+    if text_start < line.len() {
+        parts.push((&line[text_start..], false));
+    }
+    parts
+}
+
+/// The byte offsets of the brackets in `text` that pair up without making a Markdown link
+/// (`[text](url)`, `[text][ref]`): rustdoc would read each such pair as an intra-doc link. A
+/// bracket without a partner links nothing and stays.
+fn brackets_to_escape(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut escape = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 1,
+            b'[' => open.push(at),
+            b']' => {
+                if let Some(start) = open.pop() {
+                    let link_text = matches!(bytes.get(at + 1), Some(b'(' | b'['));
+                    let link_reference = start > 0 && bytes[start - 1] == b']';
+                    if !link_text && !link_reference {
+                        escape.extend([start, at]);
+                    }
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    escape
+}
+
+/// The length of the URL `text` starts with: up to white space or a character that ends it in
+/// prose, less the punctuation that ends a sentence.
+fn url_end(text: &str) -> usize {
+    let end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`' | ')' | ']'))
+        .unwrap_or(text.len());
+    text[..end]
+        .trim_end_matches(['.', ',', ';', ':', '!', '?', '\''])
+        .len()
+}
+
+/// An HTML tag at the start of `text`, as CommonMark reads one on a line.
+struct HtmlTag<'t> {
+    /// The tag as written, `<` to `>`.
+    text: &'t str,
+    /// Its element name, lowercase.
+    name: String,
+    /// `</name>`.
+    closing: bool,
+    /// `<name/>`, or an element that has no end tag (`<br>`).
+    standalone: bool,
+}
+
+/// The elements HTML never closes.
+const VOID_ELEMENTS: [&str; 13] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+fn html_tag(text: &str) -> Option<HtmlTag<'_>> {
+    let rest = text.strip_prefix('<')?;
+    let (closing, rest) = match rest.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(rest.len());
+    let after_name = &rest[name_len..];
+    if !after_name.starts_with(|c: char| c == '>' || c == '/' || c.is_whitespace()) {
+        return None;
+    }
+    let end = after_name.find('>')?;
+    if after_name[..end].contains('<') {
+        return None;
+    }
+    let name = rest[..name_len].to_ascii_lowercase();
+    let tag_len = text.len() - after_name.len() + end + 1;
+    let standalone =
+        after_name[..end].trim_end().ends_with('/') || VOID_ELEMENTS.contains(&name.as_str());
+    Some(HtmlTag {
+        text: &text[..tag_len],
+        name,
+        closing,
+        standalone,
+    })
+}
+
+/// Whether every HTML tag in `text` (outside code) is closed, in order: only then are its tags
+/// kept as HTML.
+fn html_is_balanced(text: &str) -> bool {
+    let mut open: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        for (segment, is_code) in code_spans(line.trim()) {
+            if is_code {
+                continue;
+            }
+            for (at, _) in segment.match_indices('<') {
+                if at > 0 && segment.as_bytes()[at - 1] == b'\\' {
+                    continue;
+                }
+                let Some(tag) = html_tag(&segment[at..]) else {
+                    continue;
+                };
+                match (tag.closing, tag.standalone) {
+                    (false, true) | (true, true) => {}
+                    (false, false) => open.push(tag.name),
+                    (true, false) => {
+                        if open.pop().as_deref() != Some(tag.name.as_str()) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    open.is_empty()
 }
 
 /// The width of the Markdown list marker `line` starts with (`- `, `* `, `+ `, `1. `, `2) `).
@@ -157,6 +385,31 @@ mod tests {
         assert_eq!(
             markdown_lines("```json\n  {}\n```"),
             vec![" ```json", "   {}", " ```"]
+        );
+    }
+
+    #[test]
+    fn what_rustdoc_lints_refuse_is_escaped_outside_code() {
+        assert_eq!(
+            markdown_lines("See https://docs.kraken.com/api. Or [the docs](https://x.y/z)."),
+            vec![" See <https://docs.kraken.com/api>. Or [the docs](https://x.y/z)."]
+        );
+        assert_eq!(
+            markdown_lines("Array of [price, volume] or `[a]` and [b][c]"),
+            vec![" Array of \\[price, volume\\] or `[a]` and [b][c]"]
+        );
+        // Kraken's: a placeholder `<n>` and misnested tags; every tag is escaped then.
+        assert_eq!(
+            markdown_lines("expire <n> seconds\n<br><sup><sub>(if added)</sup></sub>"),
+            vec![
+                " expire \\<n> seconds",
+                " \\<br>\\<sup>\\<sub>(if added)\\</sup>\\</sub>"
+            ]
+        );
+        // Tags that nest stay HTML; `a < b`, autolinks and code are not tags.
+        assert_eq!(
+            markdown_lines("<b>bold</b><br/> a < b <https://x.y> `<n>` \\[x\\]"),
+            vec![" <b>bold</b><br/> a < b <https://x.y> `<n>` \\[x\\]"]
         );
     }
 

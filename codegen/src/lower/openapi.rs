@@ -118,6 +118,8 @@ struct ObjectShape<'n> {
     properties: IndexMap<String, (&'n Node, Origin)>,
     required: BTreeSet<String>,
     additional: Option<(&'n Node, Origin)>,
+    /// Spec defects read on the way, for the caller to note.
+    repairs: Vec<Repair>,
 }
 
 /// Where a walk through `allOf`s is: the references on the current path (a repeat is a
@@ -191,7 +193,12 @@ impl<'a> Lowering<'a> {
 
     /// Notes a spec defect read in its one obvious way.
     fn repair(&mut self, origin: Origin, message: String) {
-        self.api.repairs.push(Repair { origin, message });
+        let repair = Repair { origin, message };
+        // A schema used in several places is read, and repaired, once per use.
+        if self.api.repairs.contains(&repair) {
+            return;
+        }
+        self.api.repairs.push(repair);
         self.added.push(Added::Repair);
     }
 
@@ -834,14 +841,7 @@ impl<'a> Lowering<'a> {
         let schema_origin = media_origin.child("schema");
         let (written, written_origin) = (schema, schema_origin.clone());
         let (schema, schema_origin, schema_file) = self.resolve_schema(schema, &schema_origin)?;
-        let mut shape = ObjectShape::default();
-        let object = self.collect_object(
-            schema,
-            &schema_origin,
-            &schema_file,
-            &mut shape,
-            &mut AllOfWalk::default(),
-        )?;
+        let (mut shape, object) = self.object_shape(schema, &schema_origin, &schema_file)?;
         let free_form = shape.properties.is_empty() && shape.additional.is_none();
         if !object || (free_form && matches!(classify(schema), Shape::Any)) {
             // An array, one of several shapes, or any JSON: the request holds it as one field
@@ -1005,14 +1005,7 @@ impl<'a> Lowering<'a> {
             return Ok((ResponseBody::Json, lowered.ty, docs));
         };
         let (schema, schema_origin, schema_file) = self.resolve_schema(schema, &schema_origin)?;
-        let mut shape = ObjectShape::default();
-        self.collect_object(
-            schema,
-            &schema_origin,
-            &schema_file,
-            &mut shape,
-            &mut AllOfWalk::default(),
-        )?;
+        let (shape, _) = self.object_shape(schema, &schema_origin, &schema_file)?;
         let Some((property, at)) = shape.properties.get(payload) else {
             return Err(Error::Invalid {
                 origin: schema_origin,
@@ -1248,14 +1241,7 @@ impl<'a> Lowering<'a> {
         name: TypeName,
         docs: Docs,
     ) -> Result<TypeRef> {
-        let mut shape = ObjectShape::default();
-        let object = self.collect_object(
-            schema,
-            origin,
-            &origin.file,
-            &mut shape,
-            &mut AllOfWalk::default(),
-        )?;
+        let (shape, object) = self.object_shape(schema, origin, &origin.file)?;
         if !object {
             return Err(unsupported(
                 origin,
@@ -1282,6 +1268,24 @@ impl<'a> Lowering<'a> {
         Ok(TypeRef::Named(self.define(def)?))
     }
 
+    /// The properties, required names and additional properties of `schema` (in `file`), and
+    /// whether it is an object at all (see [`Self::collect_object`]); repairs made on the way are
+    /// noted.
+    fn object_shape(
+        &mut self,
+        schema: &'a Node,
+        origin: &Origin,
+        file: &Path,
+    ) -> Result<(ObjectShape<'a>, bool)> {
+        let mut shape = ObjectShape::default();
+        let object =
+            self.collect_object(schema, origin, file, &mut shape, &mut AllOfWalk::default())?;
+        for repair in std::mem::take(&mut shape.repairs) {
+            self.repair(repair.origin, repair.message);
+        }
+        Ok((shape, object))
+    }
+
     /// Gathers properties, required names and additional properties, following `allOf` (and
     /// the `$ref`s in it, never the same one twice on a path). `false` when a part is not an
     /// object at all (a string enum, an array).
@@ -1300,6 +1304,10 @@ impl<'a> Lowering<'a> {
         if let Some(properties) = schema.get("properties").and_then(Node::entries) {
             for entry in properties {
                 let at = origin.child("properties").child(&entry.key);
+                if let ("$ref", Some(reference)) = (&*entry.key, entry.value.as_str()) {
+                    self.merge_referenced_properties(reference, &at, file, shape)?;
+                    continue;
+                }
                 shape
                     .properties
                     .insert(entry.key.to_string(), (&entry.value, at));
@@ -1347,6 +1355,48 @@ impl<'a> Lowering<'a> {
             }
         }
         Ok(true)
+    }
+
+    /// `properties: { $ref: file }`: not a property named `$ref` but, in Kraken Pay's files, a
+    /// file of properties (`external_id: {...}`) to list here. Its one obvious reading, merging
+    /// them in, is noted as a repair; a `$ref` to anything but a mapping of schemas is an error.
+    fn merge_referenced_properties(
+        &self,
+        reference: &str,
+        at: &Origin,
+        file: &Path,
+        shape: &mut ObjectShape<'a>,
+    ) -> Result<()> {
+        let target = self.documents.resolve(file, reference, at)?;
+        let target_origin = target.origin();
+        let entries = target
+            .node
+            .entries()
+            .filter(|entries| entries.iter().all(|e| e.value.entries().is_some()))
+            .ok_or_else(|| Error::Invalid {
+                origin: at.clone(),
+                message: format!(
+                    "`$ref` among the properties is not a property, and '{reference}' is not a \
+                     mapping of property names to schemas to list in its place"
+                ),
+            })?;
+        let mut names = Vec::new();
+        for entry in entries {
+            names.push(format!("`{}`", entry.key));
+            shape.properties.insert(
+                entry.key.to_string(),
+                (&entry.value, target_origin.child(&entry.key)),
+            );
+        }
+        shape.repairs.push(Repair {
+            origin: at.clone(),
+            message: format!(
+                "`$ref` among the properties is not a property; read as the properties in \
+                 '{reference}' ({}) listed here",
+                names.join(", ")
+            ),
+        });
+        Ok(())
     }
 
     fn resolve_schema_in(

@@ -14,3 +14,4 @@ mod drop_in;
 mod golden;
 mod golden_compiles;
 mod mutation;
+mod repairs;

@@ -80,8 +80,11 @@ pub trait Venue: Sized {
     const STATUS_KEY: &'static str;
     /// Where the (only) status record sits in the status reply, as a JSON path.
     const RECORD_PATH: &'static str;
-    /// A field the docs list as always present, that the state does not need.
+    /// A field the docs list, that the state does not need.
     const DOCUMENTED_FIELD: &'static str;
+    /// Whether the docs mark [`Self::DOCUMENTED_FIELD`] required, so that the typed record
+    /// cannot be read without it (Kraken's own file marks no field of a withdrawal required).
+    const DOCUMENTED_FIELD_REQUIRED: bool = true;
     /// A field the state does not need, and a value of another type than the documented one.
     fn retyped_field() -> (&'static str, Value);
     /// Passes every status record the fake sends through `rewrite`.
@@ -217,7 +220,7 @@ impl Venue for Kraken {
     }
     fn record_id(record: &ExchangeRecord) -> String {
         match &record.typed {
-            Ok(TypedRecord::Kraken(row)) => row.refid.clone(),
+            Ok(TypedRecord::Kraken(row)) => row.refid.clone().unwrap_or_default(),
             other => panic!("expected a Kraken record, got {other:?}"),
         }
     }
@@ -226,6 +229,7 @@ impl Venue for Kraken {
     const STATUS_KEY: &'static str = "status";
     const RECORD_PATH: &'static str = "result[0]";
     const DOCUMENTED_FIELD: &'static str = "amount";
+    const DOCUMENTED_FIELD_REQUIRED: bool = false;
     fn retyped_field() -> (&'static str, Value) {
         ("time", json!("1700000000"))
     }

@@ -18,17 +18,17 @@ fn xgen_in_folder(stand_in: Option<&str>) -> tempfile::TempDir {
     dir
 }
 
-/// Runs `command`, again if the kernel says the freshly written file is busy: another test
+/// Runs `command`, again if the kernel says a freshly written file is busy: another test
 /// thread may have forked while it was still open for writing (ETXTBSY), which clears once that
-/// child execs.
+/// child execs. Either file: `xgen` here, or the stand-in `xgen-cancel` when `xgen` execs it.
 fn output(command: &mut Command) -> std::process::Output {
     for _ in 0..100 {
         match command.output() {
-            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {}
+            Ok(out) if String::from_utf8_lossy(&out.stderr).contains("Text file busy") => {}
             result => return result.unwrap(),
         }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
     panic!("{command:?} stayed busy")
 }

@@ -131,7 +131,9 @@ fn unknown_names_are_bad_input() {
     );
     assert_input_error(
         &xgen(&["ops", "kraken", "cancel"]),
-        "unknown operation 'cancel' for kraken; known: cancel-withdrawal, get-status-recent-withdrawals",
+        "unknown operation 'cancel' for kraken; did you mean cancel-all-orders, \
+         cancel-all-orders-after, cancel-order, cancel-order-batch, cancel-withdrawal? \
+         (`xgen ops kraken` lists all 54)",
     );
 }
 
