@@ -26,7 +26,7 @@ fn regenerate() {
         // The generator's own lines, the ones `xgen generate` prints (one per problem, spec
         // text escaped): cargo shows each as `error: <file and place>: <what>` and fails the
         // build.
-        for line in error.to_string().lines() {
+        for line in xgen_codegen::Locator::new().error(&error).lines() {
             println!("cargo::error={}", xgen_codegen::text::escape(line));
         }
     }

@@ -525,6 +525,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -532,6 +533,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -539,6 +541,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -546,6 +549,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -568,6 +572,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -575,6 +580,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -582,6 +588,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -608,6 +615,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -615,6 +623,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],

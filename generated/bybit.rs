@@ -249,6 +249,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -275,6 +276,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -282,6 +284,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -289,6 +292,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -296,6 +300,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -303,6 +308,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -310,6 +316,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -317,6 +324,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -324,6 +332,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],

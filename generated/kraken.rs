@@ -4806,6 +4806,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4813,6 +4814,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4820,6 +4822,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4827,6 +4830,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4834,6 +4838,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -4861,6 +4866,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4868,6 +4874,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4875,6 +4882,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4882,6 +4890,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4889,6 +4898,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4896,6 +4906,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -4923,6 +4934,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4930,6 +4942,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4937,6 +4950,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4944,6 +4958,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4951,6 +4966,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4958,6 +4974,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4965,6 +4982,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4972,6 +4990,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4979,6 +4998,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4986,6 +5006,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -4993,6 +5014,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5000,6 +5022,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5007,6 +5030,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5014,6 +5038,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5021,6 +5046,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5028,6 +5054,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5035,6 +5062,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5042,6 +5070,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5049,6 +5078,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5056,6 +5086,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5063,6 +5094,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5070,6 +5102,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5077,6 +5110,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5104,6 +5138,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5111,6 +5146,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5118,6 +5154,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5125,6 +5162,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5132,6 +5170,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5159,6 +5198,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5166,6 +5206,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5193,6 +5234,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5200,6 +5242,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5207,6 +5250,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5214,6 +5258,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5221,6 +5266,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5228,6 +5274,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5235,6 +5282,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5242,6 +5290,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5249,6 +5298,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5295,6 +5345,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5322,6 +5373,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5329,6 +5381,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5356,6 +5409,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5363,6 +5417,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5390,6 +5445,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5397,6 +5453,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5428,6 +5485,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5435,6 +5493,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5462,6 +5521,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5469,6 +5529,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5496,6 +5557,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5503,6 +5565,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5510,6 +5573,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5517,6 +5581,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5524,6 +5589,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5531,6 +5597,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5538,6 +5605,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5545,6 +5613,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5552,6 +5621,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5559,6 +5629,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5566,6 +5637,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5573,6 +5645,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5600,6 +5673,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5627,6 +5701,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5654,6 +5729,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5681,6 +5757,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5688,6 +5765,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5710,6 +5788,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5717,6 +5796,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5724,6 +5804,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5731,6 +5812,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5738,6 +5820,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5745,6 +5828,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5752,6 +5836,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5759,6 +5844,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5766,6 +5852,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5773,6 +5860,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5800,6 +5888,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5827,6 +5916,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5854,6 +5944,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5861,6 +5952,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5868,6 +5960,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5875,6 +5968,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5902,6 +5996,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5909,6 +6004,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5936,6 +6032,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -5963,6 +6060,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5970,6 +6068,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5977,6 +6076,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5984,6 +6084,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5991,6 +6092,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -5998,6 +6100,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6005,6 +6108,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6012,6 +6116,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6039,6 +6144,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6046,6 +6152,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6053,6 +6160,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6080,6 +6188,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6087,6 +6196,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6094,6 +6204,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6101,6 +6212,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6123,6 +6235,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6130,6 +6243,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6137,6 +6251,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6144,6 +6259,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6171,6 +6287,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6178,6 +6295,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6185,6 +6303,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6192,6 +6311,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6219,6 +6339,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6226,6 +6347,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6253,6 +6375,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6260,6 +6383,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6267,6 +6391,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6289,6 +6414,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6296,6 +6422,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6303,6 +6430,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6310,6 +6438,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6317,6 +6446,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6344,6 +6474,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6351,6 +6482,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6358,6 +6490,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6380,6 +6513,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6387,6 +6521,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6394,6 +6529,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6401,6 +6537,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6437,6 +6574,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6444,6 +6582,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6451,6 +6590,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6458,6 +6598,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6465,6 +6606,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6472,6 +6614,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6479,6 +6622,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6506,6 +6650,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6513,6 +6658,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6520,6 +6666,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6527,6 +6674,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6534,6 +6682,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6541,6 +6690,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6548,6 +6698,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6593,6 +6744,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6615,6 +6767,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6622,6 +6775,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6629,6 +6783,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6636,6 +6791,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6658,6 +6814,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6665,6 +6822,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6692,6 +6850,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6699,6 +6858,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6706,6 +6866,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6713,6 +6874,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6720,6 +6882,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6727,6 +6890,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6734,6 +6898,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6741,6 +6906,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6768,6 +6934,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6775,6 +6942,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6802,6 +6970,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6809,6 +6978,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6816,6 +6986,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6862,6 +7033,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6869,6 +7041,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6876,6 +7049,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6883,6 +7057,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6890,6 +7065,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6917,6 +7093,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6924,6 +7101,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6931,6 +7109,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6958,6 +7137,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6965,6 +7145,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -6972,6 +7153,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -6999,6 +7181,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7006,6 +7189,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7013,6 +7197,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -7040,6 +7225,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Boolean,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7047,6 +7233,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7054,6 +7241,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7061,6 +7249,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7068,6 +7257,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -7095,6 +7285,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7102,6 +7293,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -7129,6 +7321,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -7156,6 +7349,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7163,6 +7357,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7170,6 +7365,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7177,6 +7373,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -7204,6 +7401,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7211,6 +7409,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7218,6 +7417,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7225,6 +7425,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7232,6 +7433,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7239,6 +7441,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -7246,6 +7449,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],

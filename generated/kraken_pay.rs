@@ -187,6 +187,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -214,6 +215,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -241,6 +243,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -248,6 +251,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -255,6 +259,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -262,6 +267,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -269,6 +275,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -276,6 +283,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -303,6 +311,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -310,6 +319,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -317,6 +327,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -324,6 +335,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -331,6 +343,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -358,6 +371,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::Json,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -365,6 +379,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -372,6 +387,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -379,6 +395,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -406,6 +423,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],

@@ -251,6 +251,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Body,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: true,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -277,6 +278,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -284,6 +286,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -291,6 +294,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -298,6 +302,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -305,6 +310,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::Integer,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -312,6 +318,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -319,6 +326,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -326,6 +334,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
             ::xgen_runtime::Param {
@@ -333,6 +342,7 @@ pub mod operations {
                 location: ::xgen_runtime::ParamLocation::Query,
                 kind: ::xgen_runtime::ValueKind::String,
                 required: false,
+                style: ::xgen_runtime::ParamStyle::Form,
                 explode: true,
             },
         ],

@@ -59,7 +59,9 @@ pub struct ParamInfo {
     pub ty: TypeRef,
     /// Whether the spec requires it.
     pub required: bool,
-    /// For an array in the query: repeated (`true`) or joined with commas.
+    /// How an array or object is written (OpenAPI's `style`).
+    pub style: xgen_runtime::ParamStyle,
+    /// Whether an array or object is written as several values (OpenAPI's `explode`).
     pub explode: bool,
     /// What the spec says about it.
     pub description: Option<String>,
@@ -169,6 +171,7 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
                     true => Location::WholeBody,
                     false => Location::Body,
                 },
+                style: xgen_runtime::ParamStyle::Form,
                 explode: true,
                 kind: value_kind(&field.ty, api),
                 ty: field.ty.clone(),
@@ -181,6 +184,7 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
         params.push(ParamInfo {
             wire_name: param.name.wire.clone(),
             location: param.location.into(),
+            style: param.style,
             explode: param.explode,
             kind: value_kind(&param.ty, api),
             ty: param.ty.clone(),

@@ -138,6 +138,17 @@ pub enum RateLimitProblem {
 }
 
 impl Error {
+    /// The place in a spec this error is about, for the errors that name one by JSON pointer.
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            Error::DanglingRef { origin, .. }
+            | Error::Unsupported { origin, .. }
+            | Error::Invalid { origin, .. }
+            | Error::RateLimit { origin, .. } => Some(origin),
+            _ => None,
+        }
+    }
+
     /// A [`Error::Syntax`] from a YAML parse error, or an error without line if it has none.
     pub(crate) fn yaml(path: PathBuf, error: &yaml_serde::Error) -> Self {
         let (line, column) = error
@@ -159,6 +170,25 @@ impl Error {
             column,
             message,
         }
+    }
+}
+
+/// Every success, or every error (as [`Error::Many`] when there are several, flattened): one
+/// broken exchange does not hide the problems of the next.
+pub(crate) fn all_or_every_error<T>(results: impl Iterator<Item = Result<T>>) -> Result<Vec<T>> {
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => values.push(value),
+            Err(Error::Many(many)) => errors.extend(many),
+            Err(error) => errors.push(error),
+        }
+    }
+    match errors.len() {
+        0 => Ok(values),
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::Many(errors)),
     }
 }
 

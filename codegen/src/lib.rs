@@ -28,6 +28,7 @@ pub mod text;
 
 pub use error::{Error, RateLimitProblem, Result};
 pub use output::{check, write, GeneratedFile, Stale, StaleReason, WriteReport};
+pub use source::locate::Locator;
 
 use std::path::{Path, PathBuf};
 
@@ -67,12 +68,15 @@ impl Config {
         &self.specs_dir
     }
 
-    /// Reads and lowers every exchange under the specs folder, sorted by exchange name.
+    /// Reads and lowers every exchange under the specs folder, sorted by exchange name; on
+    /// failure, every problem of every exchange, not only the first.
     pub fn load(&self) -> Result<Vec<ir::Api>> {
-        source::discover(&self.specs_dir)?
-            .iter()
-            .map(|specs| lower::lower_exchange(specs, &self.specs_dir))
-            .collect()
+        let specs = source::discover(&self.specs_dir)?;
+        error::all_or_every_error(
+            specs
+                .iter()
+                .map(|specs| lower::lower_exchange(specs, &self.specs_dir)),
+        )
     }
 
     /// Reads and lowers one exchange folder (a folder with a `profile.yaml`, such as

@@ -110,9 +110,44 @@ pub struct Param {
     pub kind: ValueKind,
     /// Whether the spec requires it.
     pub required: bool,
-    /// For an array in the query: `true` sends `name=a&name=b` (OpenAPI's default there),
-    /// `false` sends `name=a,b`. Arrays in the path and in headers are always `a,b`.
+    /// How an array or object is written ([`ParamStyle`]); scalars read the same in every
+    /// style but the path's `label` and `matrix`.
+    pub style: ParamStyle,
+    /// OpenAPI's `explode`: `true` writes an array or object as several values (`name=a&name=b`,
+    /// `a=1&b=2`, `k=v,k2=v2`), `false` as one joined value (`name=a,b`, `k,v,k2,v2`).
     pub explode: bool,
+}
+
+/// OpenAPI's parameter `style`: how an array or object travels in a URL or header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParamStyle {
+    /// The query's default: `name=a&name=b` or `name=a,b`; an object's fields as parameters of
+    /// their own (`k=v&k2=v2`) or `name=k,v,k2,v2`.
+    Form,
+    /// An array in the query joined by spaces: `name=a%20b`.
+    SpaceDelimited,
+    /// An array in the query joined by `|`: `name=a%7Cb`.
+    PipeDelimited,
+    /// An object in the query as `name[k]=v&name[k2]=v2`.
+    DeepObject,
+    /// The path's and headers' default: `a,b`; an object as `k,v,k2,v2` or `k=v,k2=v2`.
+    Simple,
+    /// In the path, after a `.`: `.a.b` or `.a,b`.
+    Label,
+    /// In the path, as `;name=` pairs: `;name=a;name=b` or `;name=a,b`.
+    Matrix,
+}
+
+impl ParamStyle {
+    /// The style a parameter in `location` has when its spec gives none: `form` in the query,
+    /// `simple` elsewhere.
+    pub const fn default_for(location: ParamLocation) -> ParamStyle {
+        match location {
+            ParamLocation::Query => ParamStyle::Form,
+            _ => ParamStyle::Simple,
+        }
+    }
 }
 
 /// A body field the signing plugin fills in (Kraken's `nonce`); the caller never sets it.

@@ -6,7 +6,7 @@
 //! body-only operations keep the direct path in [`crate::Client::prepare`].
 
 use crate::error::Error;
-use crate::operation::{Operation, ParamLocation};
+use crate::operation::{Operation, Param, ParamLocation, ParamStyle};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -72,30 +72,30 @@ pub(crate) fn route<B: Serialize + ?Sized>(
             whole_body = Some(value);
             continue;
         }
-        let texts = scalar_texts(&value).ok_or_else(|| {
+        let shape = Shape::of(&value).ok_or_else(|| {
             encode_error(format!(
-                "{} parameter `{}` must be a string, number or boolean, or an array of them",
+                "{} parameter `{}` must be a string, number or boolean, or an array or object \
+                 of them",
                 place(param.location),
                 param.wire_name
             ))
         })?;
         match param.location {
-            ParamLocation::Query if param.explode => {
-                for text in &texts {
-                    push_pair(&mut routed.query, param.wire_name, text);
+            ParamLocation::Query => {
+                for (name, text) in query_pairs(param, shape) {
+                    push_pair(&mut routed.query, &name, &text);
                 }
             }
-            ParamLocation::Query => push_pair(&mut routed.query, param.wire_name, &texts.join(",")),
             ParamLocation::Path => {
-                let mut encoded = String::new();
-                percent_encode_into(&mut encoded, &texts.join(","));
+                let text = path_text(param, &shape);
                 routed.path = routed
                     .path
-                    .replace(&format!("{{{}}}", param.wire_name), &encoded);
+                    .replace(&format!("{{{}}}", param.wire_name), &text);
             }
-            ParamLocation::Header => routed
-                .headers
-                .push((param.wire_name.to_owned(), texts.join(","))),
+            ParamLocation::Header => routed.headers.push((
+                param.wire_name.to_owned(),
+                simple(&shape, param.explode, ",", as_is),
+            )),
             ParamLocation::Body | ParamLocation::WholeBody => {}
         }
     }
@@ -126,13 +126,120 @@ fn place(location: ParamLocation) -> &'static str {
     }
 }
 
-/// The texts of a scalar, or of an array of scalars, as they go in a URL or header; `None`
-/// for objects and nested arrays.
-fn scalar_texts(value: &Value) -> Option<Vec<String>> {
-    match value {
-        Value::Array(items) => items.iter().map(scalar_text).collect(),
-        other => scalar_text(other).map(|text| vec![text]),
+/// A parameter's value as a URL or header holds it: a scalar, an array of scalars or an object
+/// of scalars, each as text.
+enum Shape {
+    Scalar(String),
+    Array(Vec<String>),
+    Object(Vec<(String, String)>),
+}
+
+impl Shape {
+    /// `None` for what no style writes: nested arrays and objects.
+    fn of(value: &Value) -> Option<Shape> {
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .map(scalar_text)
+                .collect::<Option<_>>()
+                .map(Shape::Array),
+            Value::Object(fields) => fields
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| scalar_text(v).map(|text| (k.clone(), text)))
+                .collect::<Option<_>>()
+                .map(Shape::Object),
+            other => scalar_text(other).map(Shape::Scalar),
+        }
     }
+}
+
+/// The query pairs of one parameter, before percent-encoding.
+fn query_pairs(param: &Param, shape: Shape) -> Vec<(String, String)> {
+    let name = param.wire_name.to_owned();
+    match (shape, param.style) {
+        (Shape::Scalar(text), _) => vec![(name, text)],
+        (Shape::Array(items), ParamStyle::SpaceDelimited) if !param.explode => {
+            vec![(name, items.join(" "))]
+        }
+        (Shape::Array(items), ParamStyle::PipeDelimited) if !param.explode => {
+            vec![(name, items.join("|"))]
+        }
+        (Shape::Array(items), _) if param.explode => {
+            items.into_iter().map(|item| (name.clone(), item)).collect()
+        }
+        (Shape::Array(items), _) => vec![(name, items.join(","))],
+        (Shape::Object(fields), ParamStyle::DeepObject) => fields
+            .into_iter()
+            .map(|(key, text)| (format!("{name}[{key}]"), text))
+            .collect(),
+        (Shape::Object(fields), _) if param.explode => fields,
+        (Shape::Object(fields), _) => {
+            let flat: Vec<String> = fields.into_iter().flat_map(|(k, v)| [k, v]).collect();
+            vec![(name, flat.join(","))]
+        }
+    }
+}
+
+/// A path parameter's text, each value percent-encoded and the style's delimiters kept.
+fn path_text(param: &Param, shape: &Shape) -> String {
+    match param.style {
+        ParamStyle::Label => {
+            let separator = if param.explode { "." } else { "," };
+            format!(".{}", simple(shape, param.explode, separator, encoded))
+        }
+        ParamStyle::Matrix => {
+            let name = encoded(param.wire_name);
+            match shape {
+                Shape::Scalar(text) => format!(";{name}={}", encoded(text)),
+                Shape::Array(items) if param.explode => items
+                    .iter()
+                    .map(|item| format!(";{name}={}", encoded(item)))
+                    .collect(),
+                Shape::Object(fields) if param.explode => fields
+                    .iter()
+                    .map(|(k, v)| format!(";{}={}", encoded(k), encoded(v)))
+                    .collect(),
+                _ => format!(";{name}={}", simple(shape, false, ",", encoded)),
+            }
+        }
+        _ => simple(shape, param.explode, ",", encoded),
+    }
+}
+
+/// `simple` style: values joined by `separator` (`a,b`); an object as `k,v,k2,v2`, or
+/// `k=v,k2=v2` exploded; each text passed through `text` (percent-encoding in a path).
+fn simple(shape: &Shape, explode: bool, separator: &str, text: fn(&str) -> String) -> String {
+    match shape {
+        Shape::Scalar(value) => text(value),
+        Shape::Array(items) => items
+            .iter()
+            .map(|i| text(i))
+            .collect::<Vec<_>>()
+            .join(separator),
+        Shape::Object(fields) if explode => fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", text(k), text(v)))
+            .collect::<Vec<_>>()
+            .join(separator),
+        Shape::Object(fields) => fields
+            .iter()
+            .flat_map(|(k, v)| [text(k), text(v)])
+            .collect::<Vec<_>>()
+            .join(separator),
+    }
+}
+
+/// `text` percent-encoded, for a path.
+fn encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    percent_encode_into(&mut out, text);
+    out
+}
+
+/// `text` as it is, for a header.
+fn as_is(text: &str) -> String {
+    text.to_owned()
 }
 
 /// The text of a scalar as it goes in a URL or header; `None` for arrays and objects.
@@ -160,7 +267,7 @@ pub(crate) fn percent_encode_into(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{BodyEncoding, Method, Param, ValueKind};
+    use crate::operation::{BodyEncoding, Method, ValueKind};
 
     static OP: Operation = Operation {
         exchange: "test",
@@ -175,6 +282,7 @@ mod tests {
                 location: ParamLocation::Header,
                 kind: ValueKind::String,
                 required: false,
+                style: ParamStyle::Simple,
                 explode: true,
             },
             Param {
@@ -182,6 +290,7 @@ mod tests {
                 location: ParamLocation::Query,
                 kind: ValueKind::String,
                 required: false,
+                style: ParamStyle::Form,
                 explode: true,
             },
             Param {
@@ -189,6 +298,7 @@ mod tests {
                 location: ParamLocation::Query,
                 kind: ValueKind::Integer,
                 required: false,
+                style: ParamStyle::Form,
                 explode: true,
             },
             Param {
@@ -196,6 +306,7 @@ mod tests {
                 location: ParamLocation::Path,
                 kind: ValueKind::String,
                 required: true,
+                style: ParamStyle::Simple,
                 explode: true,
             },
             Param {
@@ -203,6 +314,7 @@ mod tests {
                 location: ParamLocation::Query,
                 kind: ValueKind::String,
                 required: false,
+                style: ParamStyle::Form,
                 explode: true,
             },
         ],
@@ -246,26 +358,98 @@ mod tests {
     }
 
     #[test]
-    fn arrays_of_scalars_travel_and_objects_do_not() {
+    fn arrays_travel_in_each_place_and_nested_values_do_not() {
         let routed = route(
             &OP,
-            &serde_json::json!({"thingId": ["a", "b"], "ccy": ["BTC", "ETH"], "X-Trace": [1, 2]}),
+            &serde_json::json!({"thingId": ["a", "b/c"], "ccy": ["BTC", "ETH"], "X-Trace": [1, 2]}),
         )
         .unwrap();
         assert_eq!(routed.query, "ccy=BTC&ccy=ETH");
-        assert_eq!(routed.path, "/v5/things/a%2Cb");
+        // Each value encoded, the style's delimiter kept.
+        assert_eq!(routed.path, "/v5/things/a,b%2Fc");
         assert_eq!(
             routed.headers,
             vec![("X-Trace".to_owned(), "1,2".to_owned())]
         );
-        let error = route(&OP, &serde_json::json!({"thingId": "t", "ccy": {"a": 1}}))
+        let error = route(&OP, &serde_json::json!({"thingId": "t", "ccy": {"a": [1]}}))
             .err()
             .unwrap();
         assert!(
             error.to_string().contains(
-                "query parameter `ccy` must be a string, number or boolean, or an array of them"
+                "query parameter `ccy` must be a string, number or boolean, or an array or object of them"
             ),
             "{error}"
+        );
+    }
+
+    /// OpenAPI's style examples (3.0.3, "Style Examples"), each as the runtime writes it.
+    #[test]
+    fn every_style_writes_as_openapi_shows() {
+        fn one(location: ParamLocation, style: ParamStyle, explode: bool, value: Value) -> Routed {
+            let params: &'static [Param] = Box::leak(Box::new([Param {
+                wire_name: "color",
+                location,
+                kind: ValueKind::Json,
+                required: true,
+                style,
+                explode,
+            }]));
+            let op: &'static Operation = Box::leak(Box::new(Operation {
+                params,
+                path: "/p/{color}",
+                ..OP
+            }));
+            route(op, &serde_json::json!({ "color": value })).unwrap()
+        }
+        let array = || serde_json::json!(["blue", "black", "brown"]);
+        let object = || serde_json::json!({"R": 100, "G": 200, "B": 150});
+        use ParamLocation::{Header, Path, Query};
+        use ParamStyle::*;
+        let query = |style, explode, value| one(Query, style, explode, value).query;
+        let path = |style, explode, value| one(Path, style, explode, value).path;
+        assert_eq!(
+            query(Form, true, array()),
+            "color=blue&color=black&color=brown"
+        );
+        assert_eq!(query(Form, false, array()), "color=blue%2Cblack%2Cbrown");
+        assert_eq!(query(Form, true, object()), "B=150&G=200&R=100");
+        assert_eq!(
+            query(Form, false, object()),
+            "color=B%2C150%2CG%2C200%2CR%2C100"
+        );
+        assert_eq!(
+            query(SpaceDelimited, false, array()),
+            "color=blue%20black%20brown"
+        );
+        assert_eq!(
+            query(PipeDelimited, false, array()),
+            "color=blue%7Cblack%7Cbrown"
+        );
+        assert_eq!(
+            query(DeepObject, true, object()),
+            "color%5BB%5D=150&color%5BG%5D=200&color%5BR%5D=100"
+        );
+        assert_eq!(path(Simple, false, array()), "/p/blue,black,brown");
+        assert_eq!(path(Simple, false, object()), "/p/B,150,G,200,R,100");
+        assert_eq!(path(Simple, true, object()), "/p/B=150,G=200,R=100");
+        assert_eq!(path(Label, false, serde_json::json!("blue")), "/p/.blue");
+        assert_eq!(path(Label, false, array()), "/p/.blue,black,brown");
+        assert_eq!(path(Label, true, array()), "/p/.blue.black.brown");
+        assert_eq!(path(Label, true, object()), "/p/.B=150.G=200.R=100");
+        assert_eq!(
+            path(Matrix, false, serde_json::json!("blue")),
+            "/p/;color=blue"
+        );
+        assert_eq!(path(Matrix, false, array()), "/p/;color=blue,black,brown");
+        assert_eq!(
+            path(Matrix, true, array()),
+            "/p/;color=blue;color=black;color=brown"
+        );
+        assert_eq!(path(Matrix, false, object()), "/p/;color=B,150,G,200,R,100");
+        assert_eq!(path(Matrix, true, object()), "/p/;B=150;G=200;R=100");
+        assert_eq!(
+            one(Header, Simple, true, object()).headers,
+            vec![("color".to_owned(), "B=150,G=200,R=100".to_owned())]
         );
     }
 
@@ -278,6 +462,7 @@ mod tests {
                     location: ParamLocation::WholeBody,
                     kind: ValueKind::Json,
                     required: true,
+                    style: ParamStyle::Simple,
                     explode: true,
                 },
                 Param {
@@ -285,6 +470,7 @@ mod tests {
                     location: ParamLocation::Query,
                     kind: ValueKind::Json,
                     required: false,
+                    style: ParamStyle::Form,
                     explode: false,
                 },
             ],

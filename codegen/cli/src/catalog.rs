@@ -13,9 +13,8 @@ use crate::Failure;
 
 /// One exchange's folder, loaded and lowered, or every exchange with none named.
 pub fn load(specs: &Path, exchange: Option<&str>) -> Result<Vec<Api>, Failure> {
-    let input = |e: xgen_codegen::Error| Failure::Input(e.to_string());
     let Some(name) = exchange else {
-        return Config::new().specs_dir(specs).load().map_err(input);
+        return Config::new().specs_dir(specs).load().map_err(crate::input);
     };
     let folder = specs.join(name);
     if !folder
@@ -35,7 +34,7 @@ pub fn load(specs: &Path, exchange: Option<&str>) -> Result<Vec<Api>, Failure> {
     }
     Config::load_exchange(&folder)
         .map(|api| vec![api])
-        .map_err(input)
+        .map_err(|e| Failure::Input(xgen_codegen::Locator::within(specs).error(&e)))
 }
 
 /// The exchange folders under `specs` (those with a profile), sorted, without reading them.
@@ -124,6 +123,7 @@ pub fn runtime_operation(info: &OperationInfo, api: &Api) -> &'static Operation 
             location: p.location.runtime(),
             kind: p.kind,
             required: p.required,
+            style: p.style,
             explode: p.explode,
         })
         .collect();

@@ -12,7 +12,7 @@ use clap::ValueEnum;
 use tempfile::TempDir;
 use xgen_codegen::diff::{self, Severity};
 use xgen_codegen::ir::Api;
-use xgen_codegen::Config;
+use xgen_codegen::{Config, Locator};
 
 use crate::Failure;
 
@@ -214,10 +214,7 @@ fn load(input: &Input, partner: Option<&Input>) -> Result<Side, Failure> {
 }
 
 fn load_specs(dir: &Path) -> Result<Side, Failure> {
-    let apis = Config::new()
-        .specs_dir(dir)
-        .load()
-        .map_err(|e| Failure::Input(e.to_string()))?;
+    let apis = Config::new().specs_dir(dir).load().map_err(crate::input)?;
     Ok(Side {
         apis,
         exchange: None,
@@ -226,7 +223,10 @@ fn load_specs(dir: &Path) -> Result<Side, Failure> {
 }
 
 fn load_exchange(dir: &Path) -> Result<Side, Failure> {
-    let api = Config::load_exchange(dir).map_err(|e| Failure::Input(e.to_string()))?;
+    let api = Config::load_exchange(dir).map_err(|e| {
+        let parent = dir.parent().unwrap_or_else(|| Path::new(""));
+        Failure::Input(Locator::within(parent).error(&e))
+    })?;
     Ok(Side {
         exchange: Some(api.exchange.clone()),
         apis: vec![api],
@@ -253,7 +253,8 @@ fn load_in_place_of(file: &Path, theirs: &Path) -> Result<Side, Failure> {
         // Point at the file the user named, not at the copy.
         let copied = copy.join(name);
         Failure::Input(
-            e.to_string()
+            Locator::within(scratch.path())
+                .error(&e)
                 .replace(&copied.display().to_string(), &file.display().to_string())
                 .replace(
                     &format!("{exchange}/{}", Path::new(name).display()),
@@ -302,10 +303,10 @@ fn load_revision(rev: &str, specs: &Path) -> Result<Side, Failure> {
         )));
     }
     let label = format!("{rev}:{}", specs.display());
-    let apis = Config::new()
-        .specs_dir(&root)
-        .load()
-        .map_err(|e| Failure::Input(e.to_string().replace(&root.display().to_string(), &label)))?;
+    let apis = Config::new().specs_dir(&root).load().map_err(|e| {
+        let located = Locator::new().error(&e);
+        Failure::Input(located.replace(&root.display().to_string(), &label))
+    })?;
     Ok(Side {
         apis,
         exchange: None,

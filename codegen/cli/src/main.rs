@@ -163,15 +163,23 @@ fn load(specs: &std::path::Path, strict: bool) -> Result<Vec<xgen_codegen::ir::A
         .load()
         .map_err(input)?;
     let mut warnings = Vec::new();
+    let mut locator = xgen_codegen::Locator::new();
     for api in &apis {
         for skipped in &api.skipped {
             warnings.push(format!(
                 "{} {}: not generated: {} ({})",
-                api.exchange, skipped.id, skipped.reason, skipped.origin
+                api.exchange,
+                skipped.id,
+                skipped.reason,
+                locator.origin(&skipped.origin)
             ));
         }
         for repair in &api.repairs {
-            warnings.push(format!("{}: {}", repair.origin, repair.message));
+            warnings.push(format!(
+                "{}: {}",
+                locator.origin(&repair.origin),
+                repair.message
+            ));
         }
     }
     if strict && !warnings.is_empty() {
@@ -190,8 +198,9 @@ fn load(specs: &std::path::Path, strict: bool) -> Result<Vec<xgen_codegen::ir::A
     Ok(apis)
 }
 
-fn input(error: xgen_codegen::Error) -> Failure {
-    Failure::Input(error.to_string())
+/// A generator error from loading `specs/` (or writing), each place given its line and column.
+pub(crate) fn input(error: xgen_codegen::Error) -> Failure {
+    Failure::Input(xgen_codegen::Locator::new().error(&error))
 }
 
 /// Runs `xgen-cancel` with `args`: the binary next to this one (as `cargo build` and

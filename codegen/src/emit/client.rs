@@ -147,12 +147,15 @@ fn operation_static(
         let kind = value_kind_ident(param.kind);
         let required = param.required;
         let explode = param.explode;
+        // The variant's name is its `Debug` text: a unit variant prints as written.
+        let style = format_ident!("{}", format!("{:?}", param.style));
         quote! {
             ::xgen_runtime::Param {
                 wire_name: #wire,
                 location: ::xgen_runtime::ParamLocation::#location,
                 kind: ::xgen_runtime::ValueKind::#kind,
                 required: #required,
+                style: ::xgen_runtime::ParamStyle::#style,
                 explode: #explode,
             }
         }

@@ -227,14 +227,99 @@ fn untagged_union(name: &proc_macro2::Ident, union: &Union) -> TokenStream {
     let variants = union.variants.iter().map(|v| {
         let ident = format_ident!("{}", v.name.as_str());
         let ty = boxed(type_ref(&v.ty), v.boxed);
-        let doc = lines(&format!("The `{}` shape.", v.name));
+        let doc = match &union.tag {
+            Some(tag) => {
+                let values = tag
+                    .values
+                    .get(
+                        union
+                            .variants
+                            .iter()
+                            .position(|o| o.name == v.name)
+                            .unwrap_or(0),
+                    )
+                    .map(|values| quoted_list(values))
+                    .unwrap_or_default();
+                lines(&format!(
+                    "The `{}` shape: `{}` is {values}.",
+                    v.name, tag.property
+                ))
+            }
+            None => lines(&format!("The `{}` shape.", v.name)),
+        };
         quote! { #doc #ident(#ty), }
     });
+    let Some(tag) = &union.tag else {
+        return quote! {
+            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#variants)*
+            }
+        };
+    };
+    let fallback = format_ident!("{}", tag.fallback.as_str());
+    let fallback_doc = lines(&format!(
+        "An object whose `{}` names no shape this client knows yet, kept as the exchange sent it.",
+        tag.property
+    ));
+    let deserialize = tagged_deserialize(name, union, tag);
     quote! {
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        // Written out as the exchange sends each shape, tag included; read by the tag.
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         #[serde(untagged)]
         pub enum #name {
             #(#variants)*
+            #fallback_doc
+            #fallback(::serde_json::Value),
+        }
+        #deserialize
+    }
+}
+
+/// `"a"`, `"a"` or `"b"`, ...: tag values for docs.
+fn quoted_list(values: &[String]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v:?}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// Reads a tagged union by the value of its tag property: the variant it names, which then
+/// reads the whole object (tag included, since the shape lists it), or the fallback.
+fn tagged_deserialize(
+    name: &proc_macro2::Ident,
+    union: &Union,
+    tag: &crate::ir::UnionTag,
+) -> TokenStream {
+    let property = &tag.property;
+    let arms = union.variants.iter().zip(&tag.values).map(|(v, values)| {
+        let ident = format_ident!("{}", v.name.as_str());
+        let wrap = if v.boxed {
+            quote! { |shape| Self::#ident(::std::boxed::Box::new(shape)) }
+        } else {
+            quote! { Self::#ident }
+        };
+        quote! {
+            ::core::option::Option::Some(#(#values)|*) => ::serde_json::from_value(value)
+                .map(#wrap)
+                .map_err(::serde::de::Error::custom),
+        }
+    });
+    let fallback = format_ident!("{}", tag.fallback.as_str());
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#property).and_then(::serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#arms)*
+                    ::core::option::Option::Some(_) => Ok(Self::#fallback(value)),
+                    ::core::option::Option::None => Err(<D::Error as ::serde::de::Error>::missing_field(#property)),
+                }
+            }
         }
     }
 }

@@ -304,8 +304,22 @@ impl fmt::Display for EnumValue {
 /// One of several shapes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Union {
-    /// The alternatives, in spec order (tried in that order).
+    /// The alternatives, in spec order (tried in that order unless `tag` says which).
     pub variants: Vec<UnionVariant>,
+    /// The property whose value names the shape (OpenAPI's `discriminator`), if there is one.
+    pub tag: Option<UnionTag>,
+}
+
+/// How a tagged [`Union`] tells its shapes apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionTag {
+    /// The property that holds the tag (`petType`).
+    pub property: String,
+    /// The tag values of each variant, in the order of [`Union::variants`].
+    pub values: Vec<Vec<String>>,
+    /// The variant that keeps, as JSON, an object whose tag no variant has: the exchange may
+    /// add a shape before the client knows it.
+    pub fallback: TypeName,
 }
 
 /// One alternative of a [`Union`].
@@ -459,7 +473,9 @@ pub struct Param {
     pub ty: TypeRef,
     /// Whether it is required.
     pub required: bool,
-    /// For an array in the query: repeated (`a=1&a=2`, OpenAPI's default) or joined (`a=1,2`).
+    /// How an array or object is written (OpenAPI's `style`).
+    pub style: xgen_runtime::ParamStyle,
+    /// Whether an array or object is written as several values (OpenAPI's `explode`).
     pub explode: bool,
     /// What it documents.
     pub docs: Docs,

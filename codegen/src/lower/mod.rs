@@ -39,6 +39,16 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
                 .to_owned(),
         });
     }
+    let signing = signing_scheme(profile.signing.as_deref(), &profile_origin)?;
+    let per_auth_scheme = matches!(signing.credentials, registry::Credentials::PerAuthScheme);
+    if !profile.signed_when.is_empty() && per_auth_scheme {
+        return Err(Error::Invalid {
+            origin: profile_origin.child("signed_when"),
+            message: "`signed_when` needs an exchange's signing scheme (`signing:`): with \
+                      `openapi`, each operation's `security` says how it is signed"
+                .to_owned(),
+        });
+    }
     let mut api = Api {
         exchange: specs.exchange.clone(),
         docs: Docs {
@@ -47,7 +57,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         },
         profile: ClientProfile {
             base_urls: profile.base_urls.clone(),
-            signing: signing_scheme(profile.signing.as_deref(), &profile_origin)?,
+            signing,
             envelope: envelope(profile.envelope.as_deref(), &profile_origin)?,
             auth_schemes: BTreeMap::new(),
         },

@@ -17,7 +17,7 @@ use crate::ir::{
     Api, ApiKeyLocation, AuthKind, AuthScheme, BodyEncoding, Docs, Enum, EnumRepr, EnumValue,
     EnumVariant, Field, FieldName, HttpMethod, Operation, Origin, Param, ParamLocation, Primitive,
     Repair, RequestBody, ResponseBody, SignerField, Skipped, Struct, TypeDef, TypeKind, TypeName,
-    TypeRef, Union, UnionVariant,
+    TypeRef, Union, UnionTag, UnionVariant,
 };
 use crate::source::openapi::{Documents, Target};
 
@@ -28,6 +28,7 @@ use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use xgen_runtime::registry::Credentials;
+use xgen_runtime::ParamStyle;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -42,6 +43,9 @@ static ANY_PROPERTIES: Node = Node {
 /// How deep `$ref`s may chain through each other while one is being lowered; deeper chains are
 /// an error rather than a risk to the stack.
 const MAX_REF_DEPTH: usize = 200;
+
+/// How deeply objects written inside one another may nest; see `Lowering::object`.
+const MAX_OBJECT_DEPTH: usize = crate::source::yaml::MAX_DEPTH / 2;
 
 /// The HTTP methods a path item may hold, in the order OpenAPI lists them.
 const METHODS: [(&str, Option<HttpMethod>); 8] = [
@@ -77,11 +81,30 @@ pub(super) fn lower_document(
         claimed: BTreeMap::new(),
         in_progress: Vec::new(),
         base_path: String::new(),
+        object_depth: 0,
         added: Vec::new(),
     };
     lowering.claim_component_names();
     lowering.base_url()?;
     lowering.operations()
+}
+
+/// What a parameter's value is, for the styles that can write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ParamShape {
+    Scalar,
+    Array,
+    Object,
+}
+
+impl ParamShape {
+    fn word(self) -> &'static str {
+        match self {
+            ParamShape::Scalar => "scalar",
+            ParamShape::Array => "array",
+            ParamShape::Object => "object",
+        }
+    }
 }
 
 /// Where a `$ref` points: a file and a pointer in it.
@@ -99,6 +122,8 @@ struct Lowering<'a> {
     in_progress: Vec<(RefKey, TypeName, bool)>,
     /// The first server URL's path, which every operation's path continues.
     base_path: String,
+    /// How many objects the one being lowered is inside.
+    object_depth: usize,
     /// What the operation being lowered added, so one that turns out to be unsupported can be
     /// taken back out.
     added: Vec<Added>,
@@ -189,6 +214,34 @@ impl<'a> Lowering<'a> {
             origin: origin.clone(),
             message: format!("$ref chains more than {MAX_REF_DEPTH} deep (a cycle?)"),
         })
+    }
+
+    /// The operation's id: the profile's naming extension if the operation has it, else its
+    /// `operationId` (a number, as some documents write it, read as its digits).
+    fn named_id(&self, operation: &Node) -> Option<String> {
+        let text = |node: &Node| match &node.value {
+            crate::source::yaml::Value::Str(text) if !text.trim().is_empty() => {
+                Some(text.to_string())
+            }
+            crate::source::yaml::Value::Int(number) => Some(number.to_string()),
+            _ => None,
+        };
+        let extension = self.profile.operation_names.as_deref();
+        extension
+            .and_then(|key| operation.get(key))
+            .and_then(text)
+            .or_else(|| operation.get("operationId").and_then(text))
+    }
+
+    /// Whether the profile's `signed_when` says the operation is signed: `None` without that
+    /// setting, when the operation's `security` decides.
+    fn signed_by_profile(&self, operation: &Node) -> Result<Option<bool>> {
+        if self.profile.signed_when.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.profile.signed_when.iter().any(|(key, value)| {
+            operation.get(key).and_then(Node::as_str) == Some(value.as_str())
+        })))
     }
 
     /// Notes a spec defect read in its one obvious way.
@@ -292,10 +345,8 @@ impl<'a> Lowering<'a> {
                             continue;
                         }
                     };
-                let id = operation
-                    .get("operationId")
-                    .and_then(Node::as_str)
-                    .map(str::to_owned)
+                let id = self
+                    .named_id(operation)
                     .unwrap_or_else(|| derived_id(method_key, &entry.key));
                 let selected = self.selection(&id);
                 if selected == Selection::No {
@@ -400,7 +451,10 @@ impl<'a> Lowering<'a> {
             None => self.root_origin().child("security"),
         };
         let requirements = self.requirements(security_node, &security_origin)?;
-        let signed = requirements.iter().any(|names| !names.is_empty());
+        let signed = match self.signed_by_profile(operation)? {
+            Some(signed) => signed,
+            None => requirements.iter().any(|names| !names.is_empty()),
+        };
         let security = match self.api.profile.signing.credentials {
             Credentials::PerAuthScheme => {
                 for (index, names) in requirements.iter().enumerate() {
@@ -696,7 +750,7 @@ impl<'a> Lowering<'a> {
                     docs: Docs::default(),
                 },
             };
-            self.check_parameter_shape(&lowered.ty, location, style, explode, &origin)?;
+            let style = self.parameter_style(&lowered.ty, location, style, &origin)?;
             // A path-item parameter is overridden by the operation's of the same name and place.
             params.retain(|p| !(p.name.wire == name && p.location == location));
             if let Some(twin) = params.iter().find(|p| p.name.wire == name) {
@@ -713,8 +767,9 @@ impl<'a> Lowering<'a> {
                 name: FieldName::from_wire(name),
                 location,
                 ty: lowered.ty,
-                // OpenAPI: `explode` defaults to true for `form`, the query's default style.
-                explode: explode.unwrap_or(style.is_none_or(|s| s == "form")),
+                // OpenAPI: `explode` defaults to true for `form` and false for the others.
+                explode: explode.unwrap_or(style == ParamStyle::Form),
+                style,
                 required: param
                     .get("required")
                     .and_then(Node::as_bool)
@@ -736,56 +791,103 @@ impl<'a> Lowering<'a> {
         Ok(params)
     }
 
-    /// Parameters the runtime can send: scalars anywhere, and arrays of scalars in the query
-    /// (`form`, exploded: `tags=a&tags=b`), path and headers (`simple`: `a,b`).
-    fn check_parameter_shape(
+    /// The style a parameter is written in, if the runtime can write it: scalars anywhere;
+    /// arrays of scalars in the query (`form`, `spaceDelimited`, `pipeDelimited`), the path
+    /// (`simple`, `label`, `matrix`) and headers (`simple`); objects of scalars the same, with
+    /// `deepObject` in the query and not the delimited styles.
+    fn parameter_style(
         &self,
         ty: &TypeRef,
         location: ParamLocation,
         style: Option<&str>,
-        explode: Option<bool>,
         origin: &Origin,
-    ) -> Result<()> {
-        let resolved = self.resolve_alias(ty);
-        let item = match resolved {
-            TypeRef::Array(item) => item,
-            TypeRef::Map(_) | TypeRef::Any => {
-                return Err(unsupported(origin, "an object parameter (only scalars and arrays of them travel in a URL or header)"))
-            }
-            TypeRef::Named(name) => match self.api.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Struct(_) | TypeKind::Union(_)) => {
-                    return Err(unsupported(origin, "an object parameter (only scalars and arrays of them travel in a URL or header)"))
-                }
-                _ => return Ok(()),
-            },
-            TypeRef::Primitive(_) => return Ok(()),
+    ) -> Result<ParamStyle> {
+        let shape = self.parameter_shape(ty, origin)?;
+        let runtime_location = match location {
+            ParamLocation::Query => xgen_runtime::ParamLocation::Query,
+            ParamLocation::Path => xgen_runtime::ParamLocation::Path,
+            ParamLocation::Header => xgen_runtime::ParamLocation::Header,
         };
-        if !matches!(self.resolve_alias(item), TypeRef::Primitive(_))
-            && !matches!(self.resolve_alias(item), TypeRef::Named(n) if matches!(self.api.types.get(n).map(|d| &d.kind), Some(TypeKind::Enum(_))))
-        {
-            return Err(unsupported(
-                origin,
-                "an array parameter of objects or arrays",
-            ));
-        }
-        // `form` in the query (exploded `a=1&a=2` or joined `a=1,2`), `simple` (`1,2`) in the
-        // path and headers: OpenAPI's defaults, and what APIs use. `explode` decides the query
-        // only; a `simple` array reads the same either way.
-        let expected = match location {
-            ParamLocation::Query => "form",
-            ParamLocation::Path | ParamLocation::Header => "simple",
+        let Some(word) = style else {
+            return Ok(ParamStyle::default_for(runtime_location));
         };
-        if style.is_some_and(|s| s != expected) {
-            return Err(unsupported(
+        let known = match word {
+            "form" => Some(ParamStyle::Form),
+            "spaceDelimited" => Some(ParamStyle::SpaceDelimited),
+            "pipeDelimited" => Some(ParamStyle::PipeDelimited),
+            "deepObject" => Some(ParamStyle::DeepObject),
+            "simple" => Some(ParamStyle::Simple),
+            "label" => Some(ParamStyle::Label),
+            "matrix" => Some(ParamStyle::Matrix),
+            _ => None,
+        };
+        let allowed = match (location, known) {
+            (ParamLocation::Query, Some(ParamStyle::Form)) => true,
+            (
+                ParamLocation::Query,
+                Some(ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited),
+            ) => shape != ParamShape::Object,
+            (ParamLocation::Query, Some(ParamStyle::DeepObject)) => shape != ParamShape::Array,
+            (
+                ParamLocation::Path,
+                Some(ParamStyle::Simple | ParamStyle::Label | ParamStyle::Matrix),
+            ) => true,
+            (ParamLocation::Header, Some(ParamStyle::Simple)) => true,
+            _ => false,
+        };
+        match known {
+            Some(style) if allowed => Ok(style),
+            _ => Err(unsupported(
                 &origin.child("style"),
                 &format!(
-                    "an array parameter in the `{}` style (`{expected}` is)",
-                    crate::text::escape(style.unwrap_or_default())
+                    "a {} parameter in the `{}` style, which OpenAPI does not define for it",
+                    shape.word(),
+                    crate::text::escape(word)
                 ),
-            ));
+            )),
         }
-        let _ = explode;
-        Ok(())
+    }
+
+    /// Whether a parameter's type is a scalar, an array of scalars or an object of them; an
+    /// error for what no style writes (nested arrays and objects, one of several shapes).
+    fn parameter_shape(&self, ty: &TypeRef, origin: &Origin) -> Result<ParamShape> {
+        let is_scalar = |ty: &TypeRef| match self.resolve_alias(ty) {
+            TypeRef::Primitive(_) => true,
+            TypeRef::Named(n) => {
+                matches!(
+                    self.api.types.get(n).map(|d| &d.kind),
+                    Some(TypeKind::Enum(_))
+                )
+            }
+            _ => false,
+        };
+        let nested = |what: &str| {
+            unsupported(
+                origin,
+                &format!("{what} parameter with arrays or objects inside (no `style` writes one)"),
+            )
+        };
+        match self.resolve_alias(ty) {
+            TypeRef::Array(item) if is_scalar(item) => Ok(ParamShape::Array),
+            TypeRef::Array(_) => Err(nested("an array")),
+            TypeRef::Map(value) if is_scalar(value) => Ok(ParamShape::Object),
+            TypeRef::Map(_) | TypeRef::Any => Err(nested("an object")),
+            TypeRef::Named(name) => match self.api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Struct(strukt)) => {
+                    if strukt.fields.iter().all(|f| is_scalar(&f.ty)) {
+                        Ok(ParamShape::Object)
+                    } else {
+                        Err(nested("an object"))
+                    }
+                }
+                Some(TypeKind::Union(_)) => Err(unsupported(
+                    origin,
+                    "a parameter that is one of several shapes (no `style` writes one)",
+                )),
+                _ => Ok(ParamShape::Scalar),
+            },
+            _ => Ok(ParamShape::Scalar),
+        }
     }
 
     fn resolve_alias<'t>(&'t self, ty: &'t TypeRef) -> &'t TypeRef {
@@ -1241,6 +1343,32 @@ impl<'a> Lowering<'a> {
         name: TypeName,
         docs: Docs,
     ) -> Result<TypeRef> {
+        // A tree nests at most `MAX_DEPTH` nodes, so written objects nest at most half as many;
+        // deeper means a `$ref` among properties lists a mapping the object is in, which no
+        // `$ref` cycle check sees since the properties are then written inline (found by the
+        // mutation run).
+        if self.object_depth >= MAX_OBJECT_DEPTH {
+            return Err(Error::Invalid {
+                origin: origin.clone(),
+                message: format!(
+                    "objects nested more than {MAX_OBJECT_DEPTH} deep: does a `$ref` among \
+                     properties list the schema it is in?"
+                ),
+            });
+        }
+        self.object_depth += 1;
+        let lowered = self.object_within(schema, origin, name, docs);
+        self.object_depth -= 1;
+        lowered
+    }
+
+    fn object_within(
+        &mut self,
+        schema: &'a Node,
+        origin: &Origin,
+        name: TypeName,
+        docs: Docs,
+    ) -> Result<TypeRef> {
         let (shape, object) = self.object_shape(schema, origin, &origin.file)?;
         if !object {
             return Err(unsupported(
@@ -1508,6 +1636,7 @@ impl<'a> Lowering<'a> {
     ) -> Result<TypeRef> {
         let variants = schema.get(key).and_then(Node::items).unwrap_or(&[]);
         let mut lowered = Vec::with_capacity(variants.len());
+        let mut labels = Vec::with_capacity(variants.len());
         for (index, variant) in variants.iter().enumerate() {
             let at = origin.child(key).child(&index.to_string());
             let label = match variant.get("$ref").and_then(Node::as_str) {
@@ -1528,9 +1657,11 @@ impl<'a> Lowering<'a> {
                 .schema_ref(variant, &at, TypeName::joined(&[name.as_str(), &label]))?
                 .ty;
             lowered.push((TypeName::variant(&label), ty));
+            labels.push(label);
         }
         let mut names: Vec<TypeName> = lowered.iter().map(|(n, _)| n.clone()).collect();
         TypeName::dedupe(&mut names);
+        let tag = self.union_tag(schema, key, origin, &labels, &names)?;
         let variants = lowered
             .into_iter()
             .zip(names)
@@ -1544,9 +1675,87 @@ impl<'a> Lowering<'a> {
             name,
             docs,
             origin: origin.clone(),
-            kind: TypeKind::Union(Union { variants }),
+            kind: TypeKind::Union(Union { variants, tag }),
         };
         Ok(TypeRef::Named(self.define(def)?))
+    }
+
+    /// A `discriminator` beside `oneOf`/`anyOf`: the property that names the shape, and the
+    /// names of each, from its `mapping` or else, as OpenAPI says, the name of the schema a
+    /// variant's `$ref` points to. Variants written inline have no name to be told by, so such a
+    /// union is read untagged, each shape tried in order, with a warning.
+    fn union_tag(
+        &mut self,
+        schema: &'a Node,
+        key: &str,
+        origin: &Origin,
+        labels: &[String],
+        names: &[TypeName],
+    ) -> Result<Option<UnionTag>> {
+        let Some(discriminator) = schema.get("discriminator") else {
+            return Ok(None);
+        };
+        let at = origin.child("discriminator");
+        let Some(property) = discriminator.get("propertyName").and_then(Node::as_str) else {
+            return Err(Error::Invalid {
+                origin: at.child("propertyName"),
+                message: "a `discriminator` needs a `propertyName` (text)".to_owned(),
+            });
+        };
+        let variants = schema.get(key).and_then(Node::items).unwrap_or(&[]);
+        let refs: Vec<Option<&str>> = variants
+            .iter()
+            .map(|v| v.get("$ref").and_then(Node::as_str))
+            .collect();
+        if let Some(inline) = refs.iter().position(Option::is_none) {
+            self.repair(
+                origin.child(key).child(&inline.to_string()),
+                format!(
+                    "a `discriminator` variant that is not a `$ref` has no name for                      `{property}` to give; the shapes are tried in order instead"
+                ),
+            );
+            return Ok(None);
+        }
+        let mapping = discriminator
+            .get("mapping")
+            .and_then(Node::entries)
+            .unwrap_or(&[]);
+        let mut values = vec![Vec::new(); variants.len()];
+        for entry in mapping {
+            let Some(target) = entry.value.as_str() else {
+                continue;
+            };
+            // A mapping value is a `$ref` as the variant writes it, or a bare schema name.
+            let variant = refs
+                .iter()
+                .position(|r| *r == Some(target))
+                .or_else(|| labels.iter().position(|label| label == target));
+            match variant {
+                Some(index) => values[index].push(entry.key.to_string()),
+                None => self.repair(
+                    at.child("mapping").child(&entry.key),
+                    format!(
+                        "`{}` maps to '{target}', which is none of the `{key}` variants; left out",
+                        entry.key
+                    ),
+                ),
+            }
+        }
+        for (index, value) in values.iter_mut().enumerate() {
+            if value.is_empty() {
+                value.push(labels[index].clone());
+            }
+        }
+        let fallback = ["Other", "Unknown", "OtherShape"]
+            .into_iter()
+            .map(TypeName::variant)
+            .find(|candidate| !names.contains(candidate))
+            .unwrap_or_else(|| TypeName::variant("UnknownShape"));
+        Ok(Some(UnionTag {
+            property: property.to_owned(),
+            values,
+            fallback,
+        }))
     }
 
     /// `preferred`, or the first of `<preferred>2`, `<preferred>3`, ... that no type and no

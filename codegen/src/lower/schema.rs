@@ -160,6 +160,11 @@ impl Lowering<'_> {
         let wire = field_name(node, &origin)?;
         let (ty, docs) = self.node(node, &origin, TypeName::joined(&[id, wire]))?;
         Ok(Param {
+            // Schema files have scalars and arrays of them: OpenAPI's default styles.
+            style: match location {
+                LocationSpec::Query => xgen_runtime::ParamStyle::Form,
+                _ => xgen_runtime::ParamStyle::Simple,
+            },
             explode: true,
             name: FieldName::from_wire(wire),
             location: match location {
@@ -525,7 +530,10 @@ impl Lowering<'_> {
             name,
             docs: docs.clone(),
             origin: origin.clone(),
-            kind: TypeKind::Union(Union { variants }),
+            kind: TypeKind::Union(Union {
+                variants,
+                tag: None,
+            }),
         };
         Ok((TypeRef::Named(define_type(self.api, def)?), docs))
     }

@@ -36,7 +36,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Node> {
 
 /// Line and column (in characters, 1-based) of a byte offset. Counted from the start, and only
 /// on the paths that report a place (errors, duplicate keys), so reading keeps no position state.
-fn mark(text: &str, offset: usize) -> Mark {
+pub(super) fn mark(text: &str, offset: usize) -> Mark {
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |n| n + 1);
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;

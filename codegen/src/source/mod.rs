@@ -3,6 +3,7 @@
 //! Each front-end module parses one input format into its own model; nothing here knows the IR.
 
 mod json;
+pub mod locate;
 pub mod openapi;
 pub mod profile;
 pub mod schema;
@@ -73,7 +74,7 @@ pub fn discover(specs_dir: &Path) -> Result<Vec<ExchangeSpecs>> {
             path: specs_dir.to_owned(),
         });
     }
-    dirs.into_iter().map(read_exchange).collect()
+    crate::error::all_or_every_error(dirs.into_iter().map(read_exchange))
 }
 
 /// Reads one exchange folder (one with a `profile.yaml`); its name is the folder's name.

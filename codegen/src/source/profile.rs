@@ -43,6 +43,16 @@ pub struct Profile {
     /// Body fields the signing plugin fills in; the caller never sets them.
     #[serde(default)]
     pub signer_fields: Vec<String>,
+    /// An OpenAPI vendor extension that names operations (KuCoin's `x-sdk-method-name`), read
+    /// in place of `operationId` where an operation has it: the id the client's method, the
+    /// profile's other keys and `xgen request` use.
+    #[serde(default)]
+    pub operation_names: Option<String>,
+    /// Where a spec that has no `security` says an operation is private (KuCoin's
+    /// `x-api-channel: private`): vendor extensions and the value each must have. When given, an
+    /// operation is signed exactly when one of them matches, whatever its `security` says.
+    #[serde(default)]
+    pub signed_when: BTreeMap<String, String>,
     /// The operation ids to generate; all of them when absent.
     #[serde(default)]
     pub operations: Option<Vec<String>>,

@@ -294,9 +294,15 @@ fn reach_client() -> reach::Client {
 #[test]
 fn published_document_shapes_become_requests() {
     let client = reach_client();
-    // Arrays in the query: repeated by default, joined where `explode: false`.
+    // Arrays in the query: repeated by default, joined where `explode: false`, by `|` in the
+    // `pipeDelimited` style; an object as `name[field]` pairs in the `deepObject` style.
     let things = reach::GetThingsRequest {
         fields: Some(vec!["id".into(), "colour".into()]),
+        filter: Some(reach::GetThingsFilter {
+            colour: Some("red".into()),
+            size: Some(2),
+        }),
+        ids: Some(vec![1, 2]),
         limit: Some(5),
         tags: Some(vec!["a".into(), "b c".into()]),
     };
@@ -306,7 +312,8 @@ fn published_document_shapes_become_requests() {
         .unwrap();
     assert_eq!(
         prepared.url,
-        "https://h.example/v2/things?fields=id%2Ccolour&limit=5&tags=a&tags=b%20c"
+        "https://h.example/v2/things?fields=id%2Ccolour&filter%5Bcolour%5D=red&filter%5Bsize%5D=2\
+         &ids=1%7C2&limit=5&tags=a&tags=b%20c"
     );
     // An array body and a one-of body are sent as they are.
     let add = reach::AddThingsRequest {
@@ -357,4 +364,51 @@ fn operations_left_out_are_listed_in_the_client_docs() {
     assert!(text.contains("`upload`: not supported: request bodies of type multipart/form-data"));
     assert!(text.contains("`getSession`: not supported: cookie parameters"));
     assert!(!text.contains("pub async fn upload"));
+}
+
+#[test]
+fn a_discriminator_decides_the_shape() {
+    use reach::{FinalFill, OrderFillsItem, PartialFill};
+    let fills: Vec<OrderFillsItem> = serde_json::from_str(
+        r#"[{"type":"partial","qty":"1","left":"2"},{"type":"final","qty":"3"},
+            {"type":"done","qty":"4","left":"ignored"},{"type":"rebate","amount":"5"}]"#,
+    )
+    .unwrap();
+    let final_fill = |qty: &str| FinalFill {
+        type_: "final".into(),
+        qty: qty.into(),
+    };
+    assert_eq!(
+        fills[0],
+        OrderFillsItem::PartialFill(PartialFill {
+            type_: "partial".into(),
+            qty: "1".into(),
+            left: Some("2".into()),
+        })
+    );
+    // Tried in order, the first shape would have read this one: its extra field is optional.
+    assert_eq!(fills[1], OrderFillsItem::FinalFill(final_fill("3")));
+    // Every value the mapping gives a shape selects it.
+    assert!(
+        matches!(&fills[2], OrderFillsItem::FinalFill(f) if f.type_ == "done" && f.qty == "4"),
+        "{:?}",
+        fills[2]
+    );
+    // A shape the exchange added since is kept, not an error.
+    assert_eq!(
+        fills[3],
+        OrderFillsItem::Other(serde_json::json!({"type": "rebate", "amount": "5"}))
+    );
+    // Written out as read, tag included.
+    assert_eq!(
+        serde_json::to_string(&fills[1]).unwrap(),
+        r#"{"qty":"3","type":"final"}"#
+    );
+    let untagged = serde_json::from_str::<OrderFillsItem>(r#"{"qty":"1"}"#).unwrap_err();
+    assert!(
+        untagged.to_string().contains("missing field `type`"),
+        "{untagged}"
+    );
+    let wrong = serde_json::from_str::<OrderFillsItem>(r#"{"type":"final"}"#).unwrap_err();
+    assert!(wrong.to_string().contains("missing field `qty`"), "{wrong}");
 }

@@ -14,4 +14,5 @@ mod drop_in;
 mod golden;
 mod golden_compiles;
 mod mutation;
+mod operations;
 mod repairs;

@@ -120,3 +120,32 @@ fn a_ref_among_properties_to_anything_but_properties_leaves_the_operation_out() 
     );
     assert!(apis[0].repairs.is_empty(), "{:?}", apis[0].repairs);
 }
+
+#[test]
+fn a_ref_among_properties_that_lists_its_own_schema_is_an_error_not_a_stack_overflow() {
+    // Found by the mutation run: `Thing`'s properties list every schema, `Thing` among them,
+    // written inline each time.
+    let api = API.replace(
+        "              $ref: \"./requests/cancel.yaml\"",
+        "              $ref: \"#/components/schemas/Thing\"",
+    )
+        + "components:\n  schemas:\n    Thing:\n      type: object\n      properties:\n        \
+         $ref: \"#/components/schemas\"\n        id: { type: string }\n";
+    let dir = specs(&[("api.yaml", &api)]);
+    let root = dir.path().to_owned();
+    // The stack `xgen generate` and `build.rs` run on: a main thread's.
+    let apis = std::thread::Builder::new()
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || load(&root).expect("loads, without the operation"))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(apis[0].operations.is_empty());
+    assert!(
+        apis[0].skipped[0]
+            .reason
+            .starts_with("objects nested more than 64 deep"),
+        "{:?}",
+        apis[0].skipped
+    );
+}

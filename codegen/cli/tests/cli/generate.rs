@@ -140,16 +140,50 @@ fn a_yaml_syntax_error_is_one_located_line_and_exit_2() {
 #[test]
 fn a_meaning_error_names_the_file_and_json_pointer() {
     let specs = specs_copy();
+    let profile = specs.path().join("okx/profile.yaml");
+    edit(&profile, "signing: okx", "signing: okex");
+    // The place is given as line and column too, found here rather than pinned: the live
+    // profile is the user's to edit.
+    let text = fs::read_to_string(&profile).unwrap();
+    let line = 1 + text
+        .lines()
+        .position(|l| l == "signing: okex")
+        .expect("the edited line");
+    assert_bad_spec(
+        specs.path(),
+        &format!(
+            "specs/okx/profile.yaml:{line}:10 #/signing: unknown signing scheme 'okex'; known: \
+             alphapoint, bybit, http-basic, http-bearer, kraken, none, okx, openapi"
+        ),
+    );
+}
+
+#[test]
+fn every_problem_of_every_exchange_is_reported_in_one_run() {
+    let specs = specs_copy();
     edit(
         &specs.path().join("okx/profile.yaml"),
         "signing: okx",
         "signing: okex",
     );
-    assert_bad_spec(
-        specs.path(),
-        "specs/okx/profile.yaml#/signing: unknown signing scheme 'okex'; known: alphapoint, bybit, \
-         http-basic, http-bearer, kraken, none, okx, openapi",
+    edit(
+        &specs.path().join("bybit/profile.yaml"),
+        "envelope: bybit",
+        "envelope: bybitt",
     );
+    let output = generate_into(specs.path(), tempfile::tempdir().unwrap().path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let lines: Vec<String> = stderr(&output)
+        .replace(&specs.path().display().to_string(), "specs")
+        .lines()
+        .map(|line| line.split(" #/").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("error: specs/bybit/profile.yaml:"),
+        "{lines:?}"
+    );
+    assert!(lines[1].starts_with("specs/okx/profile.yaml:"), "{lines:?}");
 }
 
 #[test]
@@ -312,7 +346,7 @@ fn operations_left_out_are_warned_about_and_the_rest_generates() {
     assert_eq!(
         err,
         "warning: petstore upload: not generated: not supported: request bodies of type \
-         multipart/form-data (specs/petstore/api.yaml#/paths/~1upload/post/requestBody)\n"
+         multipart/form-data (specs/petstore/api.yaml:22:9 #/paths/~1upload/post/requestBody)\n"
     );
     let client = fs::read_to_string(out.path().join("petstore.rs")).unwrap();
     assert!(
@@ -329,8 +363,9 @@ fn a_repaired_defect_is_a_warning_and_strict_makes_it_an_error() {
     // lists a property through a `$ref` in six request files.
     let specs = specs_copy();
     let out = tempfile::tempdir().unwrap();
-    let warning =
-        "kraken/openapi_v3.yaml#/paths/~1public~1AssetPairs/get/parameters/3/schema/type: \
+    // Line and column, then the JSON pointer.
+    let warning = "kraken/openapi_v3.yaml:199:19 \
+                   #/paths/~1public~1AssetPairs/get/parameters/3/schema/type: \
                    `type: ISO 3166-1 alpha-2` is not an OpenAPI type; read as `string`";
     let lenient = generate_into(specs.path(), out.path(), &[]);
     assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));

@@ -1,0 +1,125 @@
+//! What operations are called (`operationId`, a vendor extension the profile names in its
+//! place, or, without either, a name from the method and path that stays put when other
+//! operations are added) and which are signed, where a spec says so elsewhere than `security`.
+
+use std::fs;
+
+/// The methods of the client generated from `spec` with `profile`, in order.
+fn methods(spec: &str, profile: &str) -> Vec<String> {
+    let module = module(spec, profile);
+    module
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub async fn "))
+        .map(|l| l.split('(').next().unwrap().to_owned())
+        .collect()
+}
+
+/// The module generated from `spec` with `profile`.
+fn module(spec: &str, profile: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("named");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("api.yaml"), spec).unwrap();
+    fs::write(folder.join("profile.yaml"), profile).unwrap();
+    let files = xgen_codegen::Config::new()
+        .specs_dir(dir.path())
+        .generate()
+        .expect("generates");
+    files
+        .into_iter()
+        .find(|f| f.path.as_os_str() == "named.rs")
+        .unwrap()
+        .contents
+}
+
+/// KuCoin's style: numeric operation ids, the method name in `x-sdk-method-name`.
+const KUCOIN_LIKE: &str = r#"openapi: 3.0.1
+info: { title: Named, version: "1" }
+paths:
+  /api/v1/accounts:
+    get:
+      operationId: "029"
+      x-sdk-method-name: getAccountList
+      x-api-channel: private
+      responses: { "200": { description: ok } }
+  /api/v1/withdrawals/{withdrawalId}:
+    delete:
+      operationId: 30
+      x-sdk-method-name: cancelWithdrawal
+      x-api-channel: private
+      parameters:
+        - { name: withdrawalId, in: path, required: true, schema: { type: string } }
+      responses: { "200": { description: ok } }
+  /api/v1/time:
+    get:
+      operationId: "031"
+      x-api-channel: public
+      responses: { "200": { description: ok } }
+  /api/v1/status:
+    get:
+      responses: { "200": { description: ok } }
+"#;
+
+#[test]
+fn a_vendor_extension_the_profile_names_names_the_methods() {
+    let profile = "operation_names: x-sdk-method-name\nopenapi: [api.yaml]\nbase_urls: { production: https://x.example }\n";
+    assert_eq!(
+        methods(KUCOIN_LIKE, profile),
+        [
+            "cancel_withdrawal",
+            "get_account_list",
+            // Neither: the method and path.
+            "get_api_v1_status",
+            // No extension: the operationId, a number given a letter to be an identifier.
+            "n031",
+        ]
+    );
+}
+
+#[test]
+fn without_the_profile_setting_operation_ids_name_the_methods() {
+    let profile = "openapi: [api.yaml]\nbase_urls: { production: https://x.example }\n";
+    assert_eq!(
+        methods(KUCOIN_LIKE, profile),
+        ["get_api_v1_status", "n029", "n031", "n30"]
+    );
+}
+
+#[test]
+fn a_profile_says_where_the_spec_marks_private_operations() {
+    let profile = "operation_names: x-sdk-method-name\nopenapi: [api.yaml]\nsigning: okx\n\
+                   signed_when: { x-api-channel: private }\nbase_urls: { production: https://x.example }\n";
+    let module = module(KUCOIN_LIKE, profile);
+    let signed: Vec<&str> = module
+        .split("pub static ")
+        .skip(1)
+        .filter(|item| item.contains("signed: true,"))
+        .map(|item| item.split(':').next().unwrap())
+        .collect();
+    assert_eq!(signed, ["CANCEL_WITHDRAWAL", "GET_ACCOUNT_LIST"]);
+}
+
+#[test]
+fn signed_when_needs_an_exchange_signing_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("named");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(folder.join("api.yaml"), KUCOIN_LIKE).unwrap();
+    fs::write(
+        folder.join("profile.yaml"),
+        "openapi: [api.yaml]\nsigned_when: { x-api-channel: private }\n",
+    )
+    .unwrap();
+    let error = xgen_codegen::Config::new()
+        .specs_dir(dir.path())
+        .generate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with(
+            "named/profile.yaml#/signed_when: `signed_when` needs an exchange's signing scheme \
+             (`signing:`): with `openapi`, each operation's `security` says how it is signed"
+        ),
+        "{error}"
+    );
+}
