@@ -85,6 +85,7 @@ pub fn ensure_success(response: &RawResponse) -> Result<(), Error> {
     Err(Error::Http {
         status: response.status,
         body_excerpt: body_excerpt(&response.body),
+        body: serde_json::from_slice(&response.body).ok().map(Box::new),
     })
 }
 
@@ -327,6 +328,28 @@ mod tests {
                 .starts_with("data[3].state: invalid type: integer `5`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_error_reply_keeps_its_json_body_for_the_type_the_spec_gives_it() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Problem {
+            code: String,
+        }
+        let body = br#"{"code":"insufficient_funds","detail":"x"}"#;
+        let err = PlainJson::decode::<Vec<u8>>(&reply(402, None, body)).unwrap_err();
+        assert_eq!(
+            err.error_body::<Problem>().unwrap().unwrap(),
+            Problem {
+                code: "insufficient_funds".into()
+            }
+        );
+        assert!(
+            err.error_body::<Vec<u8>>().unwrap().is_err(),
+            "another shape"
+        );
+        let html = PlainJson::decode::<Vec<u8>>(&reply(502, None, b"<html>")).unwrap_err();
+        assert!(html.error_body::<Problem>().is_none(), "not JSON: {html:?}");
     }
 
     #[test]

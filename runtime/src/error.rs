@@ -30,6 +30,9 @@ pub enum Error {
         status: u16,
         /// The first bytes of the body.
         body_excerpt: String,
+        /// The whole body, if it is JSON: what the spec's error reply describes, read with
+        /// [`Error::error_body`].
+        body: Option<Box<serde_json::Value>>,
     },
     /// The reply had no body (or only whitespace).
     #[error("the exchange answered HTTP {status} with an empty body")]
@@ -180,6 +183,20 @@ impl Error {
             | Error::Redirected { status, .. }
             | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The body of an error reply the envelope did not read ([`Error::Http`]) as `T`: the type
+    /// the spec gives that reply, which a generated method's docs name. `None` for other
+    /// errors and for a body that is not JSON.
+    pub fn error_body<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Option<Result<T, serde_json::Error>> {
+        match self {
+            Error::Http {
+                body: Some(body), ..
+            } => Some(T::deserialize(body.as_ref())),
             _ => None,
         }
     }
@@ -445,6 +462,7 @@ mod tests {
         Error::Http {
             status,
             body_excerpt: String::new(),
+            body: None,
         }
     }
 
@@ -545,6 +563,7 @@ mod tests {
             Error::Http {
                 status: 500,
                 body_excerpt: HOSTILE.into(),
+                body: None,
             },
             Error::NotJson {
                 status: 502,

@@ -338,6 +338,7 @@ async fn non_2xx_json_without_an_envelope_is_a_typed_http_error() {
         Err(Error::Http {
             status,
             body_excerpt,
+            ..
         }) => {
             assert_eq!(status, 503);
             assert!(

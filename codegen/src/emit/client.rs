@@ -438,7 +438,27 @@ fn method_docs(op: &Operation) -> TokenStream {
         ".\n\n# Errors\n\nThe exchange's own errors come back typed; so do a non-2xx status, a body that is \
          not the documented envelope, and transport failures.",
     );
+    if let Some(error) = &op.error {
+        text.push_str(&format!(
+            " The spec gives an error reply's body the type `{}`: \
+             `error.error_body::<{0}>()` reads it from `Error::Http`.",
+            rust_type_text(error)
+        ));
+    }
     lines(&text)
+}
+
+/// A type as a reader writes it in docs (`Problem`, `Vec<Problem>`).
+fn rust_type_text(ty: &crate::ir::TypeRef) -> String {
+    match ty {
+        crate::ir::TypeRef::Named(name) => name.as_str().to_owned(),
+        other => type_ref(other)
+            .to_string()
+            .replace(' ', "")
+            .replace("::std::vec::", "")
+            .replace("::std::collections::", "")
+            .replace("::serde_json::", "serde_json::"),
+    }
 }
 
 #[cfg(test)]

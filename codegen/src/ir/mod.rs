@@ -397,6 +397,9 @@ pub struct Operation {
     pub response_body: ResponseBody,
     /// What the spec says the payload means.
     pub response_docs: Docs,
+    /// The body of an error reply, where the spec gives one (OpenAPI's `default` response, or
+    /// else its first 4xx or 5xx) and no exchange envelope reads errors itself.
+    pub error: Option<TypeRef>,
     /// Whether the request is signed.
     pub signed: bool,
     /// The OpenAPI `security` alternatives, each a set of names from

@@ -486,6 +486,7 @@ impl<'a> Lowering<'a> {
         }
         let (response_body, response, response_docs) =
             self.response(id, operation, &origin.child("responses"))?;
+        let error = self.error_reply(id, operation, &origin.child("responses"));
         let request_name = self.free_name(TypeName::joined(&[id, "Request"]));
         let (body, request) = match body {
             Some(lowered) => {
@@ -535,10 +536,107 @@ impl<'a> Lowering<'a> {
             response,
             response_body,
             response_docs,
+            error,
             signed,
             security,
             origin: origin.clone(),
         })
+    }
+
+    /// Warns of each other 2xx reply with a JSON body of another schema than `chosen`'s: the
+    /// client returns one success type, so that shape is not read.
+    fn note_other_successes(
+        &mut self,
+        responses: &'a [crate::source::yaml::Entry],
+        code: &str,
+        chosen: &'a Node,
+        origin: &Origin,
+    ) {
+        let json_schema = |response: &'a Node| {
+            response
+                .get("content")
+                .and_then(Node::entries)?
+                .iter()
+                .filter(|e| is_json_media(&e.key))
+                .find_map(|e| e.value.get("schema"))
+        };
+        let chosen_schema = json_schema(chosen);
+        for entry in responses {
+            if &*entry.key == code || !entry.key.starts_with('2') {
+                continue;
+            }
+            let at = origin.child(&entry.key);
+            let Ok((other, _)) = self.deref(&entry.value, &at) else {
+                continue;
+            };
+            let Some(schema) = json_schema(other) else {
+                continue;
+            };
+            if chosen_schema.is_some_and(|c| std::ptr::eq(c, schema) || c == schema) {
+                continue;
+            }
+            self.repair(
+                at,
+                format!(
+                    "a second success reply with another body: the client reads every 2xx reply \
+                     as the `{code}` reply's type"
+                ),
+            );
+        }
+    }
+
+    /// The type of an error reply's body: the `default` response beside a success reply, or
+    /// else the first 4xx or 5xx, where it is JSON with a schema. Only without an envelope:
+    /// an exchange's envelope reads its errors itself. A schema that cannot be read leaves the
+    /// operation without an error type, with a warning, rather than leaving it out.
+    fn error_reply(&mut self, id: &str, operation: &'a Node, origin: &Origin) -> Option<TypeRef> {
+        if self.api.profile.envelope.payload_property.is_some() {
+            return None;
+        }
+        let responses = operation.get("responses").and_then(Node::entries)?;
+        let has_success = responses.iter().any(|e| e.key.starts_with('2'));
+        let mut codes: Vec<&str> = responses
+            .iter()
+            .map(|e| &*e.key)
+            .filter(|code| code.starts_with('4') || code.starts_with('5'))
+            .collect();
+        codes.sort_unstable();
+        if has_success && responses.iter().any(|e| &*e.key == "default") {
+            codes.insert(0, "default");
+        }
+        for code in codes {
+            let node = responses.iter().find(|e| &*e.key == code)?;
+            let Ok((response, response_origin)) = self.deref(&node.value, &origin.child(code))
+            else {
+                continue;
+            };
+            let Some((media, schema)) = response
+                .get("content")
+                .and_then(Node::entries)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|e| is_json_media(&e.key))
+                .find_map(|e| e.value.get("schema").map(|schema| (&e.key, schema)))
+            else {
+                continue;
+            };
+            let at = response_origin
+                .child("content")
+                .child(media)
+                .child("schema");
+            return match self.schema_ref(schema, &at, TypeName::joined(&[id, "Error"])) {
+                Ok(lowered) => Some(lowered.ty),
+                Err(error) => {
+                    let (place, reason) = skip_reason(error, &at);
+                    self.repair(
+                        place,
+                        format!("the error reply's body is left untyped: {reason}"),
+                    );
+                    None
+                }
+            };
+        }
+        None
     }
 
     /// The `security` requirement alternatives, as lists of scheme names.
@@ -1072,6 +1170,7 @@ impl<'a> Lowering<'a> {
             return Ok(empty);
         };
         let (response, response_origin) = self.deref(node, &origin.child(code))?;
+        self.note_other_successes(responses, code, response, origin);
         let content = response
             .get("content")
             .and_then(Node::entries)

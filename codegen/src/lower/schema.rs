@@ -143,6 +143,7 @@ impl Lowering<'_> {
             request,
             response: response.0,
             response_docs: response.1,
+            error: None,
             signed: spec.signed,
             security: Vec::new(),
             response_body: crate::ir::ResponseBody::Json,

@@ -412,3 +412,18 @@ fn a_discriminator_decides_the_shape() {
     let wrong = serde_json::from_str::<OrderFillsItem>(r#"{"type":"final"}"#).unwrap_err();
     assert!(wrong.to_string().contains("missing field `qty`"), "{wrong}");
 }
+
+#[test]
+fn an_error_reply_reads_as_the_type_the_spec_gives_it() {
+    // `placeOrder`'s `default` response is a `Problem`; the runtime keeps a JSON error body.
+    let error = xgen_runtime::Error::Http {
+        status: 409,
+        body_excerpt: String::new(),
+        body: Some(Box::new(
+            serde_json::json!({"code": "duplicate", "detail": "order 7"}),
+        )),
+    };
+    let problem = error.error_body::<reach::Problem>().unwrap().unwrap();
+    assert_eq!(problem.code, "duplicate");
+    assert_eq!(problem.detail.as_deref(), Some("order 7"));
+}
