@@ -4846,6 +4846,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -4914,6 +4915,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5118,6 +5120,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5178,6 +5181,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5214,6 +5218,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5306,6 +5311,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5325,6 +5331,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5353,6 +5360,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5389,6 +5397,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5425,6 +5434,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5461,6 +5471,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5501,6 +5512,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5537,6 +5549,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5653,6 +5666,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5681,6 +5695,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5709,6 +5724,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5737,6 +5753,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5868,6 +5885,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5896,6 +5914,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5924,6 +5943,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -5976,6 +5996,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6012,6 +6033,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6040,6 +6062,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6124,6 +6147,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6168,6 +6192,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6267,6 +6292,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6319,6 +6345,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6355,6 +6382,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6454,6 +6482,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6630,6 +6659,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6706,6 +6736,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6830,6 +6861,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6914,6 +6946,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6950,6 +6983,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -6994,6 +7028,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7013,6 +7048,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7073,6 +7109,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7117,6 +7154,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7161,6 +7199,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7205,6 +7244,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7265,6 +7305,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7301,6 +7342,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7329,6 +7371,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7381,6 +7424,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -7457,6 +7501,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::Integer,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,

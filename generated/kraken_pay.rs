@@ -195,6 +195,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -223,6 +224,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -291,6 +293,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -351,6 +354,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -403,6 +407,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -431,6 +436,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,
@@ -450,6 +456,7 @@ pub mod operations {
             ::xgen_runtime::SignerField {
                 wire_name: "nonce",
                 kind: ::xgen_runtime::ValueKind::String,
+                location: ::xgen_runtime::ParamLocation::Body,
             },
         ],
         signed: true,

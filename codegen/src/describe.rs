@@ -31,7 +31,7 @@ pub struct OperationInfo {
     /// Every parameter the caller sets, sorted by wire name, then location.
     pub params: Vec<ParamInfo>,
     /// Body fields the signer fills in, sorted by wire name.
-    pub signer_fields: Vec<(String, ValueKind)>,
+    pub signer_fields: Vec<(String, ValueKind, xgen_runtime::ParamLocation)>,
     /// Whether the request is signed.
     pub signed: bool,
     /// The OpenAPI security alternatives (scheme names), for the `openapi` scheme.
@@ -135,10 +135,8 @@ pub fn describe(op: &Operation, api: &Api) -> OperationInfo {
         body: op.body.as_ref().map(|b| b.encoding),
         params: params(op, api),
         signer_fields: op
-            .body
-            .iter()
-            .flat_map(|b| &b.signer_fields)
-            .map(|f| (f.wire.clone(), value_kind(&f.ty, api)))
+            .signer_fields()
+            .map(|f| (f.wire.clone(), value_kind(&f.ty, api), f.location))
             .collect(),
         signed: op.signed,
         security: op.security.clone(),

@@ -157,6 +157,9 @@ pub struct SignerField {
     pub wire_name: &'static str,
     /// How the spec types it: Kraken spot sends the nonce as an integer, Kraken Pay as a string.
     pub kind: ValueKind,
+    /// Where it travels: a body field (Kraken's `nonce`), a query parameter (Binance's
+    /// `timestamp` and `signature`) or a header.
+    pub location: ParamLocation,
 }
 
 /// A rate limit the exchange documents for an endpoint: at most `requests` calls in any

@@ -22,6 +22,7 @@ const ADD_ORDER: Operation = Operation {
     signer_fields: &[SignerField {
         wire_name: "nonce",
         kind: ValueKind::Integer,
+        location: xgen_runtime::ParamLocation::Body,
     }],
     signed: true,
     rate_limit: None,

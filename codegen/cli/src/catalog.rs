@@ -130,9 +130,10 @@ pub fn runtime_operation(info: &OperationInfo, api: &Api) -> &'static Operation 
     let signer_fields: Vec<xgen_runtime::SignerField> = info
         .signer_fields
         .iter()
-        .map(|(wire, kind)| xgen_runtime::SignerField {
+        .map(|(wire, kind, location)| xgen_runtime::SignerField {
             wire_name: leak_str(wire),
             kind: *kind,
+            location: *location,
         })
         .collect();
     Box::leak(Box::new(Operation {

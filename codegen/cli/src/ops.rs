@@ -150,7 +150,7 @@ fn print_operation(api: &Api, op: &OperationInfo, detailed: bool) {
         let owned: Vec<&str> = op
             .signer_fields
             .iter()
-            .map(|(wire, _)| wire.as_str())
+            .map(|(wire, ..)| wire.as_str())
             .collect();
         println!("    set by the signer: {}", owned.join(", "));
     }
@@ -244,7 +244,7 @@ fn to_json(api: &Api, op: &OperationInfo) -> serde_json::Value {
         })),
         "success_means": op.success_means,
         "summary": op.summary,
-        "signer_fields": op.signer_fields.iter().map(|(wire, _)| wire).collect::<Vec<_>>(),
+        "signer_fields": op.signer_fields.iter().map(|(wire, ..)| wire).collect::<Vec<_>>(),
         "params": params,
     })
 }

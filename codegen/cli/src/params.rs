@@ -18,7 +18,7 @@ pub fn parse(
             problems.push(format!("'{pair}' is not NAME=VALUE"));
             continue;
         };
-        if info.signer_fields.iter().any(|(wire, _)| wire == name) {
+        if info.signer_fields.iter().any(|(wire, ..)| wire == name) {
             problems.push(format!(
                 "{name}: set by the signer, not by --param (fix it with --nonce or --timestamp)"
             ));

@@ -338,9 +338,7 @@ fn signing_words(op: &Operation) -> String {
         return "unsigned".to_owned();
     }
     let owned: Vec<String> = op
-        .body
-        .iter()
-        .flat_map(|b| &b.signer_fields)
+        .signer_fields()
         .map(|f| format!("`{}`", f.wire))
         .collect();
     match owned.is_empty() {

@@ -160,9 +160,16 @@ fn operation_static(
             }
         }
     });
-    let signer_fields = info.signer_fields.iter().map(|(wire, kind)| {
+    let signer_fields = info.signer_fields.iter().map(|(wire, kind, location)| {
         let kind = value_kind_ident(*kind);
-        quote! { ::xgen_runtime::SignerField { wire_name: #wire, kind: ::xgen_runtime::ValueKind::#kind } }
+        let location = format_ident!("{}", format!("{location:?}"));
+        quote! {
+            ::xgen_runtime::SignerField {
+                wire_name: #wire,
+                kind: ::xgen_runtime::ValueKind::#kind,
+                location: ::xgen_runtime::ParamLocation::#location,
+            }
+        }
     });
     let rate_limit = rate_limit_metadata(op.rate_limit.as_ref());
     let security = info.security.iter().map(|alternative| {
@@ -421,15 +428,9 @@ fn method_docs(op: &Operation) -> TokenStream {
         op.path,
         op.id
     ));
-    if op
-        .body
-        .as_ref()
-        .is_some_and(|b| !b.signer_fields.is_empty())
-    {
+    if op.signer_fields().next().is_some() {
         let owned: Vec<String> = op
-            .body
-            .iter()
-            .flat_map(|b| &b.signer_fields)
+            .signer_fields()
             .map(|f| format!("`{}`", f.wire))
             .collect();
         text.push_str(&format!(", signed; the signer sets {}", owned.join(", ")));

@@ -400,6 +400,9 @@ pub struct Operation {
     /// The body of an error reply, where the spec gives one (OpenAPI's `default` response, or
     /// else its first 4xx or 5xx) and no exchange envelope reads errors itself.
     pub error: Option<TypeRef>,
+    /// Query and header parameters the signer sets (Binance's `timestamp`), which the caller
+    /// never does; body fields the signer sets are in [`RequestBody::signer_fields`].
+    pub signer_params: Vec<SignerField>,
     /// Whether the request is signed.
     pub signed: bool,
     /// The OpenAPI `security` alternatives, each a set of names from
@@ -408,6 +411,16 @@ pub struct Operation {
     pub security: Vec<Vec<String>>,
     /// Where it was declared.
     pub origin: Origin,
+}
+
+impl Operation {
+    /// Every field the signer sets, in the body first, then in the query and headers.
+    pub fn signer_fields(&self) -> impl Iterator<Item = &SignerField> {
+        self.body
+            .iter()
+            .flat_map(|b| &b.signer_fields)
+            .chain(&self.signer_params)
+    }
 }
 
 /// What a successful reply's body is.
@@ -525,4 +538,6 @@ pub struct SignerField {
     pub wire: String,
     /// Its wire type, as the spec declares it.
     pub ty: TypeRef,
+    /// Where it travels: the body, the query or a header.
+    pub location: xgen_runtime::ParamLocation,
 }

@@ -82,6 +82,7 @@ pub(super) fn lower_document(
         in_progress: Vec::new(),
         base_path: String::new(),
         object_depth: 0,
+        signer_params: Vec::new(),
         added: Vec::new(),
     };
     lowering.claim_component_names();
@@ -124,6 +125,9 @@ struct Lowering<'a> {
     base_path: String,
     /// How many objects the one being lowered is inside.
     object_depth: usize,
+    /// The signer's fields the operation being lowered has as query or header parameters,
+    /// which its body then need not have.
+    signer_params: Vec<String>,
     /// What the operation being lowered added, so one that turns out to be unsupported can be
     /// taken back out.
     added: Vec<Added>,
@@ -469,18 +473,28 @@ impl<'a> Lowering<'a> {
         };
         let params = self.parameters(id, item, operation, origin)?;
         super::check_path_template(&path, &params, origin)?;
+        let (params, signer_params) = self.signer_params(params, signed)?;
+        self.signer_params = signer_params.iter().map(|f| f.wire.clone()).collect();
         let body = match operation.get("requestBody") {
             Some(body) => {
                 Some(self.request_body(id, body, signed, &origin.child("requestBody"))?)
             }
             None => None,
         };
-        if signed && body.is_none() && !self.profile.signer_fields.is_empty() {
+        let unplaced: Vec<&str> = self
+            .profile
+            .signer_fields
+            .iter()
+            .filter(|wire| !self.signer_params.contains(*wire))
+            .map(String::as_str)
+            .collect();
+        if signed && body.is_none() && !unplaced.is_empty() {
             return Err(Error::Invalid {
                 origin: origin.clone(),
                 message: format!(
-                    "the operation is signed but has no body for the signer's fields ({})",
-                    self.profile.signer_fields.join(", ")
+                    "the operation is signed but has neither a body nor a query or header \
+                     parameter for the signer's fields ({})",
+                    unplaced.join(", ")
                 ),
             });
         }
@@ -537,10 +551,48 @@ impl<'a> Lowering<'a> {
             response_body,
             response_docs,
             error,
+            signer_params,
             signed,
             security,
             origin: origin.clone(),
         })
+    }
+
+    /// The query and header parameters of a signed operation that the profile says the signer
+    /// sets (Binance's `timestamp` and `signature`), taken out of the caller's parameters.
+    fn signer_params(
+        &self,
+        params: Vec<Param>,
+        signed: bool,
+    ) -> Result<(Vec<Param>, Vec<SignerField>)> {
+        if !signed {
+            return Ok((params, Vec::new()));
+        }
+        let mut kept = Vec::with_capacity(params.len());
+        let mut owned = Vec::new();
+        for param in params {
+            if !self.profile.signer_fields.contains(&param.name.wire) {
+                kept.push(param);
+                continue;
+            }
+            let location = match param.location {
+                ParamLocation::Query => xgen_runtime::ParamLocation::Query,
+                ParamLocation::Header => xgen_runtime::ParamLocation::Header,
+                ParamLocation::Path => {
+                    return Err(unsupported(
+                        &param.origin,
+                        "a path parameter the signer sets (the signer sets body fields, query \
+                         parameters and headers)",
+                    ))
+                }
+            };
+            owned.push(SignerField {
+                wire: param.name.wire,
+                ty: param.ty,
+                location,
+            });
+        }
+        Ok((kept, owned))
     }
 
     /// Warns of each other 2xx reply with a JSON body of another schema than `chosen`'s: the
@@ -1054,10 +1106,14 @@ impl<'a> Lowering<'a> {
         }
         let mut signer_fields = Vec::new();
         for wire in &self.profile.signer_fields {
+            if self.signer_params.contains(wire) {
+                continue;
+            }
             match shape.properties.shift_remove(wire) {
                 Some((property, at)) => {
                     let lowered = self.schema_ref(property, &at, TypeName::joined(&[id, wire]))?;
                     signer_fields.push(SignerField {
+                        location: xgen_runtime::ParamLocation::Body,
                         wire: wire.clone(),
                         ty: lowered.ty,
                     });
@@ -1099,7 +1155,12 @@ impl<'a> Lowering<'a> {
         if encoding == BodyEncoding::Form {
             return Err(unsupported(origin, "a form body that is not an object"));
         }
-        if signed && !self.profile.signer_fields.is_empty() {
+        let unplaced = self
+            .profile
+            .signer_fields
+            .iter()
+            .any(|wire| !self.signer_params.contains(wire));
+        if signed && unplaced {
             return Err(unsupported(
                 origin,
                 "a body that is not an object, in which the signer's fields have no place",

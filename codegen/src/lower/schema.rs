@@ -144,6 +144,7 @@ impl Lowering<'_> {
             response: response.0,
             response_docs: response.1,
             error: None,
+            signer_params: Vec::new(),
             signed: spec.signed,
             security: Vec::new(),
             response_body: crate::ir::ResponseBody::Json,
@@ -196,6 +197,7 @@ impl Lowering<'_> {
             if self.profile.signer_fields.iter().any(|f| f == wire) {
                 let (ty, _) = self.node(node, &at, TypeName::joined(&[id, wire]))?;
                 signer_fields.push(SignerField {
+                    location: xgen_runtime::ParamLocation::Body,
                     wire: wire.to_owned(),
                     ty,
                 });

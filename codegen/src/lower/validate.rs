@@ -386,7 +386,7 @@ fn operations(api: &Api, problems: &mut Problems) {
         for param in &op.params {
             defined(api, &param.ty, &param.origin, problems);
         }
-        for field in op.body.iter().flat_map(|b| &b.signer_fields) {
+        for field in op.signer_fields() {
             defined(api, &field.ty, &op.origin, problems);
         }
     }

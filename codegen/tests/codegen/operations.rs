@@ -123,3 +123,66 @@ fn signed_when_needs_an_exchange_signing_scheme() {
         "{error}"
     );
 }
+
+/// Binance's style: signed calls carry `timestamp` and `signature` in the query.
+const SIGNED_IN_QUERY: &str = r#"openapi: 3.0.2
+info: { title: Named, version: "1" }
+paths:
+  /api/v3/order:
+    delete:
+      operationId: cancelOrder
+      security: [{ key: [] }]
+      parameters:
+        - { name: symbol, in: query, required: true, schema: { type: string } }
+        - { name: timestamp, in: query, required: true, schema: { type: integer, format: int64 } }
+        - { name: signature, in: query, required: true, schema: { type: string } }
+      responses: { "200": { description: ok } }
+  /api/v3/time:
+    get:
+      operationId: getTime
+      parameters:
+        - { name: timestamp, in: query, schema: { type: integer, format: int64 } }
+      responses: { "200": { description: ok } }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: header, name: X-MBX-APIKEY }
+"#;
+
+#[test]
+fn query_parameters_the_signer_sets_leave_the_request_type() {
+    let profile = "openapi: [api.yaml]\nsigning: okx\nsigner_fields: [timestamp, signature]\n\
+                   base_urls: { production: https://x.example }\n";
+    let module = module(SIGNED_IN_QUERY, profile);
+    let request = module
+        .split("pub struct CancelOrderRequest {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("the cancel's request type");
+    assert!(request.contains("pub symbol: String,"), "{request}");
+    assert!(
+        !request.contains("timestamp") && !request.contains("signature"),
+        "{request}"
+    );
+    let cancel = module
+        .split("pub static CANCEL_ORDER:")
+        .nth(1)
+        .and_then(|rest| rest.split("pub static").next())
+        .unwrap();
+    for wire in ["signature", "timestamp"] {
+        assert!(
+            cancel.contains(&format!(
+                "wire_name: \"{wire}\",\n                kind: ::xgen_runtime::ValueKind::"
+            )) && cancel
+                .contains("location: ::xgen_runtime::ParamLocation::Query,\n            },\n"),
+            "{cancel}"
+        );
+    }
+    // Unsigned, the same name is the caller's to set.
+    assert!(module.contains("pub struct GetTimeRequest {"), "{module}");
+    let time = module.split("pub struct GetTimeRequest {").nth(1).unwrap();
+    assert!(time
+        .split('}')
+        .next()
+        .unwrap()
+        .contains("pub timestamp: Option<i64>,"));
+}

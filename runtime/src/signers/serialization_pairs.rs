@@ -58,6 +58,7 @@ static GET: Operation = Operation {
 static KRAKEN_NONCE: [SignerField; 1] = [SignerField {
     wire_name: "nonce",
     kind: ValueKind::Integer,
+    location: crate::ParamLocation::Body,
 }];
 static KRAKEN_JSON: Operation = Operation {
     signer_fields: &KRAKEN_NONCE,

@@ -170,6 +170,7 @@ mod tests {
             signer_fields: Box::leak(Box::new([SignerField {
                 wire_name: "nonce",
                 kind: nonce_kind,
+                location: crate::ParamLocation::Body,
             }])),
             signed: true,
             rate_limit: None,
