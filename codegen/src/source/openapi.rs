@@ -195,11 +195,18 @@ fn check_version(path: &Path, node: &Node) -> Result<()> {
 
 /// Every file a `$ref` in `node` names, resolved against `file`, with the `$ref`'s place.
 fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origin)>) {
-    let mut stack = vec![(node, String::new())];
-    while let Some((node, pointer)) = stack.pop() {
+    // Each node with the key it is under: an `x-` key is a vendor extension, whose `$ref`s
+    // (Dropbox Sign's code samples, `examples/Callback.py`) are not OpenAPI's and not read,
+    // except where keys are names (a property called `x-request-id`).
+    let mut stack = vec![(node, String::new(), "")];
+    while let Some((node, pointer, under)) = stack.pop() {
         match &node.value {
             yaml::Value::Map(entries) => {
+                let keys_are_names = NAME_MAPS.contains(&under);
                 for entry in entries {
+                    if entry.key.starts_with("x-") && !keys_are_names {
+                        continue;
+                    }
                     let child = format!("{pointer}/{}", escape_segment(&entry.key));
                     if &*entry.key == "$ref" {
                         if let Some(reference) = entry.value.as_str() {
@@ -214,18 +221,36 @@ fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origi
                         }
                         continue;
                     }
-                    stack.push((&entry.value, child));
+                    stack.push((&entry.value, child, &*entry.key));
                 }
             }
             yaml::Value::Seq(items) => {
                 for (index, item) in items.iter().enumerate() {
-                    stack.push((item, format!("{pointer}/{index}")));
+                    stack.push((item, format!("{pointer}/{index}"), ""));
                 }
             }
             _ => {}
         }
     }
 }
+
+/// OpenAPI's mappings whose keys are names the document chooses, where `x-` is no extension.
+const NAME_MAPS: [&str; 14] = [
+    "properties",
+    "schemas",
+    "responses",
+    "parameters",
+    "requestBodies",
+    "headers",
+    "examples",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    "variables",
+    "mapping",
+    "content",
+    "encoding",
+];
 
 fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -277,6 +302,30 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refs_inside_vendor_extensions_are_not_read_but_names_that_look_like_them_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("api.yaml");
+        std::fs::write(
+            &root,
+            "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      x-codeSamples:\n        - lang: Python\n          \
+             source: { $ref: examples/a.py }\n      responses: {}\ncomponents:\n  schemas:\n    \
+             A:\n      properties:\n        x-request-id: { $ref: id.yaml }\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("id.yaml"), "type: string\n").unwrap();
+        // Not YAML: read, it would fail the document.
+        std::fs::create_dir(dir.path().join("examples")).unwrap();
+        std::fs::write(dir.path().join("examples/a.py"), "print('a': )\n").unwrap();
+        let documents = Documents::read(&root).unwrap();
+        let read: Vec<String> = documents
+            .files
+            .keys()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(read, ["api.yaml", "id.yaml"]);
+    }
 
     #[test]
     fn paths_normalize_lexically() {
