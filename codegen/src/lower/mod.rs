@@ -4,6 +4,7 @@
 mod openapi;
 mod recursion;
 mod schema;
+mod size;
 mod validate;
 
 use crate::error::{Error, RateLimitProblem, Result};
@@ -93,6 +94,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     apply_rate_limits(specs, &profile_origin, &mut api)?;
     recursion::newtype_recursive_aliases(&mut api);
     recursion::box_recursive_fields(&mut api);
+    size::box_large_variants(&mut api);
     validate::check(&api, &profile_origin)?;
     Ok(api)
 }

@@ -427,3 +427,17 @@ fn an_error_reply_reads_as_the_type_the_spec_gives_it() {
     assert_eq!(problem.code, "duplicate");
     assert_eq!(problem.detail.as_deref(), Some("order 7"));
 }
+
+#[test]
+fn a_large_shape_of_a_union_is_boxed_and_reads_as_before() {
+    // clippy's `large_enum_variant`: a list would otherwise take a whole ticker's room.
+    assert!(std::mem::size_of::<reach::GetTickersResponse>() <= 32);
+    let one: reach::GetTickersResponse = serde_json::from_str(
+        r#"{"symbol":"BTCUSDT","lastPrice":"1","openPrice":"1","highPrice":"1","lowPrice":"1",
+            "volume":"1","quoteVolume":"1","openTime":1,"closeTime":2,"count":3}"#,
+    )
+    .unwrap();
+    assert!(matches!(one, reach::GetTickersResponse::Ticker(t) if t.symbol == "BTCUSDT"));
+    let none: reach::GetTickersResponse = serde_json::from_str("[]").unwrap();
+    assert_eq!(none, reach::GetTickersResponse::List(Vec::new()));
+}
