@@ -49,6 +49,9 @@ pub struct OperationInfo {
 /// One parameter the caller sets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamInfo {
+    /// Its name in the request object and in `xgen request --param`: the wire name, or
+    /// `path:id` (`query:`, `header:`) for a parameter named like a body field.
+    pub key: String,
     /// The name on the wire.
     pub wire_name: String,
     /// Where it travels.
@@ -155,16 +158,35 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
         .as_ref()
         .and_then(|name| api.types.get(name))
         .map(|d| &d.kind);
+    let struct_fields = match request {
+        Some(TypeKind::Struct(strukt)) => strukt.fields.as_slice(),
+        _ => &[],
+    };
+    // Each parameter's key in the request object: its wire name, or `path:id` where a body
+    // field has the name (see `lower::request_struct`).
+    let keys: Vec<String> = op
+        .params
+        .iter()
+        .map(|param| {
+            let location: Location = param.location.into();
+            let qualified = format!("{}:{}", location.as_str(), param.name.wire);
+            match struct_fields.iter().any(|f| f.name.wire == qualified) {
+                true => qualified,
+                false => param.name.wire.clone(),
+            }
+        })
+        .collect();
     if let Some(TypeKind::Struct(strukt)) = request {
         // The request struct holds the parameters too; what is not a parameter is a body field.
         let body_fields = strukt
             .fields
             .iter()
-            .filter(|f| !op.params.iter().any(|p| p.name.wire == f.name.wire));
+            .filter(|f| !keys.contains(&f.name.wire));
         let whole = op.body.as_ref().and_then(|b| b.whole.as_deref());
         for field in body_fields {
             params.push(ParamInfo {
                 wire_name: field.name.wire.clone(),
+                key: field.name.wire.clone(),
                 location: match whole == Some(field.name.wire.as_str()) {
                     true => Location::WholeBody,
                     false => Location::Body,
@@ -178,9 +200,10 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
             });
         }
     }
-    for param in &op.params {
+    for (param, key) in op.params.iter().zip(keys) {
         params.push(ParamInfo {
             wire_name: param.name.wire.clone(),
+            key,
             location: param.location.into(),
             style: param.style,
             explode: param.explode,
@@ -190,11 +213,7 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
             description: text(&param.docs),
         });
     }
-    params.sort_by(|a, b| {
-        a.wire_name
-            .cmp(&b.wire_name)
-            .then(a.location.cmp(&b.location))
-    });
+    params.sort_by(|a, b| a.key.cmp(&b.key).then(a.location.cmp(&b.location)));
     params
 }
 

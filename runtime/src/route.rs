@@ -57,7 +57,12 @@ pub(crate) fn route<B: Serialize + ?Sized>(
         .iter()
         .filter(|p| p.location != ParamLocation::Body)
     {
-        let value = match fields.remove(param.wire_name) {
+        // A parameter named like a body field is under `path:name` (or `query:`, `header:`).
+        let qualified = format!("{}:{}", place(param.location), param.wire_name);
+        let value = match fields
+            .remove(&qualified)
+            .or_else(|| fields.remove(param.wire_name))
+        {
             None | Some(Value::Null) if param.required => {
                 return Err(encode_error(format!(
                     "the required {} parameter `{}` is missing",

@@ -164,6 +164,10 @@ fn load(specs: &std::path::Path, strict: bool) -> Result<Vec<xgen_codegen::ir::A
         .map_err(input)?;
     let mut warnings = Vec::new();
     let mut locator = xgen_codegen::Locator::new();
+    locator.prepare(apis.iter().flat_map(|api| {
+        let skipped = api.skipped.iter().map(|s| &s.origin);
+        skipped.chain(api.repairs.iter().map(|r| &r.origin))
+    }));
     for api in &apis {
         for skipped in &api.skipped {
             warnings.push(format!(

@@ -164,7 +164,7 @@ fn print_operation(api: &Api, op: &OperationInfo, detailed: bool) {
         .iter()
         .map(|p| {
             [
-                p.wire_name.clone(),
+                p.key.clone(),
                 describe::type_text(&p.ty, api),
                 if p.required { "required" } else { "optional" }.to_owned(),
                 p.location.as_str().to_owned(),
@@ -218,7 +218,7 @@ fn to_json(api: &Api, op: &OperationInfo) -> serde_json::Value {
         .iter()
         .map(|p| {
             json!({
-                "name": p.wire_name,
+                "name": p.key,
                 "type": describe::type_text(&p.ty, api),
                 "required": p.required,
                 "location": p.location.as_str(),

@@ -24,8 +24,8 @@ pub fn parse(
             ));
             continue;
         }
-        let Some(param) = info.params.iter().find(|p| p.wire_name == name) else {
-            let known: Vec<&str> = info.params.iter().map(|p| p.wire_name.as_str()).collect();
+        let Some(param) = info.params.iter().find(|p| p.key == name) else {
+            let known: Vec<&str> = info.params.iter().map(|p| p.key.as_str()).collect();
             problems.push(format!(
                 "{name}: no such parameter; {} takes: {}",
                 info.name,
@@ -49,14 +49,14 @@ pub fn parse(
         }
     }
     for param in info.params.iter().filter(|p| p.required) {
-        if !object.contains_key(&param.wire_name)
+        if !object.contains_key(&param.key)
             && !problems
                 .iter()
-                .any(|p| p.starts_with(&format!("{}:", param.wire_name)))
+                .any(|p| p.starts_with(&format!("{}: ", param.key)))
         {
             problems.push(format!(
                 "{}: required ({} {}), not given",
-                param.wire_name,
+                param.key,
                 param.location.as_str(),
                 describe::type_text(&param.ty, api)
             ));

@@ -161,21 +161,22 @@ pub(crate) fn request_struct(
     }
     let (body_fields, signer_fields) = body.unwrap_or_default();
     let mut fields = body_fields;
+    let body_names: Vec<String> = fields.iter().map(|f| f.name.wire.clone()).collect();
     for param in params {
-        if let Some(clash) = fields.iter().find(|f| f.name.wire == param.name.wire) {
-            // Requests are built as one object keyed by wire name, routed by the operation
-            // table: two values under one name cannot both travel.
-            return Err(Error::Unsupported {
-                origin: param.origin.clone(),
-                what: format!(
-                    "a parameter named like the body field at {} ('{}'); requests are built by wire name",
-                    clash.origin,
-                    crate::text::escape(&param.name.wire)
-                ),
-            });
-        }
+        let place = match param.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        };
+        // Requests are one object keyed by wire name, routed by the operation table: a
+        // parameter named like a body field (DigitalOcean's `id` in the path and the body) is
+        // keyed `path:id`, which the runtime looks for first.
+        let name = match body_names.contains(&param.name.wire) {
+            true => FieldName::from_wire(&format!("{place}:{}", param.name.wire)),
+            false => param.name.clone(),
+        };
         fields.push(Field {
-            name: param.name.clone(),
+            name,
             ty: param.ty.clone(),
             required: param.required,
             nullable: false,
@@ -183,11 +184,6 @@ pub(crate) fn request_struct(
             docs: match param.docs.is_empty() {
                 false => param.docs.clone(),
                 true => {
-                    let place = match param.location {
-                        ParamLocation::Path => "path",
-                        ParamLocation::Query => "query",
-                        ParamLocation::Header => "header",
-                    };
                     let text = format!("The `{}` {place} parameter.", param.name.wire);
                     Docs {
                         summary: None,

@@ -86,6 +86,7 @@ pub(super) fn lower_document(
         added: Vec::new(),
     };
     lowering.claim_component_names();
+    lowering.note_null_texts();
     lowering.base_url()?;
     lowering.operations()
 }
@@ -246,6 +247,43 @@ impl<'a> Lowering<'a> {
         Ok(Some(self.profile.signed_when.iter().any(|(key, value)| {
             operation.get(key).and_then(Node::as_str) == Some(value.as_str())
         })))
+    }
+
+    /// Notes every `description`, `summary` or `title` that is `null` (Binance's file has them):
+    /// read as none, which is what the writer meant, and said.
+    fn note_null_texts(&mut self) {
+        let documents = self.documents;
+        for (file, tree) in documents.trees() {
+            let mut stack = vec![(tree, String::new(), "")];
+            while let Some((node, pointer, under)) = stack.pop() {
+                let keys_are_names = crate::source::openapi::NAME_MAPS.contains(&under);
+                if let Some(items) = node.items() {
+                    for (index, item) in items.iter().enumerate().rev() {
+                        stack.push((item, format!("{pointer}/{index}"), ""));
+                    }
+                }
+                let Some(entries) = node.entries() else {
+                    continue;
+                };
+                for entry in entries.iter().rev() {
+                    let at = format!(
+                        "{pointer}/{}",
+                        entry.key.replace('~', "~0").replace('/', "~1")
+                    );
+                    let is_text_key = matches!(&*entry.key, "description" | "summary" | "title");
+                    if is_text_key && !keys_are_names && entry.value.value == Value::Null {
+                        self.repair(
+                            Origin::at(file.clone(), at),
+                            format!("`{}: null` is read as no {0}", entry.key),
+                        );
+                        continue;
+                    }
+                    if !entry.key.starts_with("x-") || keys_are_names {
+                        stack.push((&entry.value, at, &*entry.key));
+                    }
+                }
+            }
+        }
     }
 
     /// Notes a spec defect read in its one obvious way.
@@ -1030,9 +1068,15 @@ impl<'a> Lowering<'a> {
                         Err(nested("an object"))
                     }
                 }
+                // One of several scalars (DigitalOcean's SSH key "id or fingerprint"): written
+                // as whichever it holds.
+                Some(TypeKind::Union(union)) if union.variants.iter().all(|v| is_scalar(&v.ty)) => {
+                    Ok(ParamShape::Scalar)
+                }
                 Some(TypeKind::Union(_)) => Err(unsupported(
                     origin,
-                    "a parameter that is one of several shapes (no `style` writes one)",
+                    "a parameter that is one of several shapes, not all scalars (no `style` \
+                     writes one)",
                 )),
                 _ => Ok(ParamShape::Scalar),
             },
@@ -1709,6 +1753,27 @@ impl<'a> Lowering<'a> {
 
     fn structure(&mut self, name: &TypeName, shape: ObjectShape<'a>) -> Result<Struct> {
         let mut properties: Vec<_> = shape.properties.into_iter().collect();
+        let written: BTreeSet<String> = properties.iter().map(|(wire, _)| wire.clone()).collect();
+        for (wire, (_, origin)) in &mut properties {
+            // Binance's `optionType"`: a quote left over from the writer's editor. The
+            // exchange sends `optionType`, which the name as written would never match.
+            let trimmed = wire.trim_matches(['"', '\'']);
+            let stray = trimmed.len() != wire.len()
+                && !trimmed.is_empty()
+                && !trimmed.contains(['"', '\''])
+                && !written.contains(trimmed);
+            if stray {
+                let trimmed = trimmed.to_owned();
+                self.repair(
+                    origin.clone(),
+                    format!(
+                        "the property name `{}` has a stray quote; read as `{trimmed}`",
+                        crate::text::escape(wire)
+                    ),
+                );
+                *wire = trimmed;
+            }
+        }
         properties.sort_by(|a, b| a.0.cmp(&b.0));
         let mut names: Vec<FieldName> = properties
             .iter()
@@ -1731,7 +1796,11 @@ impl<'a> Lowering<'a> {
             fields.push(Field {
                 name: field_name,
                 ty: lowered.ty,
-                required: shape.required.contains(&wire),
+                required: shape.required.contains(&wire)
+                    || shape
+                        .required
+                        .iter()
+                        .any(|r| r.trim_matches(['"', '\'']) == wire),
                 nullable: lowered.nullable,
                 boxed: false,
                 docs: lowered.docs,

@@ -87,8 +87,8 @@ impl Documents {
                         message: format!("the document reaches more than {MAX_FILES} files"),
                     });
                 }
-                let node = match yaml::read(&target) {
-                    Ok((_, node)) => node,
+                let node = match read_target(&target) {
+                    Ok(node) => node,
                     Err(Error::Read { source, .. }) => {
                         return Err(Error::Invalid {
                             origin,
@@ -106,6 +106,11 @@ impl Documents {
             }
         }
         Ok(documents)
+    }
+
+    /// Every file read, with its tree, in path order.
+    pub fn trees(&self) -> impl Iterator<Item = (&Arc<Path>, &Node)> {
+        self.files.values().map(|(path, node)| (path, node))
     }
 
     /// The root document's tree.
@@ -195,16 +200,19 @@ fn check_version(path: &Path, node: &Node) -> Result<()> {
 
 /// Every file a `$ref` in `node` names, resolved against `file`, with the `$ref`'s place.
 fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origin)>) {
-    // Each node with the key it is under: an `x-` key is a vendor extension, whose `$ref`s
-    // (Dropbox Sign's code samples, `examples/Callback.py`) are not OpenAPI's and not read,
-    // except where keys are names (a property called `x-request-id`).
+    // Each node with the key it is under. Vendor extensions (`x-`) and examples hold nothing a
+    // client is made from, and their `$ref`s are not read: Dropbox Sign's code samples
+    // (`examples/Callback.py`) and sample replies (JSON with a trailing comma) would fail the
+    // document. Except where keys are names: a property called `x-request-id` or `examples`.
     let mut stack = vec![(node, String::new(), "")];
     while let Some((node, pointer, under)) = stack.pop() {
         match &node.value {
             yaml::Value::Map(entries) => {
                 let keys_are_names = NAME_MAPS.contains(&under);
                 for entry in entries {
-                    if entry.key.starts_with("x-") && !keys_are_names {
+                    let unused = entry.key.starts_with("x-")
+                        || matches!(&*entry.key, "example" | "examples");
+                    if unused && !keys_are_names {
                         continue;
                     }
                     let child = format!("{pointer}/{}", escape_segment(&entry.key));
@@ -235,7 +243,7 @@ fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origi
 }
 
 /// OpenAPI's mappings whose keys are names the document chooses, where `x-` is no extension.
-const NAME_MAPS: [&str; 14] = [
+pub(crate) const NAME_MAPS: [&str; 14] = [
     "properties",
     "schemas",
     "responses",
@@ -251,6 +259,23 @@ const NAME_MAPS: [&str; 14] = [
     "content",
     "encoding",
 ];
+
+/// A file a `$ref` names: YAML or JSON by its extension, or else (Redocly's Markdown
+/// descriptions, `description: {$ref: intro.md}`) its text, as bundlers inline it.
+fn read_target(path: &Path) -> Result<Node> {
+    let structured = path.extension().is_some_and(|e| {
+        ["yaml", "yml", "json"]
+            .iter()
+            .any(|known| e.eq_ignore_ascii_case(known))
+    });
+    if structured {
+        return yaml::read(path).map(|(_, node)| node);
+    }
+    let text = super::read_text(path)?;
+    Ok(Node {
+        value: yaml::Value::Str(Arc::from(text)),
+    })
+}
 
 fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -304,27 +329,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refs_inside_vendor_extensions_are_not_read_but_names_that_look_like_them_are() {
+    fn refs_inside_vendor_extensions_and_examples_are_not_read_but_names_like_them_are() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("api.yaml");
         std::fs::write(
             &root,
-            "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      x-codeSamples:\n        - lang: Python\n          \
+            "openapi: 3.0.3\ntags:\n  - { name: A, description: { $ref: intro.md } }\npaths:\n  /a:\n    get:\n      x-codeSamples:\n        - lang: Python\n          \
              source: { $ref: examples/a.py }\n      responses: {}\ncomponents:\n  schemas:\n    \
-             A:\n      properties:\n        x-request-id: { $ref: id.yaml }\n",
+             A:\n      properties:\n        x-request-id: { $ref: id.yaml }\n  examples:\n    \
+             E: { value: { $ref: sample.json } }\n",
         )
         .unwrap();
         std::fs::write(dir.path().join("id.yaml"), "type: string\n").unwrap();
         // Not YAML: read, it would fail the document.
         std::fs::create_dir(dir.path().join("examples")).unwrap();
         std::fs::write(dir.path().join("examples/a.py"), "print('a': )\n").unwrap();
+        std::fs::write(dir.path().join("sample.json"), "{\"a\": 1,}").unwrap();
+        // Markdown is its text, as bundlers inline it, not YAML that fails.
+        std::fs::write(dir.path().join("intro.md"), "# Intro\n\nkey: a: b\n").unwrap();
         let documents = Documents::read(&root).unwrap();
         let read: Vec<String> = documents
             .files
             .keys()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(read, ["api.yaml", "id.yaml"]);
+        assert_eq!(read, ["api.yaml", "id.yaml", "intro.md"]);
+        let intro = documents
+            .files
+            .values()
+            .find(|(p, _)| p.ends_with("intro.md"))
+            .unwrap();
+        assert_eq!(intro.1.as_str(), Some("# Intro\n\nkey: a: b\n"));
     }
 
     #[test]

@@ -235,21 +235,6 @@ fn missing_spec_file() {
 }
 
 #[test]
-fn a_parameter_may_not_share_a_body_fields_name() {
-    let spec = replace_once(
-        SEED,
-        "      operationId: cancelWithdrawal\n",
-        "      operationId: cancelWithdrawal\n      parameters:\n        - name: asset\n          in: query\n          schema:\n            type: string\n",
-    );
-    assert_eq!(
-        error(&spec, PROFILE),
-        "specs/kraken/spot-rest.yaml#/paths/~1private~1WithdrawCancel/post/parameters/0: not supported: a parameter \
-         named like the body field at specs/kraken/spot-rest.yaml#/components/schemas/cancel-3/properties/asset \
-         ('asset'); requests are built by wire name"
-    );
-}
-
-#[test]
 fn empty_specs_folder() {
     let dir = tempfile::tempdir().unwrap();
     let error = xgen_codegen::Config::new()

@@ -441,3 +441,21 @@ fn a_large_shape_of_a_union_is_boxed_and_reads_as_before() {
     let none: reach::GetTickersResponse = serde_json::from_str("[]").unwrap();
     assert_eq!(none, reach::GetTickersResponse::List(Vec::new()));
 }
+
+#[test]
+fn a_parameter_named_like_a_body_field_travels_on_its_own() {
+    let rename = reach::RenameThingRequest {
+        path_thing_id: "t 1".into(),
+        thing_id: "t1-in-body".into(),
+        name: "new".into(),
+    };
+    let prepared = reach_client()
+        .runtime()
+        .prepare(&reach::operations::RENAME_THING, &rename)
+        .unwrap();
+    assert_eq!(prepared.url, "https://h.example/v2/things/t%201");
+    assert_eq!(
+        prepared.body_text(),
+        r#"{"name":"new","thingId":"t1-in-body"}"#
+    );
+}

@@ -43,6 +43,8 @@ use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::scratch::{target_dir, ScratchCrate};
+
 const DEFAULT_SEED: u64 = 0x0010_0003_5eed;
 const DEFAULT_CASES: usize = 4000;
 const DEFAULT_SAMPLES: usize = 32;
@@ -643,11 +645,24 @@ impl Run {
         if samples.is_empty() {
             return String::new();
         }
-        let root = workspace_root();
-        let krate = Samples::new(&self.work, &root, &samples);
-        let all: Vec<usize> = (0..samples.len()).collect();
+        let mut krate = ScratchCrate::new(
+            &self.work.join("crate"),
+            &self.work.join("build"),
+            "xgen-mutation-samples",
+        );
+        for (index, sample) in samples.iter().enumerate() {
+            krate.add_module(
+                &format!("m{index}"),
+                &format!("Case {}: {}", sample.case, sample.mutant.seed.origin),
+                sample
+                    .files
+                    .iter()
+                    .map(|f| (f.path.as_path(), f.contents.as_str())),
+            );
+        }
+        let all = krate.all();
         let started = Instant::now();
-        let (ok, stderr) = krate.build(&all);
+        let (ok, stderr) = krate.check(&all);
         println!(
             "built {} samples in {:.1?}: {}",
             samples.len(),
@@ -658,16 +673,9 @@ impl Run {
             return String::new();
         }
         // Which modules the errors are in: `src/m3/okx.rs:12:5: error...`.
-        let mut broken: Vec<usize> = stderr
-            .lines()
-            .filter(|line| line.contains("error"))
-            .filter_map(|line| line.strip_prefix("src/m"))
-            .filter_map(|rest| rest.split('/').next()?.parse().ok())
-            .collect();
-        broken.sort_unstable();
-        broken.dedup();
+        let mut broken = krate.blamed(&stderr);
         let rest: Vec<usize> = all.into_iter().filter(|i| !broken.contains(i)).collect();
-        if !rest.is_empty() && !krate.build(&rest).0 {
+        if !rest.is_empty() && !krate.check(&rest).0 {
             broken.extend(krate.bisect(&rest));
         }
         let mut report = String::new();
@@ -678,7 +686,7 @@ impl Run {
                 &sample.mutant,
                 Some(&sample.files),
             );
-            let (_, alone) = krate.build(&[index]);
+            let (_, alone) = krate.check(&[index]);
             let errors: Vec<&str> = alone
                 .lines()
                 .filter(|l| l.starts_with("src/") || l.starts_with("error"))
@@ -702,124 +710,6 @@ impl Run {
         }
         report
     }
-}
-
-/// The scratch crate: one module per sample, `src/m<index>/`, each `include!`ing its generated
-/// `clients.rs`, which `include!`s its siblings.
-struct Samples<'a> {
-    dir: PathBuf,
-    target: PathBuf,
-    samples: &'a [Sample],
-}
-
-impl<'a> Samples<'a> {
-    fn new(work: &Path, root: &Path, samples: &'a [Sample]) -> Samples<'a> {
-        let dir = work.join("crate");
-        let src = dir.join("src");
-        fs::create_dir_all(&src).unwrap();
-        fs::write(
-            dir.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"xgen-mutation-samples\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-                 [dependencies]\nxgen-runtime = {{ path = {:?} }}\n\
-                 serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n\
-                 # Not part of the xgen workspace it sits under.\n[workspace]\n",
-                root.join("runtime").display().to_string()
-            ),
-        )
-        .unwrap();
-        // The workspace's versions, so the dependencies it has downloaded build offline.
-        fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        for (index, sample) in samples.iter().enumerate() {
-            let module = src.join(format!("m{index}"));
-            fs::create_dir_all(&module).unwrap();
-            for file in &sample.files {
-                fs::write(module.join(&file.path), &file.contents).unwrap();
-            }
-        }
-        Samples {
-            dir,
-            target: work.join("build"),
-            samples,
-        }
-    }
-
-    fn write_lib(&self, modules: &[usize]) {
-        let mut lib = String::from(
-            "//! The sampled successes of the mutation run, one module each.\n\
-             #![deny(warnings)]\n#![warn(missing_docs)]\n\n",
-        );
-        for &index in modules {
-            let sample = &self.samples[index];
-            writeln!(
-                lib,
-                "/// Case {}: {}\npub mod m{index} {{\n    include!(\"m{index}/clients.rs\");\n}}",
-                sample.case, sample.mutant.seed.origin
-            )
-            .unwrap();
-        }
-        fs::write(self.dir.join("src/lib.rs"), lib).unwrap();
-    }
-
-    /// Builds the crate with `modules`: whether it built, and cargo's standard error.
-    fn build(&self, modules: &[usize]) -> (bool, String) {
-        self.write_lib(modules);
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .args(["check", "--offline", "--message-format=short"])
-            .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", &self.target)
-            .output()
-            .expect("run cargo build");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    /// The modules of `modules` (which do not build together) that do not build on their own;
-    /// all of them if only their combination fails.
-    fn bisect(&self, modules: &[usize]) -> Vec<usize> {
-        if modules.len() == 1 {
-            return modules.to_vec();
-        }
-        let (left, right) = modules.split_at(modules.len() / 2);
-        let mut broken = Vec::new();
-        for half in [left, right] {
-            if !self.build(half).0 {
-                broken.extend(self.bisect(half));
-            }
-        }
-        if broken.is_empty() {
-            return modules.to_vec();
-        }
-        broken
-    }
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root")
-        .to_owned()
-}
-
-/// The workspace's target folder: `CARGO_TARGET_DIR`, else three levels above this test binary
-/// (`<target>/debug/deps/codegen-<hash>`).
-fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        let dir = PathBuf::from(dir);
-        return if dir.is_absolute() {
-            dir
-        } else {
-            workspace_root().join(dir)
-        };
-    }
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .nth(3)
-        .map(Path::to_owned)
-        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 fn env_number(name: &str) -> Option<u64> {

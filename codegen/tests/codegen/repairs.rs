@@ -149,3 +149,39 @@ fn a_ref_among_properties_that_lists_its_own_schema_is_an_error_not_a_stack_over
         apis[0].skipped
     );
 }
+
+#[test]
+fn a_null_description_and_a_stray_quote_in_a_name_are_read_as_meant_and_said() {
+    // Binance's file has both: `description: null`, and a property `optionType"`.
+    let api = API.replace(
+        "      operationId: cancel\n",
+        "      operationId: cancel\n      description: null\n",
+    );
+    let cancel = "type: object\nproperties:\n  optionType\":\n    type: string\n";
+    let dir = specs(&[("api.yaml", &api), ("requests/cancel.yaml", cancel)]);
+    let apis = load(dir.path()).expect("loads");
+    let mut repairs: Vec<String> = apis[0]
+        .repairs
+        .iter()
+        .map(|r| format!("{}: {}", r.origin.pointer, r.message))
+        .collect();
+    repairs.sort();
+    assert_eq!(
+        repairs,
+        [
+            "/paths/~1cancel/post/description: `description: null` is read as no description",
+            "/properties/optionType\": the property name `optionType\"` has a stray quote; read as \
+             `optionType`",
+        ]
+    );
+    let files = xgen_codegen::generate_apis(&apis).unwrap();
+    let module = &files
+        .iter()
+        .find(|f| f.path.as_os_str() == "pay.rs")
+        .unwrap()
+        .contents;
+    assert!(
+        module.contains("#[serde(rename = \"optionType\")]"),
+        "{module}"
+    );
+}

@@ -1,0 +1,40 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+
+using Dropbox.Sign.Api;
+using Dropbox.Sign.Client;
+using Dropbox.Sign.Model;
+
+namespace Dropbox.SignSandbox;
+
+public class SignatureRequestRemindExample
+{
+    public static void Run()
+    {
+        var config = new Configuration();
+        config.Username = "YOUR_API_KEY";
+        // config.AccessToken = "YOUR_ACCESS_TOKEN";
+
+        var signatureRequestRemindRequest = new SignatureRequestRemindRequest(
+            emailAddress: "john@example.com"
+        );
+
+        try
+        {
+            var response = new SignatureRequestApi(config).SignatureRequestRemind(
+                signatureRequestId: "fa5c8a0b0f492d768749333ad6fcc214c111e967",
+                signatureRequestRemindRequest: signatureRequestRemindRequest
+            );
+
+            Console.WriteLine(response);
+        }
+        catch (ApiException e)
+        {
+            Console.WriteLine("Exception when calling SignatureRequestApi#SignatureRequestRemind: " + e.Message);
+            Console.WriteLine("Status Code: " + e.ErrorCode);
+            Console.WriteLine(e.StackTrace);
+        }
+    }
+}

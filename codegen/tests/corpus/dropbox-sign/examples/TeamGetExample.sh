@@ -1,0 +1,2 @@
+curl -X GET 'https://api.hellosign.com/v3/team' \
+  -u 'YOUR_API_KEY:'

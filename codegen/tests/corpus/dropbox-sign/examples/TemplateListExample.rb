@@ -1,0 +1,22 @@
+require "json"
+require "dropbox-sign"
+
+Dropbox::Sign.configure do |config|
+    config.username = "YOUR_API_KEY"
+    # config.access_token = "YOUR_ACCESS_TOKEN"
+end
+
+begin
+    response = Dropbox::Sign::TemplateApi.new.template_list(
+        {
+            account_id: nil,
+            page: 1,
+            page_size: 20,
+            query: nil,
+        },
+    )
+
+    p response
+rescue Dropbox::Sign::ApiError => e
+    puts "Exception when calling TemplateApi#template_list: #{e}"
+end
