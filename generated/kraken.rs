@@ -3542,7 +3542,7 @@ pub enum ListStrategiesResponseItemsItemAllocationFee {
     /// The `Number` shape.
     Number(f64),
 }
-/// Recoverable strategy restriction reasons, which are no preventing strategy from being returned by [`ListStrategiesResponse`].
+/// Recoverable strategy restriction reasons, which are no preventing strategy from being returned by \[`ListStrategiesResponse`\].
 #[derive(
     Debug,
     Clone,

@@ -88,16 +88,30 @@ fn markdown_lines(text: &str) -> Vec<String> {
 /// reads the same.
 fn rustdoc_safe(line: &str, keep_html: bool) -> String {
     let mut out = String::with_capacity(line.len() + 8);
-    for (segment, is_code) in code_spans(line) {
+    let spans = code_spans(line);
+    // Brackets pair across code spans (OKX's `[`1m`/`3m`]`), so they are found on the line with
+    // its code blanked out.
+    let mut blanked = String::with_capacity(line.len());
+    for (segment, is_code) in &spans {
+        match is_code {
+            true => blanked.extend(std::iter::repeat_n(' ', segment.len())),
+            false => blanked.push_str(segment),
+        }
+    }
+    let brackets = brackets_to_escape(&blanked);
+    let mut segment_start = 0;
+    for (segment, is_code) in spans {
+        let start = segment_start;
+        segment_start += segment.len();
         if is_code {
             out.push_str(segment);
             continue;
         }
-        let brackets = brackets_to_escape(segment);
         let mut rest = segment;
         while let Some(c) = rest.chars().next() {
-            let offset = segment.len() - rest.len();
-            let before = out.chars().next_back();
+            let offset = start + segment.len() - rest.len();
+            let mut behind = out.chars().rev();
+            let (before, before_that) = (behind.next(), behind.next());
             if c == '\\' {
                 // An escape already: keep it and the character it escapes.
                 let escaped = rest[1..].chars().next().map_or(0, char::len_utf8);
@@ -119,7 +133,12 @@ fn rustdoc_safe(line: &str, keep_html: bool) -> String {
                 out.push('\\');
             }
             if rest.starts_with("http://") || rest.starts_with("https://") {
-                let linked = matches!(before, Some('<' | '(' | '"' | '\'' | '=' | '['));
+                // Already a link: an autolink, a Markdown link's destination, an HTML
+                // attribute, or a link's text; a URL in plain parentheses or quotes is not.
+                let linked = matches!(
+                    (before, before_that),
+                    (Some('<' | '['), _) | (Some('('), Some(']')) | (Some('"' | '\''), Some('='))
+                );
                 let end = url_end(rest);
                 if !linked && end > "https://".len() {
                     out.push('<');
@@ -291,7 +310,9 @@ fn html_is_balanced(text: &str) -> bool {
                     continue;
                 };
                 match (tag.closing, tag.standalone) {
-                    (false, true) | (true, true) => {}
+                    (false, true) => {}
+                    // `</br>`: an element HTML never closes, closed (Bitget's).
+                    (true, true) => return false,
                     (false, false) => open.push(tag.name),
                     (true, false) => {
                         if open.pop().as_deref() != Some(tag.name.as_str()) {
@@ -405,6 +426,16 @@ mod tests {
                 " expire \\<n> seconds",
                 " \\<br>\\<sup>\\<sub>(if added)\\</sup>\\</sub>"
             ]
+        );
+        // Found in the corpus: a URL in parentheses or quotes, brackets around code spans,
+        // and a closing tag of an element HTML never closes.
+        assert_eq!(
+            markdown_lines("More (https://a.b/c) or \"https://d.e\", e.g. [`1m`/`3m`]"),
+            vec![" More (<https://a.b/c>) or \"<https://d.e>\", e.g. \\[`1m`/`3m`\\]"]
+        );
+        assert_eq!(
+            markdown_lines("Limit</br>one<br>two"),
+            vec![" Limit\\</br>one\\<br>two"]
         );
         // Tags that nest stay HTML; `a < b`, autolinks and code are not tags.
         assert_eq!(

@@ -9,8 +9,8 @@
 //! - the README's table gives the same numbers;
 //! - (ignored; `.ci/run` runs it) what the documents generate compiles, as modules of one
 //!   scratch crate, under `deny(warnings)` and `missing_docs`, and passes `clippy -D warnings`
-//!   and `rustdoc -D warnings` but for the lint findings pinned per document, which issue 11
-//!   (item 5) is to bring to none.
+//!   and `rustdoc -D warnings` but for the lint findings pinned per document (none today; a
+//!   pin is for a finding a change brings that cannot be fixed at once).
 //!
 //! A change to the generator that makes a document generate more or fewer operations, or lint
 //! findings appear or go, fails here: update the pins (and the README) if the change is meant.
