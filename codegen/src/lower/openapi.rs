@@ -91,6 +91,58 @@ pub(super) fn lower_document(
     lowering.operations()
 }
 
+/// One step of a path into a tree: a key, or an index into a sequence.
+#[derive(Clone, Copy)]
+enum Step<'n> {
+    Key(&'n str),
+    Index(usize),
+}
+
+/// The JSON pointer of `path`.
+fn pointer_of(path: &[Step<'_>]) -> String {
+    let mut pointer = String::new();
+    for step in path {
+        pointer.push('/');
+        match step {
+            Step::Key(key) => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Step::Index(index) => pointer.push_str(&index.to_string()),
+        }
+    }
+    pointer
+}
+
+/// Calls `found` with the pointer and key of every `description`, `summary` or `title` that is
+/// `null` below `node`, which is at `path`. Pointers are made only for what is found: a large
+/// document has millions of nodes.
+fn null_texts<'n>(node: &'n Node, path: &mut Vec<Step<'n>>, found: &mut dyn FnMut(String, &str)) {
+    if let Some(items) = node.items() {
+        for (index, item) in items.iter().enumerate() {
+            path.push(Step::Index(index));
+            null_texts(item, path, found);
+            path.pop();
+        }
+        return;
+    }
+    let Some(entries) = node.entries() else {
+        return;
+    };
+    let under = match path.last() {
+        Some(Step::Key(key)) => *key,
+        _ => "",
+    };
+    let keys_are_names = crate::source::openapi::NAME_MAPS.contains(&under);
+    for entry in entries {
+        let is_text_key = matches!(&*entry.key, "description" | "summary" | "title");
+        path.push(Step::Key(&entry.key));
+        if is_text_key && !keys_are_names && entry.value.value == Value::Null {
+            found(pointer_of(path), &entry.key);
+        } else if !entry.key.starts_with("x-") || keys_are_names {
+            null_texts(&entry.value, path, found);
+        }
+        path.pop();
+    }
+}
+
 /// What a parameter's value is, for the styles that can write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ParamShape {
@@ -253,47 +305,20 @@ impl<'a> Lowering<'a> {
     /// read as none, which is what the writer meant, and said.
     fn note_null_texts(&mut self) {
         let documents = self.documents;
+        let mut found = Vec::new();
         for (file, tree) in documents.trees() {
-            let mut stack = vec![(tree, String::new(), "")];
-            while let Some((node, pointer, under)) = stack.pop() {
-                let keys_are_names = crate::source::openapi::NAME_MAPS.contains(&under);
-                if let Some(items) = node.items() {
-                    for (index, item) in items.iter().enumerate().rev() {
-                        stack.push((item, format!("{pointer}/{index}"), ""));
-                    }
-                }
-                let Some(entries) = node.entries() else {
-                    continue;
-                };
-                for entry in entries.iter().rev() {
-                    let at = format!(
-                        "{pointer}/{}",
-                        entry.key.replace('~', "~0").replace('/', "~1")
-                    );
-                    let is_text_key = matches!(&*entry.key, "description" | "summary" | "title");
-                    if is_text_key && !keys_are_names && entry.value.value == Value::Null {
-                        self.repair(
-                            Origin::at(file.clone(), at),
-                            format!("`{}: null` is read as no {0}", entry.key),
-                        );
-                        continue;
-                    }
-                    if !entry.key.starts_with("x-") || keys_are_names {
-                        stack.push((&entry.value, at, &*entry.key));
-                    }
-                }
-            }
+            null_texts(tree, &mut Vec::new(), &mut |pointer, key| {
+                found.push((Origin::at(file.clone(), pointer), key.to_owned()));
+            });
+        }
+        for (origin, key) in found {
+            self.repair(origin, format!("`{key}: null` is read as no {key}"));
         }
     }
 
     /// Notes a spec defect read in its one obvious way.
     fn repair(&mut self, origin: Origin, message: String) {
-        let repair = Repair { origin, message };
-        // A schema used in several places is read, and repaired, once per use.
-        if self.api.repairs.contains(&repair) {
-            return;
-        }
-        self.api.repairs.push(repair);
+        self.api.repairs.push(Repair { origin, message });
         self.added.push(Added::Repair);
     }
 
@@ -1613,7 +1638,10 @@ impl<'a> Lowering<'a> {
         let object =
             self.collect_object(schema, origin, file, &mut shape, &mut AllOfWalk::default())?;
         for repair in std::mem::take(&mut shape.repairs) {
-            self.repair(repair.origin, repair.message);
+            // A schema used in several places is read, and repaired, once per use.
+            if !self.api.repairs.contains(&repair) {
+                self.repair(repair.origin, repair.message);
+            }
         }
         Ok((shape, object))
     }
