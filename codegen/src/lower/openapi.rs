@@ -2186,21 +2186,44 @@ fn type_shape<'n>(word: &str) -> Option<Shape<'n>> {
     })
 }
 
-/// An `allOf` part that adds no shape: only `required`, docs, `nullable` or examples.
+/// An `allOf` part that adds no shape: only `required`, docs, `nullable`, examples,
+/// alternatives that are each such a part, or the scalar type and bounds of the part it stands
+/// beside (Plaid's and DigitalOcean's
+/// `allOf: [{$ref: SomeEnum}, {type: string, description: ..., nullable: true}]`).
 fn contributes_nothing(part: &Node) -> bool {
-    const HARMLESS: [&str; 7] = [
+    const HARMLESS: [&str; 15] = [
         "required",
         "description",
         "title",
         "nullable",
         "example",
+        "examples",
         "deprecated",
         "readOnly",
+        "writeOnly",
+        "format",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
     ];
+    let scalar_type = |node: &Node| {
+        node.as_str()
+            .is_some_and(|word| matches!(word, "string" | "integer" | "number" | "boolean"))
+    };
     part.entries().is_some_and(|entries| {
-        entries
-            .iter()
-            .all(|e| HARMLESS.contains(&&*e.key) || e.key.starts_with("x-"))
+        entries.iter().all(|e| {
+            HARMLESS.contains(&&*e.key)
+                || e.key.starts_with("x-")
+                || (&*e.key == "type" && scalar_type(&e.value))
+                // Alternatives that only require one field or another (DigitalOcean's
+                // firewall: inbound rules, outbound rules, or both) constrain, not shape.
+                || (matches!(&*e.key, "anyOf" | "oneOf")
+                    && e.value.items().is_some_and(|alternatives| {
+                        alternatives.iter().all(contributes_nothing)
+                    }))
+        })
     })
 }
 

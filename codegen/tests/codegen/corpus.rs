@@ -92,7 +92,7 @@ const CORPUS: &[Pinned] = &[
     },
     Pinned {
         name: "digitalocean",
-        outcome: generates(653, 6, 6),
+        outcome: generates(658, 1, 6),
         compiled_in_ci: false,
         lints: &[],
     },

@@ -321,6 +321,7 @@ fn published_document_shapes_become_requests() {
             id: "t1".into(),
             colour: Some(reach::Colour::Red),
             note: None,
+            shade: None,
             size: Some(reach::ThingSize::V2),
         }],
     };
