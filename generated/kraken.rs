@@ -7776,7 +7776,7 @@ impl Client {
     pub async fn allocate_strategy(
         &self,
         request: &AllocateStrategyRequest,
-    ) -> Result<bool, ::xgen_runtime::Error> {
+    ) -> Result<::core::option::Option<bool>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
@@ -8058,7 +8058,7 @@ impl Client {
     pub async fn deallocate_strategy(
         &self,
         request: &DeallocateStrategyRequest,
-    ) -> Result<bool, ::xgen_runtime::Error> {
+    ) -> Result<::core::option::Option<bool>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
@@ -8217,7 +8217,10 @@ impl Client {
     pub async fn get_allocate_strategy_status(
         &self,
         request: &GetAllocateStrategyStatusRequest,
-    ) -> Result<GetAllocateStrategyStatusResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        ::core::option::Option<GetAllocateStrategyStatusResponse>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
@@ -8352,7 +8355,10 @@ impl Client {
     pub async fn get_deallocate_strategy_status(
         &self,
         request: &GetDeallocateStrategyStatusRequest,
-    ) -> Result<GetDeallocateStrategyStatusResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        ::core::option::Option<GetDeallocateStrategyStatusResponse>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
@@ -9247,7 +9253,7 @@ impl Client {
     pub async fn list_allocations(
         &self,
         request: &ListAllocationsRequest,
-    ) -> Result<ListAllocationsResponse, ::xgen_runtime::Error> {
+    ) -> Result<::core::option::Option<ListAllocationsResponse>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
@@ -9293,7 +9299,7 @@ impl Client {
     pub async fn list_strategies(
         &self,
         request: &ListStrategiesRequest,
-    ) -> Result<ListStrategiesResponse, ::xgen_runtime::Error> {
+    ) -> Result<::core::option::Option<ListStrategiesResponse>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,

@@ -535,7 +535,9 @@ impl Client {
         &self,
         request: &CancelPayRequestRequest,
     ) -> Result<
-        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        ::core::option::Option<
+            ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        >,
         ::xgen_runtime::Error,
     > {
         self.runtime
@@ -569,7 +571,9 @@ impl Client {
         &self,
         request: &CancelPayTransferRequest,
     ) -> Result<
-        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        ::core::option::Option<
+            ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        >,
         ::xgen_runtime::Error,
     > {
         self.runtime
@@ -598,7 +602,10 @@ impl Client {
     pub async fn create_pay_request(
         &self,
         request: &CreatePayRequestRequest,
-    ) -> Result<CreatePayRequestResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        ::core::option::Option<CreatePayRequestResponse>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
@@ -626,7 +633,9 @@ impl Client {
         &self,
         request: &CreatePayTransferRequest,
     ) -> Result<
-        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        ::core::option::Option<
+            ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        >,
         ::xgen_runtime::Error,
     > {
         self.runtime
@@ -656,7 +665,9 @@ impl Client {
         &self,
         request: &CreatePaylinkCodeRequest,
     ) -> Result<
-        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        ::core::option::Option<
+            ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        >,
         ::xgen_runtime::Error,
     > {
         self.runtime
@@ -689,7 +700,7 @@ impl Client {
     pub async fn get_paylink_code(
         &self,
         request: &GetPaylinkCodeRequest,
-    ) -> Result<GetPaylinkCodeResponse, ::xgen_runtime::Error> {
+    ) -> Result<::core::option::Option<GetPaylinkCodeResponse>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
@@ -716,7 +727,10 @@ impl Client {
     pub async fn get_paylink_config(
         &self,
         request: &GetPaylinkConfigRequest,
-    ) -> Result<GetPaylinkConfigResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        ::core::option::Option<GetPaylinkConfigResponse>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,

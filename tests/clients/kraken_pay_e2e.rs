@@ -26,7 +26,8 @@ const OTHER_SECRET: &str =
 /// "test-id-0001" as base64 without padding: 12 bytes, within the documented 1-16.
 const EXTERNAL_ID: &str = "dGVzdC1pZC0wMDAx";
 
-type Payload = BTreeMap<String, serde_json::Value>;
+/// What `cancel_pay_request` returns: Kraken's file declares the result nullable.
+type Payload = Option<BTreeMap<String, serde_json::Value>>;
 
 fn cancel_request(external_id: &str) -> CancelPayRequestRequest {
     CancelPayRequestRequest {
@@ -109,7 +110,8 @@ async fn cancel_pay_request_succeeds_with_a_valid_signature() {
         .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
         .expect("cancel succeeds");
-    assert!(result.is_empty(), "{result:?}");
+    // Kraken's file declares the result nullable: the method returns an Option.
+    assert!(result.as_ref().is_some_and(|r| r.is_empty()), "{result:?}");
 
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1, "{reqs:?}");
@@ -140,6 +142,17 @@ async fn cancel_pay_request_succeeds_with_a_valid_signature() {
 }
 
 #[tokio::test]
+async fn a_null_result_is_none_as_the_file_allows() {
+    let fake = start().await;
+    fake.respond_with(Reply::result("null"));
+    let result = client(&fake)
+        .cancel_pay_request(&cancel_request(EXTERNAL_ID))
+        .await
+        .expect("`result: null` is a success the file declares");
+    assert_eq!(result, None);
+}
+
+#[tokio::test]
 async fn a_non_empty_result_is_decoded_too() {
     let fake = start().await;
     fake.respond_with(Reply::result(r#"{"note":"cancelled"}"#));
@@ -147,7 +160,10 @@ async fn a_non_empty_result_is_decoded_too() {
         .cancel_pay_request(&cancel_request(EXTERNAL_ID))
         .await
         .expect("a result object");
-    assert_eq!(result.get("note"), Some(&serde_json::json!("cancelled")));
+    assert_eq!(
+        result.unwrap().get("note"),
+        Some(&serde_json::json!("cancelled"))
+    );
 }
 
 #[tokio::test]
@@ -406,7 +422,7 @@ async fn truncated_body_is_a_typed_transport_error_and_the_client_recovers() {
         .cancel_pay_request(&cancel_request("bmV4dC1pZA"))
         .await
         .expect("next call succeeds");
-    assert!(result.is_empty());
+    assert!(result.is_some_and(|r| r.is_empty()));
 }
 
 #[tokio::test]

@@ -364,7 +364,11 @@ fn operation_method(method: &str, op: &Operation, envelope: &TokenStream) -> Tok
     // What the reply decodes to, and the runtime call that decodes it that way.
     let (response, call) = match op.response_body {
         ResponseBody::Json => {
-            let response = type_ref(&op.response);
+            let payload = type_ref(&op.response);
+            let response = match op.response_nullable {
+                true => quote! { ::core::option::Option<#payload> },
+                false => payload,
+            };
             (response, quote! { send::<_, #envelope, _> })
         }
         ResponseBody::Empty => (quote! { () }, quote! { send_empty::<_, #envelope> }),

@@ -397,6 +397,8 @@ pub struct Operation {
     pub response_body: ResponseBody,
     /// What the spec says the payload means.
     pub response_docs: Docs,
+    /// Whether the payload may be `null` (the method then returns an `Option`).
+    pub response_nullable: bool,
     /// The body of an error reply, where the spec gives one (OpenAPI's `default` response, or
     /// else its first 4xx or 5xx) and no exchange envelope reads errors itself.
     pub error: Option<TypeRef>,

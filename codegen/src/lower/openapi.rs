@@ -561,7 +561,7 @@ impl<'a> Lowering<'a> {
                 ),
             });
         }
-        let (response_body, response, response_docs) =
+        let (response_body, response, response_docs, response_nullable) =
             self.response(id, operation, &origin.child("responses"))?;
         let error = self.error_reply(id, operation, &origin.child("responses"));
         let request_name = self.free_name(TypeName::joined(&[id, "Request"]));
@@ -613,6 +613,7 @@ impl<'a> Lowering<'a> {
             response,
             response_body,
             response_docs,
+            response_nullable,
             error,
             signer_params,
             signed,
@@ -1274,8 +1275,8 @@ impl<'a> Lowering<'a> {
         id: &str,
         operation: &'a Node,
         origin: &Origin,
-    ) -> Result<(ResponseBody, TypeRef, Docs)> {
-        let empty = (ResponseBody::Empty, TypeRef::Any, Docs::default());
+    ) -> Result<(ResponseBody, TypeRef, Docs, bool)> {
+        let empty = (ResponseBody::Empty, TypeRef::Any, Docs::default(), false);
         let Some(responses) = operation.get("responses").and_then(Node::entries) else {
             return Ok(empty);
         };
@@ -1310,7 +1311,7 @@ impl<'a> Lowering<'a> {
             description: text(response, "description"),
         };
         if content.is_empty() {
-            return Ok((ResponseBody::Empty, TypeRef::Any, docs));
+            return Ok((ResponseBody::Empty, TypeRef::Any, docs, false));
         }
         let Some(json) = content.iter().find(|e| is_json_media(&e.key)) else {
             let all_text = content
@@ -1321,11 +1322,11 @@ impl<'a> Lowering<'a> {
             } else {
                 ResponseBody::Bytes
             };
-            return Ok((kind, TypeRef::Any, docs));
+            return Ok((kind, TypeRef::Any, docs, false));
         };
         let media_origin = response_origin.child("content").child(&json.key);
         let Some(schema) = json.value.get("schema") else {
-            return Ok((ResponseBody::Json, TypeRef::Any, docs));
+            return Ok((ResponseBody::Json, TypeRef::Any, docs, false));
         };
         let name = TypeName::joined(&[id, "Response"]);
         let schema_origin = media_origin.child("schema");
@@ -1333,7 +1334,7 @@ impl<'a> Lowering<'a> {
             // No envelope: the whole reply is the payload.
             let lowered = self.schema_ref(schema, &schema_origin, name)?;
             let docs = merge_docs(lowered.docs, docs);
-            return Ok((ResponseBody::Json, lowered.ty, docs));
+            return Ok((ResponseBody::Json, lowered.ty, docs, lowered.nullable));
         };
         let (schema, schema_origin, schema_file) = self.resolve_schema(schema, &schema_origin)?;
         let (shape, _) = self.object_shape(schema, &schema_origin, &schema_file)?;
@@ -1347,10 +1348,12 @@ impl<'a> Lowering<'a> {
         };
         let (property, at) = (*property, at.clone());
         let lowered = self.schema_ref(property, &at, name)?;
+        // Kraken Pay's `result: {nullable: true, type: object}`: the method returns an Option.
         Ok((
             ResponseBody::Json,
             lowered.ty,
             merge_docs(lowered.docs, docs),
+            lowered.nullable,
         ))
     }
 

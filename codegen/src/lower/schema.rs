@@ -143,6 +143,7 @@ impl Lowering<'_> {
             request,
             response: response.0,
             response_docs: response.1,
+            response_nullable: false,
             error: None,
             signer_params: Vec::new(),
             signed: spec.signed,
