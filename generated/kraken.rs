@@ -3256,7 +3256,7 @@ pub struct ListAllocationsResponseItemsItemAmountAllocated {
 pub struct ListAllocationsResponseItemsItemAmountAllocatedBonding {
     /// The total number of allocations in this state for this asset
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocation_count: Option<i64>,
+    pub allocation_count: Option<u64>,
     /// Details about when each allocation will expire and move to the next state
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocations: Option<
@@ -3291,7 +3291,7 @@ pub struct ListAllocationsResponseItemsItemAmountAllocatedBondingAllocationsItem
 pub struct ListAllocationsResponseItemsItemAmountAllocatedExitQueue {
     /// The total number of allocations in this state for this asset
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocation_count: Option<i64>,
+    pub allocation_count: Option<u64>,
     /// Details about when each allocation will expire and move to the next state
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocations: Option<
@@ -3346,7 +3346,7 @@ pub struct ListAllocationsResponseItemsItemAmountAllocatedTotal {
 pub struct ListAllocationsResponseItemsItemAmountAllocatedUnbonding {
     /// The total number of allocations in this state for this asset
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allocation_count: Option<i64>,
+    pub allocation_count: Option<u64>,
     /// Details about when each allocation will expire and move to the next state
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocations: Option<

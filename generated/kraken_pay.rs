@@ -169,7 +169,7 @@ pub struct GetPaylinkConfigRequest {}
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPaylinkConfigResponse {
     /// Paylink expiration time (in seconds)
-    pub expire_time: i64,
+    pub expire_time: u64,
 }
 /// What the runtime and `xgen request` know about each operation.
 pub mod operations {

@@ -229,7 +229,7 @@ pub fn value_kind(ty: &TypeRef, api: &Api) -> ValueKind {
 fn value_kind_within(ty: &TypeRef, api: &Api, depth: usize) -> ValueKind {
     match ty {
         TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => ValueKind::String,
-        TypeRef::Primitive(Primitive::I32 | Primitive::I64) => ValueKind::Integer,
+        TypeRef::Primitive(Primitive::I32 | Primitive::I64 | Primitive::U64) => ValueKind::Integer,
         TypeRef::Primitive(Primitive::F64) => ValueKind::Number,
         TypeRef::Primitive(Primitive::Bool) => ValueKind::Boolean,
         TypeRef::Named(name) => match api.types.get(name).map(|d| &d.kind) {
@@ -262,6 +262,7 @@ fn type_text_within(ty: &TypeRef, api: &Api, depth: usize) -> String {
         TypeRef::Primitive(Primitive::Bool) => "boolean".to_owned(),
         TypeRef::Primitive(Primitive::I32) => "integer (32-bit)".to_owned(),
         TypeRef::Primitive(Primitive::I64) => "integer".to_owned(),
+        TypeRef::Primitive(Primitive::U64) => "unsigned integer".to_owned(),
         TypeRef::Primitive(Primitive::F64) => "number".to_owned(),
         TypeRef::Any => "any JSON".to_owned(),
         TypeRef::Array(item) => format!("array of {}", type_text_within(item, api, depth + 1)),

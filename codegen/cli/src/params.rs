@@ -93,6 +93,7 @@ fn scalar(ty: &TypeRef, api: &Api, text: &str) -> Option<serde_json::Value> {
         TypeRef::Primitive(Primitive::I32 | Primitive::I64) => {
             text.parse::<i64>().ok().map(Into::into)
         }
+        TypeRef::Primitive(Primitive::U64) => text.parse::<u64>().ok().map(Into::into),
         TypeRef::Primitive(Primitive::F64) => {
             let number: f64 = text.parse().ok()?;
             serde_json::Number::from_f64(number).map(serde_json::Value::Number)
@@ -152,6 +153,7 @@ fn check(
             }
         }
         (TypeRef::Primitive(Primitive::I64), Value::Number(n)) if n.as_i64().is_some() => {}
+        (TypeRef::Primitive(Primitive::U64), Value::Number(n)) if n.as_u64().is_some() => {}
         (TypeRef::Primitive(Primitive::I32), Value::Number(n))
             if n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()) => {}
         (TypeRef::Primitive(Primitive::I32), Value::Number(_)) => {

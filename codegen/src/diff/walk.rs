@@ -879,6 +879,7 @@ fn primitive_word(p: Primitive) -> &'static str {
         Primitive::Bool => "boolean",
         Primitive::I32 => "int32",
         Primitive::I64 => "integer",
+        Primitive::U64 => "unsigned integer",
         Primitive::F64 => "number",
     }
 }

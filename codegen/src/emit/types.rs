@@ -34,6 +34,7 @@ pub(super) fn type_ref(ty: &TypeRef) -> TokenStream {
         TypeRef::Primitive(Primitive::Bool) => quote! { bool },
         TypeRef::Primitive(Primitive::I32) => quote! { i32 },
         TypeRef::Primitive(Primitive::I64) => quote! { i64 },
+        TypeRef::Primitive(Primitive::U64) => quote! { u64 },
         TypeRef::Primitive(Primitive::F64) => quote! { f64 },
         TypeRef::Named(name) => {
             let ident = format_ident!("{}", name.as_str());

@@ -359,6 +359,9 @@ pub enum Primitive {
     I32,
     /// A 64-bit signed integer.
     I64,
+    /// A 64-bit unsigned integer: an integer the spec bounds at 0 and above `i64::MAX`, or
+    /// formats `uint64`.
+    U64,
     /// A 64-bit float.
     F64,
     /// A decimal number that travels as a JSON string, to keep every digit.

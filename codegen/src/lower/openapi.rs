@@ -1537,6 +1537,7 @@ impl<'a> Lowering<'a> {
                     self.enumeration(name, EnumRepr::Integer, values, docs.clone(), origin)?
                 }
                 None if format(schema) == Some("int32") => TypeRef::Primitive(Primitive::I32),
+                None if unsigned_beyond_i64(schema) => TypeRef::Primitive(Primitive::U64),
                 None => TypeRef::Primitive(Primitive::I64),
             },
             Shape::Number => TypeRef::Primitive(Primitive::F64),
@@ -2252,6 +2253,24 @@ fn enum_values(schema: &Node, repr: EnumRepr) -> Option<Vec<EnumValue>> {
         }
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// An integer schema whose values may not fit `i64`: `format: uint64`, or bounded at 0 below
+/// and past `i64::MAX` above (`maximum: 18446744073709551615`, read as a float).
+fn unsigned_beyond_i64(schema: &Node) -> bool {
+    if matches!(format(schema), Some("uint64" | "uint")) {
+        return true;
+    }
+    let at_least_zero = match schema.get("minimum").map(|n| &n.value) {
+        Some(Value::Int(minimum)) => *minimum >= 0,
+        Some(Value::Float(minimum)) => *minimum >= 0.0,
+        _ => false,
+    };
+    let beyond = matches!(
+        schema.get("maximum").map(|n| &n.value),
+        Some(Value::Float(maximum)) if *maximum > i64::MAX as f64
+    );
+    at_least_zero && beyond
 }
 
 fn format(schema: &Node) -> Option<&str> {

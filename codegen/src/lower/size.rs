@@ -72,7 +72,7 @@ impl Sizes {
             TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => COLLECTION,
             TypeRef::Primitive(Primitive::Bool) => 1,
             TypeRef::Primitive(Primitive::I32) => 4,
-            TypeRef::Primitive(Primitive::I64 | Primitive::F64) => 8,
+            TypeRef::Primitive(Primitive::I64 | Primitive::U64 | Primitive::F64) => 8,
             TypeRef::Array(_) | TypeRef::Map(_) => COLLECTION,
             TypeRef::Any => VALUE,
             TypeRef::Named(name) => self.named(name, api),
