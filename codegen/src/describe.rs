@@ -169,7 +169,7 @@ fn params(op: &Operation, api: &Api) -> Vec<ParamInfo> {
         .iter()
         .map(|param| {
             let location: Location = param.location.into();
-            let qualified = format!("{}:{}", location.as_str(), param.name.wire);
+            let qualified = location.runtime().request_key(&param.name.wire);
             match struct_fields.iter().any(|f| f.name.wire == qualified) {
                 true => qualified,
                 false => param.name.wire.clone(),

@@ -99,6 +99,24 @@ pub enum ParamLocation {
     WholeBody,
 }
 
+impl ParamLocation {
+    /// The word for where a parameter travels (`query`, `path`, `header`, `body`).
+    pub fn word(self) -> &'static str {
+        match self {
+            ParamLocation::Query => "query",
+            ParamLocation::Path => "path",
+            ParamLocation::Header => "header",
+            ParamLocation::Body | ParamLocation::WholeBody => "body",
+        }
+    }
+
+    /// The key a parameter named like a body field has in a request object (`path:id`), which
+    /// routing looks for before the bare wire name, so that both values travel.
+    pub fn request_key(self, wire_name: &str) -> String {
+        format!("{}:{wire_name}", self.word())
+    }
+}
+
 /// One parameter the caller sets, by its wire name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Param {

@@ -58,7 +58,7 @@ pub(crate) fn route<B: Serialize + ?Sized>(
         .filter(|p| p.location != ParamLocation::Body)
     {
         // A parameter named like a body field is under `path:name` (or `query:`, `header:`).
-        let qualified = format!("{}:{}", place(param.location), param.wire_name);
+        let qualified = param.location.request_key(param.wire_name);
         let value = match fields
             .remove(&qualified)
             .or_else(|| fields.remove(param.wire_name))
@@ -66,7 +66,7 @@ pub(crate) fn route<B: Serialize + ?Sized>(
             None | Some(Value::Null) if param.required => {
                 return Err(encode_error(format!(
                     "the required {} parameter `{}` is missing",
-                    place(param.location),
+                    param.location.word(),
                     param.wire_name
                 )));
             }
@@ -81,7 +81,7 @@ pub(crate) fn route<B: Serialize + ?Sized>(
             encode_error(format!(
                 "{} parameter `{}` must be a string, number or boolean, or an array or object \
                  of them",
-                place(param.location),
+                param.location.word(),
                 param.wire_name
             ))
         })?;
@@ -119,16 +119,6 @@ fn push_pair(query: &mut String, name: &str, value: &str) {
     percent_encode_into(query, name);
     query.push('=');
     percent_encode_into(query, value);
-}
-
-/// The word for where a parameter travels, in messages.
-fn place(location: ParamLocation) -> &'static str {
-    match location {
-        ParamLocation::Query => "query",
-        ParamLocation::Path => "path",
-        ParamLocation::Header => "header",
-        ParamLocation::Body | ParamLocation::WholeBody => "body",
-    }
 }
 
 /// A parameter's value as a URL or header holds it: a scalar, an array of scalars or an object

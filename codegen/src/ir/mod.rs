@@ -42,7 +42,7 @@ impl Origin {
 
     /// The origin of the child `segment` of this node; `~` and `/` are escaped per RFC 6901.
     pub fn child(&self, segment: &str) -> Self {
-        let escaped = segment.replace('~', "~0").replace('/', "~1");
+        let escaped = pointer_segment(segment);
         // Exactly as long as needed: a large API has hundreds of thousands of origins, and
         // `format!` would leave each with up to twice the room.
         let mut pointer = String::with_capacity(self.pointer.len() + 1 + escaped.len());
@@ -68,6 +68,11 @@ impl Origin {
             pointer: pointer.to_owned(),
         }
     }
+}
+
+/// `segment` as an RFC 6901 JSON pointer writes it: `~` as `~0`, `/` as `~1`.
+pub fn pointer_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 impl fmt::Display for Origin {

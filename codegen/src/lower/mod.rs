@@ -163,16 +163,13 @@ pub(crate) fn request_struct(
     let mut fields = body_fields;
     let body_names: Vec<String> = fields.iter().map(|f| f.name.wire.clone()).collect();
     for param in params {
-        let place = match param.location {
-            ParamLocation::Path => "path",
-            ParamLocation::Query => "query",
-            ParamLocation::Header => "header",
-        };
+        let location = crate::describe::Location::from(param.location).runtime();
+        let place = location.word();
         // Requests are one object keyed by wire name, routed by the operation table: a
         // parameter named like a body field (DigitalOcean's `id` in the path and the body) is
         // keyed `path:id`, which the runtime looks for first.
         let name = match body_names.contains(&param.name.wire) {
-            true => FieldName::from_wire(&format!("{place}:{}", param.name.wire)),
+            true => FieldName::from_wire(&location.request_key(&param.name.wire)),
             false => param.name.clone(),
         };
         fields.push(Field {

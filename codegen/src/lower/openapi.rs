@@ -104,7 +104,7 @@ fn pointer_of(path: &[Step<'_>]) -> String {
     for step in path {
         pointer.push('/');
         match step {
-            Step::Key(key) => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Step::Key(key) => pointer.push_str(&crate::ir::pointer_segment(key)),
             Step::Index(index) => pointer.push_str(&index.to_string()),
         }
     }
@@ -246,7 +246,10 @@ impl<'a> Lowering<'a> {
             let name = TypeName::from_spec(&entry.key);
             let key = (
                 self.documents.root.clone(),
-                format!("/components/schemas/{}", escape_segment(&entry.key)),
+                format!(
+                    "/components/schemas/{}",
+                    crate::ir::pointer_segment(&entry.key)
+                ),
             );
             self.claimed.entry(name).or_insert(key);
         }
@@ -2398,10 +2401,6 @@ fn split_url(url: &str) -> (&str, &str) {
 
 fn own_is_file(pointer: &str) -> bool {
     pointer.is_empty()
-}
-
-fn escape_segment(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// Where an operation's problem stands and what it is, for the list of skipped operations.

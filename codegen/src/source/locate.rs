@@ -6,7 +6,7 @@
 
 use super::yaml::Mark;
 use crate::error::Error;
-use crate::ir::Origin;
+use crate::ir::{pointer_segment, Origin};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -181,11 +181,6 @@ impl Search<'_> {
     }
 }
 
-/// `segment` as a JSON pointer writes it.
-fn escaped(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
 /// A walk over YAML events, entering only the nodes on the way to a wanted one.
 struct YamlWalk<'t> {
     parser: Parser<std::str::Chars<'t>>,
@@ -253,7 +248,7 @@ impl<'t> YamlWalk<'t> {
                     let (value, value_at) = self.next()?;
                     let length = pointer.len();
                     pointer.push('/');
-                    pointer.push_str(&escaped(&name));
+                    pointer.push_str(&pointer_segment(&name));
                     if search.leads_to(pointer) {
                         self.visit(value, value_at, pointer, search)?;
                     } else {
@@ -368,7 +363,7 @@ impl<'t> JsonWalk<'t> {
                             self.whitespace();
                             let length = pointer.len();
                             pointer.push('/');
-                            pointer.push_str(&escaped(&name));
+                            pointer.push_str(&pointer_segment(&name));
                             if search.leads_to(pointer) {
                                 self.visit(pointer, search)?;
                             } else {

@@ -215,7 +215,7 @@ fn collect_external_refs(node: &Node, file: &Path, out: &mut Vec<(PathBuf, Origi
                     if unused && !keys_are_names {
                         continue;
                     }
-                    let child = format!("{pointer}/{}", escape_segment(&entry.key));
+                    let child = format!("{pointer}/{}", crate::ir::pointer_segment(&entry.key));
                     if &*entry.key == "$ref" {
                         if let Some(reference) = entry.value.as_str() {
                             let file_part = reference.split('#').next().unwrap_or("");
@@ -275,10 +275,6 @@ fn read_target(path: &Path) -> Result<Node> {
     Ok(Node {
         value: yaml::Value::Str(Arc::from(text)),
     })
-}
-
-fn escape_segment(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// `%7B` in a reference's pointer is `{` (RFC 6901 pointers in URIs are percent-encoded).
