@@ -518,6 +518,7 @@ pub mod operations {
         name: "cancel-withdrawal",
         method: ::xgen_runtime::Method::Post,
         path: "/AP/CancelWithdraw",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -565,6 +566,7 @@ pub mod operations {
         name: "get-withdraw-ticket",
         method: ::xgen_runtime::Method::Post,
         path: "/AP/GetWithdrawTicket",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -608,6 +610,7 @@ pub mod operations {
         name: "get-withdraws",
         method: ::xgen_runtime::Method::Post,
         path: "/AP/GetWithdraws",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {

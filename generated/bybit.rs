@@ -242,6 +242,7 @@ pub mod operations {
         name: "cancel-withdrawal",
         method: ::xgen_runtime::Method::Post,
         path: "/v5/asset/withdraw/cancel",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -269,6 +270,7 @@ pub mod operations {
         name: "get-withdrawal-records",
         method: ::xgen_runtime::Method::Get,
         path: "/v5/asset/withdraw/query-record",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {

@@ -4799,6 +4799,7 @@ pub mod operations {
         name: "account-transfer",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/AccountTransfer",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -4860,6 +4861,7 @@ pub mod operations {
         name: "add-export",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/AddExport",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -4929,6 +4931,7 @@ pub mod operations {
         name: "add-order",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/AddOrder",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5134,6 +5137,7 @@ pub mod operations {
         name: "add-order-batch",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/AddOrderBatch",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5195,6 +5199,7 @@ pub mod operations {
         name: "allocate-strategy",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Earn/Allocate",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5232,6 +5237,7 @@ pub mod operations {
         name: "amend-order",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/AmendOrder",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5325,6 +5331,7 @@ pub mod operations {
         name: "cancel-all-orders",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/CancelAll",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[],
         signer_fields: &[
@@ -5345,6 +5352,7 @@ pub mod operations {
         name: "cancel-all-orders-after",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/CancelAllOrdersAfter",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5374,6 +5382,7 @@ pub mod operations {
         name: "cancel-order",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/CancelOrder",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5411,6 +5420,7 @@ pub mod operations {
         name: "cancel-order-batch",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/CancelOrderBatch",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5448,6 +5458,7 @@ pub mod operations {
         name: "cancel-withdrawal",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/WithdrawCancel",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5489,6 +5500,7 @@ pub mod operations {
         name: "create-subaccount",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/CreateSubaccount",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5526,6 +5538,7 @@ pub mod operations {
         name: "deallocate-strategy",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Earn/Deallocate",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5563,6 +5576,7 @@ pub mod operations {
         name: "edit-order",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/EditOrder",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5680,6 +5694,7 @@ pub mod operations {
         name: "export-status",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/ExportStatus",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5709,6 +5724,7 @@ pub mod operations {
         name: "get-account-balance",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Balance",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5738,6 +5754,7 @@ pub mod operations {
         name: "get-allocate-strategy-status",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Earn/AllocateStatus",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5767,6 +5784,7 @@ pub mod operations {
         name: "get-asset-info",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/Assets",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -5798,6 +5816,7 @@ pub mod operations {
         name: "get-closed-orders",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/ClosedOrders",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5899,6 +5918,7 @@ pub mod operations {
         name: "get-credit-lines",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/CreditLines",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5928,6 +5948,7 @@ pub mod operations {
         name: "get-deallocate-strategy-status",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Earn/DeallocateStatus",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -5957,6 +5978,7 @@ pub mod operations {
         name: "get-deposit-addresses",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/DepositAddresses",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6010,6 +6032,7 @@ pub mod operations {
         name: "get-deposit-methods",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/DepositMethods",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6047,6 +6070,7 @@ pub mod operations {
         name: "get-extended-balance",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/BalanceEx",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6076,6 +6100,7 @@ pub mod operations {
         name: "get-ledgers",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Ledgers",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6161,6 +6186,7 @@ pub mod operations {
         name: "get-ledgers-info",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/QueryLedgers",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6206,6 +6232,7 @@ pub mod operations {
         name: "get-ohlc-data",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/OHLC",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -6253,6 +6280,7 @@ pub mod operations {
         name: "get-open-orders",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/OpenOrders",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6306,6 +6334,7 @@ pub mod operations {
         name: "get-open-positions",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/OpenPositions",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6359,6 +6388,7 @@ pub mod operations {
         name: "get-order-amends",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/OrderAmends",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6396,6 +6426,7 @@ pub mod operations {
         name: "get-order-book",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/Depth",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -6435,6 +6466,7 @@ pub mod operations {
         name: "get-orders-info",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/QueryOrders",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6496,6 +6528,7 @@ pub mod operations {
         name: "get-recent-spreads",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/Spread",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -6535,6 +6568,7 @@ pub mod operations {
         name: "get-recent-trades",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/Trades",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -6582,6 +6616,7 @@ pub mod operations {
         name: "get-server-time",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/Time",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[],
         signer_fields: &[],
@@ -6596,6 +6631,7 @@ pub mod operations {
         name: "get-status-recent-deposits",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/DepositStatus",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6673,6 +6709,7 @@ pub mod operations {
         name: "get-status-recent-withdrawals",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/WithdrawStatus",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6754,6 +6791,7 @@ pub mod operations {
         name: "get-system-status",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/SystemStatus",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[],
         signer_fields: &[],
@@ -6768,6 +6806,7 @@ pub mod operations {
         name: "get-ticker-information",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/Ticker",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -6791,6 +6830,7 @@ pub mod operations {
         name: "get-tradable-asset-pairs",
         method: ::xgen_runtime::Method::Get,
         path: "/0/public/AssetPairs",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {
@@ -6838,6 +6878,7 @@ pub mod operations {
         name: "get-trade-balance",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/TradeBalance",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6875,6 +6916,7 @@ pub mod operations {
         name: "get-trade-history",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/TradesHistory",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6960,6 +7002,7 @@ pub mod operations {
         name: "get-trade-volume",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/TradeVolume",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -6997,6 +7040,7 @@ pub mod operations {
         name: "get-trades-info",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/QueryTrades",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7042,6 +7086,7 @@ pub mod operations {
         name: "get-websockets-token",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/GetWebSocketsToken",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[],
         signer_fields: &[
@@ -7062,6 +7107,7 @@ pub mod operations {
         name: "get-withdrawal-addresses",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/WithdrawAddresses",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7123,6 +7169,7 @@ pub mod operations {
         name: "get-withdrawal-information",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/WithdrawInfo",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7168,6 +7215,7 @@ pub mod operations {
         name: "get-withdrawal-methods",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/WithdrawMethods",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7213,6 +7261,7 @@ pub mod operations {
         name: "list-allocations",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Earn/Allocations",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7258,6 +7307,7 @@ pub mod operations {
         name: "list-strategies",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Earn/Strategies",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7319,6 +7369,7 @@ pub mod operations {
         name: "remove-export",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/RemoveExport",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7356,6 +7407,7 @@ pub mod operations {
         name: "retrieve-export",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/RetrieveExport",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7385,6 +7437,7 @@ pub mod operations {
         name: "wallet-transfer",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/WalletTransfer",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -7438,6 +7491,7 @@ pub mod operations {
         name: "withdraw-funds",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Withdraw",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {

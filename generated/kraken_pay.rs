@@ -180,6 +180,7 @@ pub mod operations {
         name: "cancel-pay-request",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/request/cancel",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -209,6 +210,7 @@ pub mod operations {
         name: "cancel-pay-transfer",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/transfer/cancel",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -238,6 +240,7 @@ pub mod operations {
         name: "create-pay-request",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/request/create",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -307,6 +310,7 @@ pub mod operations {
         name: "create-pay-transfer",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/transfer/create",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -368,6 +372,7 @@ pub mod operations {
         name: "create-paylink-code",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/paylink/create",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -421,6 +426,7 @@ pub mod operations {
         name: "get-paylink-code",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/paylink/get",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -450,6 +456,7 @@ pub mod operations {
         name: "get-paylink-config",
         method: ::xgen_runtime::Method::Post,
         path: "/0/private/Pay/paylink/config",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[],
         signer_fields: &[

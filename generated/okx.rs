@@ -244,6 +244,7 @@ pub mod operations {
         name: "cancel-withdrawal",
         method: ::xgen_runtime::Method::Post,
         path: "/api/v5/asset/cancel-withdrawal",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::Json,
         params: &[
             ::xgen_runtime::Param {
@@ -271,6 +272,7 @@ pub mod operations {
         name: "get-withdrawal-history",
         method: ::xgen_runtime::Method::Get,
         path: "/api/v5/asset/withdrawal-history",
+        host: ::core::option::Option::None,
         body: ::xgen_runtime::BodyEncoding::None,
         params: &[
             ::xgen_runtime::Param {

@@ -26,6 +26,8 @@ pub struct OperationInfo {
     pub method: HttpMethod,
     /// The full path, base path included.
     pub path: String,
+    /// The host that serves it, where the API has several (`Futures`); `None` for the base URL.
+    pub host: Option<String>,
     /// The body encoding, if the operation has a body.
     pub body: Option<BodyEncoding>,
     /// Every parameter the caller sets, sorted by wire name, then location.
@@ -135,6 +137,7 @@ pub fn describe(op: &Operation, api: &Api) -> OperationInfo {
         name: op.id.to_kebab_case(),
         method: op.method,
         path: op.path.clone(),
+        host: op.host.clone(),
         body: op.body.as_ref().map(|b| b.encoding),
         params: params(op, api),
         signer_fields: op

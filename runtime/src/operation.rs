@@ -274,6 +274,11 @@ pub struct Operation {
     pub method: Method,
     /// The full path, base path included (`/0/private/WithdrawCancel`).
     pub path: &'static str,
+    /// The host the operation is served from, by the name the profile gives it, where an API
+    /// spreads over several (KuCoin's futures are on `api-futures.kucoin.com`): the client sends
+    /// it to the base URL it has for that host ([`Client::with_hosts`](crate::Client::with_hosts)),
+    /// else to its base URL. `None` for the base URL.
+    pub host: Option<&'static str>,
     /// How the body is encoded.
     pub body: BodyEncoding,
     /// The parameters the caller sets, sorted by wire name.

@@ -634,6 +634,7 @@ mod tests {
             name: "get-pet",
             method: Method::Get,
             path: "/pet",
+            host: None,
             body: BodyEncoding::None,
             params: &[],
             signer_fields: &[],

@@ -270,6 +270,7 @@ mod tests {
         name: "get-thing",
         method: Method::Get,
         path: "/v5/things/{thingId}",
+        host: None,
         body: BodyEncoding::None,
         params: &[
             Param {
@@ -392,6 +393,7 @@ mod tests {
             let op: &'static Operation = Box::leak(Box::new(Operation {
                 params,
                 path: "/p/{color}",
+                host: None,
                 ..OP
             }));
             route(op, &serde_json::json!({ "color": value })).unwrap()
@@ -470,6 +472,7 @@ mod tests {
                 },
             ],
             path: "/v5/things",
+            host: None,
             ..OP
         };
         let routed = route(

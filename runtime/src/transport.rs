@@ -31,6 +31,8 @@ pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 pub struct Client {
     http: reqwest::Client,
     base_url: String,
+    /// Base URLs by host name, for operations served elsewhere than `base_url`; few, so a list.
+    hosts: Vec<(String, String)>,
     signer: Arc<dyn Signer>,
 }
 
@@ -111,6 +113,7 @@ impl Client {
         Ok(Client {
             http,
             base_url: validate_base_url(base_url)?,
+            hosts: Vec::new(),
             signer,
         })
     }
@@ -118,6 +121,30 @@ impl Client {
     /// The base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// This client with a base URL for each named host, `(name, base URL)`, for an API whose
+    /// operations are served from several hosts ([`Operation::host`]); a generated client's
+    /// `new` gives its `PRODUCTION_HOSTS`. A name given again takes the later URL. An operation
+    /// whose host has no URL here goes to the base URL, so a client made for one test server
+    /// sends everything there.
+    pub fn with_hosts(mut self, hosts: &[(&str, &str)]) -> Result<Client, Error> {
+        for (name, url) in hosts {
+            let url = validate_base_url(url)?;
+            match self.hosts.iter_mut().find(|(known, _)| known == name) {
+                Some(entry) => entry.1 = url,
+                None => self.hosts.push(((*name).to_owned(), url)),
+            }
+        }
+        Ok(self)
+    }
+
+    /// The base URL `operation` is sent to: its host's, else the client's.
+    pub fn base_url_of(&self, operation: &Operation) -> &str {
+        operation
+            .host
+            .and_then(|host| self.hosts.iter().find(|(name, _)| name == host))
+            .map_or(self.base_url.as_str(), |(_, url)| url.as_str())
     }
 
     /// Encodes `body` for `operation` and signs the request if the operation requires it.
@@ -175,7 +202,7 @@ impl Client {
         }
         let mut headers = headers;
         headers.reserve(4);
-        let url = format!("{}{}", self.base_url, path_and_query);
+        let url = format!("{}{}", self.base_url_of(operation), path_and_query);
         let mut request = HttpRequest::new(operation, url, path_and_query, headers, body);
         if operation.signed {
             self.signer.sign(&mut request)?;
@@ -403,6 +430,7 @@ mod tests {
         name: "get-server-time",
         method: Method::Get,
         path: "/0/public/Time",
+        host: None,
         body: BodyEncoding::None,
         params: &[],
         signer_fields: &[],
@@ -414,6 +442,7 @@ mod tests {
         id: "cancelWithdrawal",
         method: Method::Post,
         path: "/0/private/WithdrawCancel",
+        host: None,
         body: BodyEncoding::Form,
         signed: true,
         rate_limit: None,
@@ -422,6 +451,37 @@ mod tests {
 
     fn client(url: &str) -> Result<Client, Error> {
         Client::new(url, Arc::new(Unsigned))
+    }
+
+    #[test]
+    fn an_operation_goes_to_its_hosts_base_url_and_without_one_to_the_clients() {
+        static FUTURES: Operation = Operation {
+            host: Some("Futures"),
+            ..PUBLIC
+        };
+        static BROKER: Operation = Operation {
+            host: Some("Broker"),
+            ..PUBLIC
+        };
+        let kucoin = client("https://api.kucoin.com")
+            .unwrap()
+            .with_hosts(&[
+                ("Futures", "https://old.example"),
+                ("Futures", "https://api-futures.kucoin.com/"),
+            ])
+            .unwrap();
+        let url = |op: &'static Operation| kucoin.prepare(op, &()).unwrap().url;
+        assert_eq!(
+            url(&FUTURES),
+            "https://api-futures.kucoin.com/0/public/Time"
+        );
+        // A host without a URL of its own (a client made for one test server): the base URL.
+        assert_eq!(url(&BROKER), "https://api.kucoin.com/0/public/Time");
+        assert_eq!(url(&PUBLIC), "https://api.kucoin.com/0/public/Time");
+        let bad = client("https://api.kucoin.com")
+            .unwrap()
+            .with_hosts(&[("Spot", "api.kucoin.com")]);
+        assert!(matches!(bad, Err(Error::InvalidBaseUrl { .. })), "{bad:?}");
     }
 
     #[test]

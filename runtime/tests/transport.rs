@@ -17,6 +17,7 @@ const ADD_ORDER: Operation = Operation {
     name: "add-order",
     method: Method::Post,
     path: "/0/private/AddOrder",
+    host: None,
     body: BodyEncoding::Form,
     params: &[],
     signer_fields: &[SignerField {

@@ -142,6 +142,7 @@ pub fn runtime_operation(info: &OperationInfo, api: &Api) -> &'static Operation 
         name: leak_str(&info.name),
         method: runtime_method(info.method),
         path: leak_str(&info.path),
+        host: info.host.as_deref().map(leak_str),
         body: match info.body {
             None => xgen_runtime::BodyEncoding::None,
             Some(xgen_codegen::ir::BodyEncoding::Json) => xgen_runtime::BodyEncoding::Json,

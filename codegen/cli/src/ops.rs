@@ -42,7 +42,13 @@ pub fn run(args: OpsArgs) -> Result<ExitCode, Failure> {
     for api in &apis {
         match &args.operation {
             Some(name) => selected.push((api, describe::describe(catalog::find(api, name)?, api))),
-            None => selected.extend(describe::operations(api).into_iter().map(|op| (api, op))),
+            None => {
+                // By the name shown, which a method name's order need not follow
+                // (`get24hr_stats` before `get_all`, `get-all` before `get24hr-stats`).
+                let mut operations = describe::operations(api);
+                operations.sort_by(|a, b| a.name.cmp(&b.name));
+                selected.extend(operations.into_iter().map(|op| (api, op)));
+            }
         }
     }
     if args.json {

@@ -118,9 +118,18 @@ pub fn run(args: RequestArgs) -> Result<ExitCode, Failure> {
             &problems,
         )));
     }
+    // `--base-url` sends every operation there (a test server); else each goes to its host's
+    // production URL, where the API has several.
+    let hosts: Vec<(&str, &str)> = match args.base_url {
+        Some(_) => Vec::new(),
+        None => (api.profile.hosts.iter())
+            .filter_map(|(host, urls)| Some((host.as_str(), urls.get("production")?.as_str())))
+            .collect(),
+    };
     let base_url = base_url.unwrap_or_default();
-    let client =
-        xgen_runtime::Client::new(&base_url, signer).map_err(|e| Failure::Input(e.to_string()))?;
+    let client = xgen_runtime::Client::new(&base_url, signer)
+        .and_then(|client| client.with_hosts(&hosts))
+        .map_err(|e| Failure::Input(e.to_string()))?;
     let prepared = client
         .prepare(runtime_op, &params)
         .map_err(|e| Failure::Input(e.to_string()))?;

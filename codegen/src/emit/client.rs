@@ -172,6 +172,10 @@ fn operation_static(
         }
     });
     let rate_limit = rate_limit_metadata(op.rate_limit.as_ref());
+    let host = match &info.host {
+        Some(host) => quote! { ::core::option::Option::Some(#host) },
+        None => quote! { ::core::option::Option::None },
+    };
     let security = info.security.iter().map(|alternative| {
         let schemes = alternative
             .iter()
@@ -187,6 +191,7 @@ fn operation_static(
             name: #name,
             method: ::xgen_runtime::Method::#method,
             path: #path,
+            host: #host,
             body: ::xgen_runtime::BodyEncoding::#encoding,
             params: &[#(#params),*],
             signer_fields: &[#(#signer_fields),*],
@@ -298,11 +303,32 @@ pub(super) fn client(
     // A white-label API has no production host of its own: callers always give one.
     let new = api.profile.base_urls.contains_key("production").then(|| {
         let production = format_ident!("{}", names::base_url_constant("production"));
-        quote! {
-            /// A client for the production environment.
-            pub fn new(#signer_param) -> Result<Self, ::xgen_runtime::Error> {
-                Self::with_base_url(#signer_arg Self::#production)
+        match api.profile.hosts.is_empty() {
+            true => quote! {
+                /// A client for the production environment.
+                pub fn new(#signer_param) -> Result<Self, ::xgen_runtime::Error> {
+                    Self::with_base_url(#signer_arg Self::#production)
+                }
+            },
+            false => {
+                let hosts = format_ident!("{}", names::hosts_constant("production"));
+                quote! {
+                    /// A client for the production environment, each operation sent to its host.
+                    pub fn new(#signer_param) -> Result<Self, ::xgen_runtime::Error> {
+                        let runtime = ::xgen_runtime::Client::new(Self::#production, ::std::sync::Arc::new(#signer_value))?
+                            .with_hosts(Self::#hosts)?;
+                        Ok(Self { runtime })
+                    }
+                }
             }
+        }
+    });
+    let with_base_url_doc = lines(match api.profile.hosts.is_empty() {
+        true => "A client for another base URL: another environment, or a test server.",
+        false => {
+            "A client that sends every operation, whatever its host, to one base URL: a test \
+                  server. For another environment's hosts, build the runtime client with \
+                  `with_hosts` and pass it to `from_runtime`."
         }
     });
     let head = quote! {
@@ -321,7 +347,7 @@ pub(super) fn client(
 
         #new
 
-        /// A client for another base URL: another environment, or a test server.
+        #with_base_url_doc
         pub fn with_base_url(#signer_param base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
             let runtime = ::xgen_runtime::Client::new(base_url, ::std::sync::Arc::new(#signer_value))?;
             Ok(Self { runtime })
@@ -346,7 +372,20 @@ fn base_url_consts(api: &Api) -> TokenStream {
         let doc = lines(&format!("The base URL of the `{env}` environment."));
         quote! { #doc pub const #ident: &'static str = #url; }
     });
-    quote! { #(#consts)* }
+    let hosts = api.profile.base_urls.keys().filter(|_| !api.profile.hosts.is_empty()).map(|env| {
+        let ident = format_ident!("{}", names::hosts_constant(env));
+        let doc = lines(&format!(
+            "The base URL of each host of the `{env}` environment, by the name operations give \
+             their host (`Operation::host`): for `xgen_runtime::Client::with_hosts` over a client \
+             of `{}`.",
+            names::base_url_constant(env)
+        ));
+        let pairs = api.profile.hosts.iter().filter_map(|(host, urls)| {
+            urls.get(env).map(|url| quote! { (#host, #url) })
+        });
+        quote! { #doc pub const #ident: &'static [(&'static str, &'static str)] = &[#(#pairs),*]; }
+    });
+    quote! { #(#consts)* #(#hosts)* }
 }
 
 /// The method `method` (the operation's key in [`Api::operations`]) for `op`.
@@ -485,7 +524,7 @@ mod tests {
                 .profile
                 .base_urls
                 .keys()
-                .map(|env| names::base_url_constant(env))
+                .flat_map(|env| [names::base_url_constant(env), names::hosts_constant(env)])
                 .collect();
             let mut checked = 0;
             for item in &file.items {

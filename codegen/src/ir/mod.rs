@@ -148,6 +148,9 @@ pub struct Skipped {
 pub struct ClientProfile {
     /// Base URLs by environment; without `production` (white-label venues) callers give one.
     pub base_urls: BTreeMap<String, String>,
+    /// Base URLs by host, then environment, for an API whose operations are served from
+    /// several hosts ([`Operation::host`]); empty for one host.
+    pub hosts: BTreeMap<String, BTreeMap<String, String>>,
     /// The runtime signing scheme, looked up by the name the profile gives.
     pub signing: &'static SigningScheme,
     /// The response envelope the runtime unwraps, looked up by name.
@@ -382,6 +385,8 @@ pub struct Operation {
     pub method: HttpMethod,
     /// The full path, with the server's base path (`/0/private/WithdrawCancel`).
     pub path: String,
+    /// The host that serves it, a key of [`ClientProfile::hosts`]; `None` for the base URL.
+    pub host: Option<String>,
     /// Summary and description.
     pub docs: Docs,
     /// The API key permissions the exchange says the call needs.

@@ -226,6 +226,12 @@ pub fn base_url_constant(env: &str) -> String {
     format!("{}_URL", FieldName::from_wire(env).constant())
 }
 
+/// The client's constant for the hosts of an environment (`production` → `PRODUCTION_HOSTS`),
+/// beside its [`base_url_constant`]: the two cannot collide, by their endings.
+pub fn hosts_constant(env: &str) -> String {
+    format!("{}_HOSTS", FieldName::from_wire(env).constant())
+}
+
 /// The constants of the `auth_schemes` module, by scheme name (`api_key` → `API_KEY`): schemes
 /// whose names convert alike (`api_key`, `apiKey`) are told apart in name order (`API_KEY`,
 /// `API_KEY_2`).

@@ -20,6 +20,46 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use xgen_runtime::registry;
 
+/// `host_by` and `hosts` come together, and each host has a URL for each environment of
+/// `base_urls` and no other: a client made for an environment must reach every host in it.
+fn check_hosts(profile: &source::profile::Profile, origin: &Origin) -> Result<()> {
+    let message = match (&profile.host_by, profile.hosts.is_empty()) {
+        (None, false) => Some((
+            "hosts",
+            "`hosts` needs `host_by`, the vendor extension that names an operation's host"
+                .to_owned(),
+        )),
+        (Some(_), true) => Some((
+            "host_by",
+            "`host_by` needs `hosts`, the base URLs of each host it names".to_owned(),
+        )),
+        _ => None,
+    };
+    if let Some((key, message)) = message {
+        return Err(Error::Invalid {
+            origin: origin.child(key),
+            message,
+        });
+    }
+    let environments: Vec<&String> = profile.base_urls.keys().collect();
+    let mut problems = Vec::new();
+    for (host, urls) in &profile.hosts {
+        let given: Vec<&String> = urls.keys().collect();
+        if given != environments {
+            problems.push(Error::Invalid {
+                origin: origin.child("hosts").child(host),
+                message: format!(
+                    "host `{}` has base URLs for [{}], and `base_urls` for [{}]: each host needs one for each environment",
+                    crate::text::escape(host),
+                    given.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
+                    environments.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
+                ),
+            });
+        }
+    }
+    crate::error::all_or_every_error(problems.into_iter().map(Err::<(), _>)).map(drop)
+}
+
 /// Lowers one exchange folder (profile and every spec file it names) into an [`Api`].
 pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
     let profile = &specs.profile;
@@ -40,6 +80,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
                 .to_owned(),
         });
     }
+    check_hosts(profile, &profile_origin)?;
     let signing = signing_scheme(profile.signing.as_deref(), &profile_origin)?;
     let per_auth_scheme = matches!(signing.credentials, registry::Credentials::PerAuthScheme);
     if !profile.signed_when.is_empty() && per_auth_scheme {
@@ -58,6 +99,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         },
         profile: ClientProfile {
             base_urls: profile.base_urls.clone(),
+            hosts: profile.hosts.clone(),
             signing,
             envelope: envelope(profile.envelope.as_deref(), &profile_origin)?,
             auth_schemes: BTreeMap::new(),

@@ -23,7 +23,7 @@ use crate::source::openapi::{Documents, Target};
 
 use crate::source::profile::Profile;
 use crate::source::yaml::{Node, Value};
-use heck::ToLowerCamelCase;
+use heck::{ToLowerCamelCase, ToSnakeCase};
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -276,8 +276,9 @@ impl<'a> Lowering<'a> {
         })
     }
 
-    /// The operation's id: the profile's naming extension if the operation has it, else its
-    /// `operationId` (a number, as some documents write it, read as its digits).
+    /// The operation's id: the profile's naming extensions the operation has, joined (see
+    /// [`joined_id`]), else its `operationId` (a number, as some documents write it, read as its
+    /// digits).
     fn named_id(&self, operation: &Node) -> Option<String> {
         let text = |node: &Node| match &node.value {
             crate::source::yaml::Value::Str(text) if !text.trim().is_empty() => {
@@ -286,11 +287,43 @@ impl<'a> Lowering<'a> {
             crate::source::yaml::Value::Int(number) => Some(number.to_string()),
             _ => None,
         };
-        let extension = self.profile.operation_names.as_deref();
-        extension
-            .and_then(|key| operation.get(key))
-            .and_then(text)
-            .or_else(|| operation.get("operationId").and_then(text))
+        let parts: Vec<String> = (self.profile.operation_names.0.iter())
+            .filter_map(|key| operation.get(key).and_then(text))
+            .collect();
+        match parts.as_slice() {
+            [] => operation.get("operationId").and_then(text),
+            [one] => Some(one.clone()),
+            more => Some(joined_id(more)),
+        }
+    }
+
+    /// The host the profile's `host_by` extension names for the operation: `None` without that
+    /// setting or that extension, and an error for a host the profile gives no URLs for, which
+    /// would otherwise be sent to the wrong one.
+    fn host(&self, operation: &Node, origin: &Origin) -> Result<Option<String>> {
+        let Some(key) = self.profile.host_by.as_deref() else {
+            return Ok(None);
+        };
+        let Some(node) = operation.get(key) else {
+            return Ok(None);
+        };
+        match node.as_str() {
+            Some(host) if self.profile.hosts.contains_key(host) => Ok(Some(host.to_owned())),
+            _ => {
+                let known: Vec<&str> = self.profile.hosts.keys().map(String::as_str).collect();
+                Err(Error::Invalid {
+                    origin: origin.child(key),
+                    message: format!(
+                        "`{key}` is {}, not a host the profile's `hosts` names ({})",
+                        match node.as_str() {
+                            Some(text) => format!("`{}`", crate::text::escape(text)),
+                            None => node.kind().to_owned(),
+                        },
+                        known.join(", ")
+                    ),
+                })
+            }
+        }
     }
 
     /// Whether the profile's `signed_when` says the operation is signed: `None` without that
@@ -521,6 +554,7 @@ impl<'a> Lowering<'a> {
             None => self.root_origin().child("security"),
         };
         let requirements = self.requirements(security_node, &security_origin)?;
+        let host = self.host(operation, origin)?;
         let signed = match self.signed_by_profile(operation)? {
             Some(signed) => signed,
             None => requirements.iter().any(|names| !names.is_empty()),
@@ -603,6 +637,7 @@ impl<'a> Lowering<'a> {
             id: id.to_owned(),
             method,
             path,
+            host,
             docs: Docs {
                 summary: text(operation, "summary"),
                 description,
@@ -2347,6 +2382,20 @@ fn derived_id(method: &str, path: &str) -> String {
                 words.push(variable.to_owned());
             }
             None => words.push(segment.to_owned()),
+        }
+    }
+    words.join("_").to_lower_camel_case()
+}
+
+/// Names joined into one id in lower camel case, a name equal to the one before it (in snake
+/// case) given once: `Account`, `Account`, `getAccountList` is `accountGetAccountList`, as
+/// KuCoin's SDK groups its methods by service and sub-service that often share a name.
+fn joined_id(parts: &[String]) -> String {
+    let mut words: Vec<String> = Vec::with_capacity(parts.len());
+    for part in parts {
+        let snake = part.to_snake_case();
+        if words.last() != Some(&snake) {
+            words.push(snake);
         }
     }
     words.join("_").to_lower_camel_case()

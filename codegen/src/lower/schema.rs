@@ -131,6 +131,7 @@ impl Lowering<'_> {
                 MethodSpec::Delete => HttpMethod::Delete,
             },
             path: spec.path.clone(),
+            host: None,
             docs: Docs {
                 summary: Some(spec.summary.clone()),
                 description: spec.description.clone(),

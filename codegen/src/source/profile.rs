@@ -31,6 +31,15 @@ pub struct Profile {
     /// (AlphaPoint APEX) has none, and callers always give the host.
     #[serde(default)]
     pub base_urls: BTreeMap<String, String>,
+    /// The vendor extension that says which host serves an operation, for APIs spread over
+    /// several (KuCoin's `x-domain`: `Spot`, `Futures`, `Broker`). Each value it takes must be a
+    /// key of `hosts`; an operation without it goes to `base_urls`.
+    #[serde(default)]
+    pub host_by: Option<String>,
+    /// The base URLs of each host `host_by` names, by environment: the same environments as
+    /// `base_urls`.
+    #[serde(default)]
+    pub hosts: BTreeMap<String, BTreeMap<String, String>>,
     /// The runtime signing scheme, by its name in `xgen_runtime::registry`
     /// (`kraken`, `okx`, `none`, `http-bearer`, ...). Absent: each operation's OpenAPI
     /// `security` decides (`openapi`).
@@ -43,11 +52,14 @@ pub struct Profile {
     /// Body fields the signing plugin fills in; the caller never sets them.
     #[serde(default)]
     pub signer_fields: Vec<String>,
-    /// An OpenAPI vendor extension that names operations (KuCoin's `x-sdk-method-name`), read
-    /// in place of `operationId` where an operation has it: the id the client's method, the
-    /// profile's other keys and `xgen request` use.
+    /// OpenAPI vendor extensions that name operations, read in place of `operationId` where an
+    /// operation has them: the id the client's method, the profile's other keys and `xgen
+    /// request` use. One (`x-sdk-method-name`) or several, joined in order in snake case with
+    /// equal neighbours once (KuCoin's `[x-sdk-service, x-sdk-sub-service, x-sdk-method-name]`:
+    /// `Account`, `Withdrawal`, `cancelWithdrawal` is `account_withdrawal_cancel_withdrawal`),
+    /// for documents whose method names repeat across services.
     #[serde(default)]
-    pub operation_names: Option<String>,
+    pub operation_names: OneOrMore,
     /// Where a spec that has no `security` says an operation is private (KuCoin's
     /// `x-api-channel: private`): vendor extensions and the value each must have. When given, an
     /// operation is signed exactly when one of them matches, whatever its `security` says.
@@ -65,6 +77,27 @@ pub struct Profile {
     /// operation takes its limit from one of the two, never both.
     #[serde(default)]
     pub rate_limits: BTreeMap<String, RateLimitSpec>,
+}
+
+/// A setting given as one value or a list of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "OneOrMoreText")]
+pub struct OneOrMore(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMoreText {
+    One(String),
+    More(Vec<String>),
+}
+
+impl From<OneOrMoreText> for OneOrMore {
+    fn from(text: OneOrMoreText) -> Self {
+        match text {
+            OneOrMoreText::One(one) => OneOrMore(vec![one]),
+            OneOrMoreText::More(more) => OneOrMore(more),
+        }
+    }
 }
 
 impl Profile {

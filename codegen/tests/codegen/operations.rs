@@ -186,3 +186,148 @@ fn query_parameters_the_signer_sets_leave_the_request_type() {
         .unwrap()
         .contains("pub timestamp: Option<i64>,"));
 }
+
+/// KuCoin's services: the same method name in two services, and in two sub-services of one.
+const SERVICES: &str = r#"openapi: 3.0.1
+info: { title: Named, version: "1" }
+paths:
+  /api/v1/orders:
+    post:
+      x-sdk-service: Spot
+      x-sdk-sub-service: Order
+      x-sdk-method-name: addOrder
+      x-domain: Spot
+      responses: { "200": { description: ok } }
+  /api/v1/futures/orders:
+    post:
+      x-sdk-service: Futures
+      x-sdk-sub-service: Order
+      x-sdk-method-name: addOrder
+      x-domain: Futures
+      responses: { "200": { description: ok } }
+  /api/v1/accounts:
+    get:
+      x-sdk-service: Account
+      x-sdk-sub-service: Account
+      x-sdk-method-name: getAccountList
+      responses: { "200": { description: ok } }
+  /api/v1/market/histories:
+    get:
+      x-sdk-service: Spot
+      x-sdk-sub-service: Market
+      x-sdk-method-name: getTradeHistory
+      x-domain: Spot
+      responses: { "200": { description: ok } }
+"#;
+
+const HOSTS: &str = "base_urls: { production: https://api.example.com, sandbox: https://sandbox.example.com }\n\
+                     host_by: x-domain\n\
+                     hosts:\n  Spot: { production: https://api.example.com, sandbox: https://sandbox.example.com }\n  \
+                     Futures: { production: https://futures.example.com, sandbox: https://futures-sandbox.example.com }\n";
+
+#[test]
+fn several_extensions_name_a_method_together_with_equal_neighbours_once() {
+    let profile = format!(
+        "operation_names: [x-sdk-service, x-sdk-sub-service, x-sdk-method-name]\nopenapi: [api.yaml]\n{HOSTS}"
+    );
+    assert_eq!(
+        methods(SERVICES, &profile),
+        [
+            // Account, Account, getAccountList.
+            "account_get_account_list",
+            "futures_order_add_order",
+            "spot_market_get_trade_history",
+            "spot_order_add_order",
+        ]
+    );
+}
+
+#[test]
+fn an_operation_goes_to_the_host_its_extension_names_in_every_environment() {
+    let profile = format!(
+        "operation_names: [x-sdk-service, x-sdk-sub-service, x-sdk-method-name]\nopenapi: [api.yaml]\n{HOSTS}"
+    );
+    let module = module(SERVICES, &profile);
+    let host_of = |name: &str| {
+        let item = module.split(&format!("pub static {name}:")).nth(1).unwrap();
+        item.split("host: ")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        host_of("FUTURES_ORDER_ADD_ORDER"),
+        "::core::option::Option::Some(\"Futures\")"
+    );
+    assert_eq!(
+        host_of("SPOT_ORDER_ADD_ORDER"),
+        "::core::option::Option::Some(\"Spot\")"
+    );
+    // No `x-domain`: the base URL.
+    assert_eq!(
+        host_of("ACCOUNT_GET_ACCOUNT_LIST"),
+        "::core::option::Option::None"
+    );
+    let sandbox = module.split("pub const SANDBOX_HOSTS").nth(1).unwrap();
+    let sandbox = sandbox.split("];").next().unwrap();
+    assert!(
+        sandbox.contains(r#"("Futures", "https://futures-sandbox.example.com")"#),
+        "{sandbox}"
+    );
+    assert!(module.contains(".with_hosts(Self::PRODUCTION_HOSTS)?"));
+}
+
+#[test]
+fn a_host_the_profile_does_not_name_or_a_missing_environment_is_an_error_naming_the_place() {
+    let error = |spec: &str, profile: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("named");
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(folder.join("api.yaml"), spec).unwrap();
+        fs::write(folder.join("profile.yaml"), profile).unwrap();
+        let error = xgen_codegen::Config::new()
+            .specs_dir(dir.path())
+            .generate()
+            .unwrap_err()
+            .to_string();
+        error.replace(&dir.path().display().to_string(), "")
+    };
+    // A host the profile does not know (a newer copy's): that operation is left out, said.
+    let only_spot = "openapi: [api.yaml]\nbase_urls: { production: https://api.example.com }\n\
+                     host_by: x-domain\nhosts: { Spot: { production: https://api.example.com } }\n";
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("named")).unwrap();
+    fs::write(dir.path().join("named/api.yaml"), SERVICES).unwrap();
+    fs::write(dir.path().join("named/profile.yaml"), only_spot).unwrap();
+    let apis = xgen_codegen::Config::new()
+        .specs_dir(dir.path())
+        .load()
+        .unwrap();
+    let skipped: Vec<String> = apis[0]
+        .skipped
+        .iter()
+        .map(|s| format!("{}: {} ({})", s.id, s.reason, s.origin.pointer))
+        .collect();
+    assert_eq!(
+        skipped,
+        ["postApiV1FuturesOrders: `x-domain` is `Futures`, not a host the profile's `hosts` names (Spot) \
+          (/paths/~1api~1v1~1futures~1orders/post/x-domain)"]
+    );
+    let no_sandbox = format!(
+        "openapi: [api.yaml]\n{}",
+        HOSTS.replace(", sandbox: https://futures-sandbox.example.com", "")
+    );
+    assert_eq!(
+        error(SERVICES, &no_sandbox),
+        "/named/profile.yaml#/hosts/Futures: host `Futures` has base URLs for [production], and \
+         `base_urls` for [production, sandbox]: each host needs one for each environment"
+    );
+    let no_host_by =
+        "openapi: [api.yaml]\nhosts: { Spot: { production: https://api.example.com } }\n";
+    assert!(error(SERVICES, no_host_by).ends_with(
+        "/named/profile.yaml#/hosts: `hosts` needs `host_by`, the vendor extension that names an operation's host"
+    ));
+}

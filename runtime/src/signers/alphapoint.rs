@@ -490,6 +490,7 @@ mod tests {
         name: "cancel-withdraw",
         method: Method::Post,
         path: "/AP/CancelWithdraw",
+        host: None,
         body: BodyEncoding::Json,
         params: &[],
         signer_fields: &[],

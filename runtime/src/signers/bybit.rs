@@ -751,6 +751,7 @@ dwIDAQAB\n\
         name: "get-open-orders",
         method: Method::Get,
         path: "/v5/order/realtime",
+        host: None,
         body: BodyEncoding::None,
         params: &[],
         signer_fields: &[],
@@ -763,6 +764,7 @@ dwIDAQAB\n\
         name: "create-order",
         method: Method::Post,
         path: "/v5/order/create",
+        host: None,
         body: BodyEncoding::Json,
         ..REALTIME
     };

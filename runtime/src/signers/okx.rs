@@ -524,6 +524,7 @@ mod tests {
         name: "get-balance",
         method: Method::Get,
         path: "/api/v5/account/balance",
+        host: None,
         body: BodyEncoding::None,
         params: &[],
         signer_fields: &[],
@@ -536,6 +537,7 @@ mod tests {
         name: "cancel-withdrawal",
         method: Method::Post,
         path: "/api/v5/asset/cancel-withdrawal",
+        host: None,
         body: BodyEncoding::Json,
         ..BALANCE
     };

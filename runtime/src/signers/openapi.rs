@@ -449,6 +449,7 @@ mod tests {
             name: "get-pet",
             method: Method::Get,
             path: "/v2/pet/1",
+            host: None,
             body: BodyEncoding::None,
             params: &[],
             signer_fields: &[],

@@ -38,6 +38,7 @@ static POST: Operation = Operation {
     name: "cancel-withdrawal",
     method: Method::Post,
     path: "/private/cancel",
+    host: None,
     body: BodyEncoding::Json,
     params: &[],
     signer_fields: &[],
@@ -52,6 +53,7 @@ static POST_FORM: Operation = Operation {
 static GET: Operation = Operation {
     method: Method::Get,
     path: "/private/history",
+    host: None,
     body: BodyEncoding::None,
     ..POST
 };

@@ -148,6 +148,7 @@ impl ClientBuilder {
         Ok(Client {
             http,
             base_url,
+            hosts: Vec::new(),
             signer: self.signer,
         })
     }

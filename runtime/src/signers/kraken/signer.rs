@@ -165,6 +165,7 @@ mod tests {
             name: "cancel-withdrawal",
             method: Method::Post,
             path: "/0/private/WithdrawCancel",
+            host: None,
             body,
             params: &[],
             signer_fields: Box::leak(Box::new([SignerField {
