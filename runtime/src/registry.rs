@@ -29,13 +29,14 @@ use crate::error::Error;
 use crate::nonce::NonceSource;
 use crate::operation::{AuthKind, AuthScheme, Operation};
 use crate::signer::{Signer, Unsigned};
-use crate::signers::{alphapoint, bybit, kraken, okx, openapi};
+use crate::signers::{alphapoint, binance, bybit, kraken, okx, openapi};
 use crate::timestamp::TimestampSource;
 use crate::transport::RawResponse;
 
 /// Every signing scheme a profile can name, sorted by name.
 pub static SIGNING_SCHEMES: &[&SigningScheme] = &[
     &alphapoint::SIGNING,
+    &binance::SIGNING,
     &bybit::SIGNING,
     &openapi::HTTP_BASIC,
     &openapi::HTTP_BEARER,
@@ -48,6 +49,7 @@ pub static SIGNING_SCHEMES: &[&SigningScheme] = &[
 /// Every envelope a profile can name, sorted by name.
 pub static ENVELOPES: &[&Envelope] = &[
     &alphapoint::ENVELOPE,
+    &binance::ENVELOPE,
     &bybit::ENVELOPE,
     &kraken::ENVELOPE,
     &crate::envelope::NONE,

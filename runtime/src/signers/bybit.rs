@@ -1058,6 +1058,7 @@ dwIDAQAB\n\
             status,
             content_type: Some(content_type.into()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 
