@@ -27,8 +27,9 @@
 //! | [`okx`] | `POST /api/v5/asset/cancel-withdrawal` | `GET /api/v5/asset/withdrawal-history` | [`okx::FakeOkx`] |
 //! | [`bybit`] | `POST /v5/asset/withdraw/cancel` | `GET /v5/asset/withdraw/query-record` | [`bybit::FakeBybit`] |
 //! | [`alphapoint`] | `POST /AP/CancelWithdraw` | `POST /AP/GetWithdrawTicket`, `POST /AP/GetWithdraws` | [`alphapoint::FakeAlphaPoint`] |
+//! | [`binance`] | none (Binance has none); its scripted endpoint is `POST /sapi/v1/capital/withdraw/apply` | `GET /sapi/v1/capital/withdraw/history` | [`binance::FakeBinance`] |
 //!
-//! All five are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once` (the cancel
+//! All six are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once` (the cancel
 //! endpoint), `respond_with_on` / `respond_once_on` (any endpoint, e.g. a one-off rate limit on
 //! a status poll), `requests` / `last_request`, `set_clock` work the same everywhere; each
 //! module adds its `start` constructor, key management and settings, its `Reply` alias with
@@ -104,6 +105,7 @@ mod server;
 mod util;
 
 pub mod alphapoint;
+pub mod binance;
 pub mod bybit;
 pub mod kraken;
 pub mod kraken_pay;
@@ -118,3 +120,7 @@ pub use server::{Exchange, Fake, StartError};
 /// The `rsa` crate this crate verifies Bybit RSA signatures with, for building
 /// [`bybit::Credential::Rsa`] keys of the matching version.
 pub use rsa;
+
+/// The `ed25519-dalek` crate this crate verifies Binance Ed25519 signatures with, for building
+/// [`binance::Credential::Ed25519`] keys of the matching version.
+pub use ed25519_dalek;

@@ -138,7 +138,7 @@ pub trait Exchange: Machinery {}
 pub enum StartError {
     /// Not called from inside a tokio runtime.
     NoRuntime,
-    /// Binding `127.0.0.1:0` failed.
+    /// Binding `127.0.0.1:<port>` failed.
     Bind(std::io::Error),
     /// A secret or key given to the fake is unusable (the reason, never the secret).
     InvalidCredential(String),
@@ -148,7 +148,7 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::NoRuntime => f.write_str("fake exchange: not inside a tokio runtime"),
-            StartError::Bind(e) => write!(f, "fake exchange: cannot bind 127.0.0.1:0: {e}"),
+            StartError::Bind(e) => write!(f, "fake exchange: cannot bind its 127.0.0.1 port: {e}"),
             StartError::InvalidCredential(why) => {
                 write!(f, "fake exchange: unusable credential: {why}")
             }
@@ -231,10 +231,16 @@ impl<E: Exchange> Drop for Fake<E> {
 impl<E: Exchange> Fake<E> {
     /// Binds `127.0.0.1:0` and serves `exchange` in the current tokio runtime.
     pub(crate) async fn spawn(exchange: E) -> Result<Fake<E>, StartError> {
+        Fake::spawn_on(exchange, 0).await
+    }
+
+    /// [`Fake::spawn`] on `127.0.0.1:port` (0: an ephemeral port), for a fake run as a server
+    /// at a known address (`xgen-fake --port`).
+    pub(crate) async fn spawn_on(exchange: E, port: u16) -> Result<Fake<E>, StartError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(StartError::NoRuntime);
         }
-        let listener = TcpListener::bind("127.0.0.1:0")
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
@@ -247,6 +253,21 @@ impl<E: Exchange> Fake<E> {
                 requests: Vec::new(),
             }),
         });
+        let task = tokio::spawn(accept_loop(listener, shared.clone()));
+        Ok(Fake { addr, shared, task })
+    }
+
+    /// The same fake (keys, settings, withdrawal book, recorded requests) served on
+    /// `127.0.0.1:port` instead (0: an ephemeral port): to run it at a known address, as
+    /// `xgen-fake --port` does.
+    pub async fn serve_on(self, port: u16) -> Result<Fake<E>, StartError> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let shared = self.shared.clone();
+        // Stops the old listener and its connections; the state lives on in `shared`.
+        drop(self);
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(Fake { addr, shared, task })
     }

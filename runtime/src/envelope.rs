@@ -172,6 +172,7 @@ pub(crate) mod testing {
             status: 200,
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         };
         let err = E::decode::<serde_json::Value>(&response).unwrap_err();
         let Error::Decode {
@@ -220,6 +221,7 @@ mod tests {
             status,
             content_type: content_type.map(str::to_owned),
             body: body.to_vec(),
+            retry_after: None,
         }
     }
 

@@ -435,6 +435,7 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         };
         E::decode::<serde_json::Value>(&response).expect_err("an error reply")
     }

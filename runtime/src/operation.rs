@@ -155,6 +155,10 @@ pub enum ParamStyle {
     Label,
     /// In the path, as `;name=` pairs: `;name=a;name=b` or `;name=a,b`.
     Matrix,
+    /// An array of objects in the query, each field by its index:
+    /// `name[0].a=1&name[0].b=2&name[1].a=3`. No OpenAPI style writes one; Binance documents
+    /// this form (`details[0].targetAsset=BTC`), and the generator names it in a warning.
+    Indexed,
 }
 
 impl ParamStyle {

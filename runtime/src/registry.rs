@@ -29,13 +29,14 @@ use crate::error::Error;
 use crate::nonce::NonceSource;
 use crate::operation::{AuthKind, AuthScheme, Operation};
 use crate::signer::{Signer, Unsigned};
-use crate::signers::{alphapoint, bybit, kraken, okx, openapi};
+use crate::signers::{alphapoint, binance, bybit, kraken, okx, openapi};
 use crate::timestamp::TimestampSource;
 use crate::transport::RawResponse;
 
 /// Every signing scheme a profile can name, sorted by name.
 pub static SIGNING_SCHEMES: &[&SigningScheme] = &[
     &alphapoint::SIGNING,
+    &binance::SIGNING,
     &bybit::SIGNING,
     &openapi::HTTP_BASIC,
     &openapi::HTTP_BEARER,
@@ -48,6 +49,7 @@ pub static SIGNING_SCHEMES: &[&SigningScheme] = &[
 /// Every envelope a profile can name, sorted by name.
 pub static ENVELOPES: &[&Envelope] = &[
     &alphapoint::ENVELOPE,
+    &binance::ENVELOPE,
     &bybit::ENVELOPE,
     &kraken::ENVELOPE,
     &crate::envelope::NONE,
@@ -87,6 +89,12 @@ pub struct SigningScheme {
     pub credentials: Credentials,
     /// The value the signer draws for each request, which `xgen request` can fix.
     pub clock: Clock,
+    /// Whether the signer sets only those of its fields an operation declares, so that a signed
+    /// operation may declare some or none of them (Binance: `SIGNED` endpoints take `timestamp`
+    /// and `signature`, `USER_STREAM` ones the API key alone). Otherwise every signed operation
+    /// must have a place for each (Kraken's `nonce`), and the generator leaves out one that has
+    /// none, saying so.
+    pub fields_where_declared: bool,
     /// Builds the signer from credentials that are all present.
     build: fn(&Given<'_>) -> Result<Arc<dyn Signer>, SetupError>,
 }
@@ -514,8 +522,16 @@ impl SigningScheme {
             takes_credentials,
             credentials,
             clock,
+            fields_where_declared: false,
             build,
         }
+    }
+
+    /// The scheme, with its signer setting only the fields an operation declares
+    /// ([`SigningScheme::fields_where_declared`]).
+    pub(crate) const fn fields_where_declared(mut self) -> SigningScheme {
+        self.fields_where_declared = true;
+        self
     }
 }
 

@@ -80,6 +80,7 @@ mod tests {
             status,
             content_type: None,
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 

@@ -77,7 +77,11 @@ pub(crate) fn route<B: Serialize + ?Sized>(
             whole_body = Some(value);
             continue;
         }
-        let shape = Shape::of(&value).ok_or_else(|| {
+        let shape = match param.style {
+            ParamStyle::Indexed => Shape::records(&value),
+            _ => Shape::of(&value),
+        };
+        let shape = shape.ok_or_else(|| {
             encode_error(format!(
                 "{} parameter `{}` must be a string, number or boolean, or an array or object \
                  of them",
@@ -127,6 +131,8 @@ enum Shape {
     Scalar(String),
     Array(Vec<String>),
     Object(Vec<(String, String)>),
+    /// An array of objects of scalars, for [`ParamStyle::Indexed`].
+    Records(Vec<Vec<(String, String)>>),
 }
 
 impl Shape {
@@ -146,6 +152,19 @@ impl Shape {
                 .map(Shape::Object),
             other => scalar_text(other).map(Shape::Scalar),
         }
+    }
+
+    /// An array of objects of scalars (or a lone object, as one record); `None` otherwise.
+    fn records(value: &Value) -> Option<Shape> {
+        let record = |value: &Value| match Shape::of(value)? {
+            Shape::Object(fields) => Some(fields),
+            _ => None,
+        };
+        match value {
+            Value::Array(items) => items.iter().map(record).collect::<Option<_>>(),
+            other => record(other).map(|fields| vec![fields]),
+        }
+        .map(Shape::Records)
     }
 }
 
@@ -173,6 +192,16 @@ fn query_pairs(param: &Param, shape: Shape) -> Vec<(String, String)> {
             let flat: Vec<String> = fields.into_iter().flat_map(|(k, v)| [k, v]).collect();
             vec![(name, flat.join(","))]
         }
+        (Shape::Records(records), _) => records
+            .into_iter()
+            .enumerate()
+            .flat_map(|(index, fields)| {
+                let name = &name;
+                fields
+                    .into_iter()
+                    .map(move |(key, text)| (format!("{name}[{index}].{key}"), text))
+            })
+            .collect(),
     }
 }
 
@@ -220,6 +249,13 @@ fn simple(shape: &Shape, explode: bool, separator: &str, text: fn(&str) -> Strin
         Shape::Object(fields) => fields
             .iter()
             .flat_map(|(k, v)| [text(k), text(v)])
+            .collect::<Vec<_>>()
+            .join(separator),
+        // Only the query has records (the generator sets `Indexed` nowhere else); anywhere
+        // else each record is written as an exploded object.
+        Shape::Records(records) => records
+            .iter()
+            .map(|fields| simple(&Shape::Object(fields.clone()), true, separator, text))
             .collect::<Vec<_>>()
             .join(separator),
     }
@@ -425,6 +461,16 @@ mod tests {
         assert_eq!(
             query(DeepObject, true, object()),
             "color%5BB%5D=150&color%5BG%5D=200&color%5BR%5D=100"
+        );
+        // Not OpenAPI's: Binance's arrays of objects (`details[0].targetAsset=BTC`).
+        let records = serde_json::json!([
+            {"targetAsset": "BTC", "percentage": 60},
+            {"targetAsset": "ETH", "percentage": 40}
+        ]);
+        assert_eq!(
+            query(Indexed, true, records),
+            "color%5B0%5D.percentage=60&color%5B0%5D.targetAsset=BTC\
+             &color%5B1%5D.percentage=40&color%5B1%5D.targetAsset=ETH"
         );
         assert_eq!(path(Simple, false, array()), "/p/blue,black,brown");
         assert_eq!(path(Simple, false, object()), "/p/B,150,G,200,R,100");

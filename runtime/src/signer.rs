@@ -74,6 +74,15 @@ impl HttpRequest {
     /// OpenAPI `apiKey` in the query), so it is signed and sent with the URL but shown as
     /// `[redacted]`.
     pub fn push_credential_query(&mut self, name: &str, value: &str) {
+        self.push_query(name, value);
+        self.credentials
+            .push(CredentialPlace::Query(name.to_owned()));
+    }
+
+    /// Appends `name=value` to the query, percent-encoded (RFC 3986 unreserved characters
+    /// kept), to both the URL and the path and query, so what is signed afterwards is what is
+    /// sent: Binance's `timestamp` and `signature`.
+    pub fn push_query(&mut self, name: &str, value: &str) {
         let mut pair = String::new();
         crate::route::percent_encode_into(&mut pair, name);
         pair.push('=');
@@ -87,8 +96,6 @@ impl HttpRequest {
             target.push(separator);
             target.push_str(&pair);
         }
-        self.credentials
-            .push(CredentialPlace::Query(name.to_owned()));
     }
 
     /// The credential places, for [`crate::PreparedRequest`].

@@ -60,6 +60,9 @@ pub struct RawResponse {
     pub content_type: Option<String>,
     /// The whole body.
     pub body: Vec<u8>,
+    /// The `Retry-After` header as sent, if present and readable as text: the seconds to wait
+    /// that a rate-limited reply (Binance's 429 and 418) carries.
+    pub retry_after: Option<String>,
 }
 
 impl RawResponse {
@@ -268,6 +271,11 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let capacity = response
             .content_length()
             .and_then(|n| usize::try_from(n).ok())
@@ -289,6 +297,7 @@ impl Client {
             status,
             content_type,
             body,
+            retry_after,
         })
     }
 

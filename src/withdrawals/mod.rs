@@ -17,7 +17,8 @@
 //! One type per exchange implements the traits: [`KrakenWithdrawals`], [`OkxWithdrawals`],
 //! [`BybitWithdrawals`], [`AlphaPointWithdrawals`]. [`KrakenPayRequests`] implements
 //! [`Cancel`] only: Kraken Pay has no status endpoint (the outcome arrives by signed webhook),
-//! so `cancel_and_confirm` does not exist for it rather than pretending.
+//! so `cancel_and_confirm` does not exist for it rather than pretending. [`BinanceWithdrawals`] is
+//! the other way round: Binance has no cancel endpoint, so it has an inherent `status` alone.
 //!
 //! ```compile_fail
 //! # async fn no_status(pay: xgen_clients::withdrawals::KrakenPayRequests) {
@@ -28,6 +29,7 @@
 //! ```
 
 mod alphapoint;
+mod binance;
 mod bybit;
 mod confirm;
 mod kraken;
@@ -42,6 +44,7 @@ use std::future::Future;
 use xgen_runtime::{Error, Operation, RateLimit};
 
 pub use alphapoint::{AlphaPointAccount, AlphaPointWithdrawals};
+pub use binance::BinanceWithdrawals;
 pub use bybit::BybitWithdrawals;
 pub use confirm::{ConfirmOptions, Progress};
 pub use kraken::{KrakenWithdrawal, KrakenWithdrawals};

@@ -4,7 +4,7 @@ use std::fmt;
 
 use xgen_runtime::{Error, Escaped};
 
-use crate::{alphapoint, bybit, kraken, okx};
+use crate::{alphapoint, binance, bybit, kraken, okx};
 
 /// Where a withdrawal stands, in one vocabulary for every exchange.
 ///
@@ -134,6 +134,8 @@ pub enum TypedRecord {
     Bybit(Box<bybit::WithdrawalRecord>),
     /// AlphaPoint's withdraw ticket.
     AlphaPoint(Box<alphapoint::WithdrawTicket>),
+    /// A record of Binance's withdraw history.
+    Binance(Box<binance::GetSapiV1CapitalWithdrawHistoryResponseItem>),
 }
 
 /// What the exchange answered to a cancel. Only [`CancelReply::Requested`] means it took the

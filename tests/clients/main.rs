@@ -7,6 +7,7 @@
 mod support;
 
 mod alphapoint_e2e;
+mod binance_e2e;
 mod bybit_e2e;
 mod generated_up_to_date;
 mod kraken_e2e;

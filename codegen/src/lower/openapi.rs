@@ -149,6 +149,8 @@ enum ParamShape {
     Scalar,
     Array,
     Object,
+    /// An array of objects of scalars.
+    Records,
 }
 
 impl ParamShape {
@@ -157,6 +159,7 @@ impl ParamShape {
             ParamShape::Scalar => "scalar",
             ParamShape::Array => "array",
             ParamShape::Object => "object",
+            ParamShape::Records => "array of objects",
         }
     }
 }
@@ -588,7 +591,10 @@ impl<'a> Lowering<'a> {
             .filter(|wire| !self.signer_params.contains(*wire))
             .map(String::as_str)
             .collect();
-        if signed && body.is_none() && !unplaced.is_empty() {
+        // A signer that sets only what an operation declares (Binance's) needs no place for the
+        // rest; any other needs one for each field.
+        let needs_every_field = !self.api.profile.signing.fields_where_declared;
+        if signed && needs_every_field && body.is_none() && !unplaced.is_empty() {
             return Err(Error::Invalid {
                 origin: origin.clone(),
                 message: format!(
@@ -1003,6 +1009,16 @@ impl<'a> Lowering<'a> {
                 },
             };
             let style = self.parameter_style(&lowered.ty, location, style, &origin)?;
+            if style == ParamStyle::Indexed {
+                self.repair(
+                    origin.child("schema"),
+                    format!(
+                        "an array of objects in the query, which no OpenAPI style writes; sent \
+                         as `{0}[0].field=…&{0}[1].field=…` (the indexed form Binance documents)",
+                        crate::text::escape(name)
+                    ),
+                );
+            }
             // A path-item parameter is overridden by the operation's of the same name and place.
             params.retain(|p| !(p.name.wire == name && p.location == location));
             if let Some(twin) = params.iter().find(|p| p.name.wire == name) {
@@ -1060,6 +1076,16 @@ impl<'a> Lowering<'a> {
             ParamLocation::Path => xgen_runtime::ParamLocation::Path,
             ParamLocation::Header => xgen_runtime::ParamLocation::Header,
         };
+        if shape == ParamShape::Records {
+            return match (location, style) {
+                (ParamLocation::Query, None | Some("form")) => Ok(ParamStyle::Indexed),
+                _ => Err(unsupported(
+                    origin,
+                    "an array of objects outside the query, or in a style other than `form` \
+                     (no `style` writes one)",
+                )),
+            };
+        }
         let Some(word) = style else {
             return Ok(ParamStyle::default_for(runtime_location));
         };
@@ -1119,8 +1145,17 @@ impl<'a> Lowering<'a> {
                 &format!("{what} parameter with arrays or objects inside (no `style` writes one)"),
             )
         };
+        let is_record = |ty: &TypeRef| match self.resolve_alias(ty) {
+            TypeRef::Map(value) => is_scalar(value),
+            TypeRef::Named(name) => match self.api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Struct(strukt)) => strukt.fields.iter().all(|f| is_scalar(&f.ty)),
+                _ => false,
+            },
+            _ => false,
+        };
         match self.resolve_alias(ty) {
             TypeRef::Array(item) if is_scalar(item) => Ok(ParamShape::Array),
+            TypeRef::Array(item) if is_record(item) => Ok(ParamShape::Records),
             TypeRef::Array(_) => Err(nested("an array")),
             TypeRef::Map(value) if is_scalar(value) => Ok(ParamShape::Object),
             TypeRef::Map(_) | TypeRef::Any => Err(nested("an object")),
@@ -1226,7 +1261,7 @@ impl<'a> Lowering<'a> {
                         ty: lowered.ty,
                     });
                 }
-                None if signed => {
+                None if signed && !self.api.profile.signing.fields_where_declared => {
                     return Err(Error::Invalid {
                         origin: schema_origin,
                         message: format!("the signed body has no '{wire}' property, which the profile says the signer fills in"),
@@ -1268,7 +1303,7 @@ impl<'a> Lowering<'a> {
             .signer_fields
             .iter()
             .any(|wire| !self.signer_params.contains(wire));
-        if signed && unplaced {
+        if signed && unplaced && !self.api.profile.signing.fields_where_declared {
             return Err(unsupported(
                 origin,
                 "a body that is not an object, in which the signer's fields have no place",

@@ -4,9 +4,11 @@
 
 mod alphapoint;
 mod alphapoint_book;
+mod binance;
 mod book_robustness;
 mod bybit;
 mod bybit_book;
+mod cli;
 mod common;
 mod kraken;
 mod kraken_book;

@@ -598,6 +598,7 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 
@@ -744,6 +745,7 @@ mod tests {
             status: 404,
             content_type: Some("text/html".into()),
             body: b"<html>Not Found</html>".to_vec(),
+            retry_after: None,
         };
         let err = AlphaPointEnvelope::decode::<Acknowledgement>(&page).unwrap_err();
         assert!(matches!(err, Error::NotJson { status: 404, .. }), "{err:?}");

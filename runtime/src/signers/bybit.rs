@@ -1060,6 +1060,7 @@ dwIDAQAB\n\
             status,
             content_type: Some(content_type.into()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 

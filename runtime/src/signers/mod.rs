@@ -1,6 +1,7 @@
 //! Signing plugins, one module per exchange.
 
 pub mod alphapoint;
+pub mod binance;
 pub mod bybit;
 mod common;
 pub mod kraken;

@@ -722,6 +722,7 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 
@@ -845,6 +846,7 @@ mod tests {
             status: 502,
             content_type: Some("text/html".into()),
             body: b"<html><body>Bad Gateway</body></html>".to_vec(),
+            retry_after: None,
         };
         let err = OkxEnvelope::decode::<Vec<Cancelled>>(&page).unwrap_err();
         assert!(matches!(err, Error::NotJson { status: 502, .. }), "{err:?}");

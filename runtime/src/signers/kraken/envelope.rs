@@ -71,6 +71,7 @@ mod tests {
             status,
             content_type: Some(content_type.to_owned()),
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 
