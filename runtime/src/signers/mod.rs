@@ -4,6 +4,7 @@ pub mod alphapoint;
 pub mod bybit;
 mod common;
 pub mod kraken;
+pub mod kucoin;
 pub mod okx;
 pub mod openapi;
 
