@@ -40,14 +40,6 @@ pub enum AccountDepositAddDepositAddressV1RequestTo {
 /// `AccountDepositAddDepositAddressV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountDepositAddDepositAddressV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountDepositAddDepositAddressV1ResponseData,
-}
-/// `AccountDepositAddDepositAddressV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositAddDepositAddressV1ResponseData {
     /// Deposit address
     pub address: String,
     /// The chainName of currency
@@ -60,7 +52,7 @@ pub struct AccountDepositAddDepositAddressV1ResponseData {
     /// Address remark. If there’s no remark, it is empty. When you withdraw from other platforms to KuCoin, you need to fill in memo(tag). Be careful: If you do not fill in memo(tag), your deposit may not be available.
     pub memo: String,
     /// Deposit account type: main (funding account), trade (spot trading account)
-    pub to: AccountDepositAddDepositAddressV1ResponseDataTo,
+    pub to: AccountDepositAddDepositAddressV1ResponseTo,
 }
 /// Deposit account type: main (funding account), trade (spot trading account)
 #[derive(
@@ -75,7 +67,7 @@ pub struct AccountDepositAddDepositAddressV1ResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountDepositAddDepositAddressV1ResponseDataTo {
+pub enum AccountDepositAddDepositAddressV1ResponseTo {
     /// `MAIN`
     #[serde(rename = "MAIN")]
     Main,
@@ -127,14 +119,6 @@ pub enum AccountDepositAddDepositAddressV3RequestTo {
 /// `AccountDepositAddDepositAddressV3Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountDepositAddDepositAddressV3Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountDepositAddDepositAddressV3ResponseData,
-}
-/// `AccountDepositAddDepositAddressV3ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositAddDepositAddressV3ResponseData {
     /// Deposit address
     pub address: String,
     /// The chainId of currency
@@ -163,16 +147,8 @@ pub struct AccountDepositGetDepositAddressV1Request {
     pub currency: String,
 }
 /// `AccountDepositGetDepositAddressV1Response`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositAddressV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountDepositGetDepositAddressV1ResponseData,
-}
-/// `AccountDepositGetDepositAddressV1ResponseData`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositAddressV1ResponseData {
+pub struct AccountDepositGetDepositAddressV1Response {
     /// Deposit address
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -195,7 +171,7 @@ pub struct AccountDepositGetDepositAddressV1ResponseData {
     pub memo: Option<String>,
     /// Deposit account type: main (funding account), trade (spot trading account)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<AccountDepositGetDepositAddressV1ResponseDataTo>,
+    pub to: Option<AccountDepositGetDepositAddressV1ResponseTo>,
 }
 /// Deposit account type: main (funding account), trade (spot trading account)
 #[derive(
@@ -210,7 +186,7 @@ pub struct AccountDepositGetDepositAddressV1ResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountDepositGetDepositAddressV1ResponseDataTo {
+pub enum AccountDepositGetDepositAddressV1ResponseTo {
     /// `MAIN`
     #[serde(rename = "MAIN")]
     Main,
@@ -230,17 +206,9 @@ pub struct AccountDepositGetDepositAddressV2Request {
     /// currency
     pub currency: String,
 }
-/// `AccountDepositGetDepositAddressV2Response`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositAddressV2Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountDepositGetDepositAddressV2ResponseDataItem>,
-}
-/// `AccountDepositGetDepositAddressV2ResponseDataItem`, as the spec defines it.
+/// `AccountDepositGetDepositAddressV2ResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositAddressV2ResponseDataItem {
+pub struct AccountDepositGetDepositAddressV2ResponseItem {
     /// Deposit address
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -263,7 +231,7 @@ pub struct AccountDepositGetDepositAddressV2ResponseDataItem {
     pub memo: Option<String>,
     /// Deposit account type: main (funding account), trade (spot trading account)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<AccountDepositGetDepositAddressV2ResponseDataItemTo>,
+    pub to: Option<AccountDepositGetDepositAddressV2ResponseItemTo>,
 }
 /// Deposit account type: main (funding account), trade (spot trading account)
 #[derive(
@@ -278,7 +246,7 @@ pub struct AccountDepositGetDepositAddressV2ResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountDepositGetDepositAddressV2ResponseDataItemTo {
+pub enum AccountDepositGetDepositAddressV2ResponseItemTo {
     /// `MAIN`
     #[serde(rename = "MAIN")]
     Main,
@@ -301,17 +269,9 @@ pub struct AccountDepositGetDepositAddressV3Request {
     /// currency
     pub currency: String,
 }
-/// `AccountDepositGetDepositAddressV3Response`, as the spec defines it.
+/// `AccountDepositGetDepositAddressV3ResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositAddressV3Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountDepositGetDepositAddressV3ResponseDataItem>,
-}
-/// `AccountDepositGetDepositAddressV3ResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositAddressV3ResponseDataItem {
+pub struct AccountDepositGetDepositAddressV3ResponseItem {
     /// Deposit address
     pub address: String,
     /// The chainId of currency
@@ -331,7 +291,7 @@ pub struct AccountDepositGetDepositAddressV3ResponseDataItem {
     /// Address remark. If there’s no remark, it is empty. When you withdraw from other platforms to KuCoin, you need to fill in memo(tag). Be careful: If you do not fill in memo(tag), your deposit may not be available.
     pub memo: String,
     /// Deposit account type: MAIN (funding account), TRADE (spot trading account)
-    pub to: AccountDepositGetDepositAddressV3ResponseDataItemTo,
+    pub to: AccountDepositGetDepositAddressV3ResponseItemTo,
 }
 /// Deposit account type: MAIN (funding account), TRADE (spot trading account)
 #[derive(
@@ -346,7 +306,7 @@ pub struct AccountDepositGetDepositAddressV3ResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountDepositGetDepositAddressV3ResponseDataItemTo {
+pub enum AccountDepositGetDepositAddressV3ResponseItemTo {
     /// `MAIN`
     #[serde(rename = "MAIN")]
     Main,
@@ -377,19 +337,11 @@ pub struct AccountDepositGetDepositHistoryOldRequest {
 /// `AccountDepositGetDepositHistoryOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountDepositGetDepositHistoryOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountDepositGetDepositHistoryOldResponseData,
-}
-/// `AccountDepositGetDepositHistoryOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositHistoryOldResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountDepositGetDepositHistoryOldResponseDataItemsItem>,
+    pub items: Vec<AccountDepositGetDepositHistoryOldResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -400,9 +352,9 @@ pub struct AccountDepositGetDepositHistoryOldResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountDepositGetDepositHistoryOldResponseDataItemsItem`, as the spec defines it.
+/// `AccountDepositGetDepositHistoryOldResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositHistoryOldResponseDataItemsItem {
+pub struct AccountDepositGetDepositHistoryOldResponseItemsItem {
     /// Deposit amount
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
@@ -419,13 +371,13 @@ pub struct AccountDepositGetDepositHistoryOldResponseDataItemsItem {
     pub is_inner: Option<bool>,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<AccountDepositGetDepositHistoryOldResponseDataItemsItemStatus>,
+    pub status: Option<AccountDepositGetDepositHistoryOldResponseItemsItemStatus>,
     /// Wallet Txid
     #[serde(rename = "walletTxId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet_tx_id: Option<String>,
 }
-/// `AccountDepositGetDepositHistoryOldResponseDataItemsItemStatus`, as the spec defines it.
+/// `AccountDepositGetDepositHistoryOldResponseItemsItemStatus`, as the spec defines it.
 #[derive(
     Debug,
     Clone,
@@ -438,7 +390,7 @@ pub struct AccountDepositGetDepositHistoryOldResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountDepositGetDepositHistoryOldResponseDataItemsItemStatus {
+pub enum AccountDepositGetDepositHistoryOldResponseItemsItemStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -507,19 +459,11 @@ pub struct AccountDepositGetDepositHistoryRequest {
 /// `AccountDepositGetDepositHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountDepositGetDepositHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountDepositGetDepositHistoryResponseData,
-}
-/// `AccountDepositGetDepositHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositHistoryResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountDepositGetDepositHistoryResponseDataItemsItem>,
+    pub items: Vec<AccountDepositGetDepositHistoryResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -530,9 +474,9 @@ pub struct AccountDepositGetDepositHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountDepositGetDepositHistoryResponseDataItemsItem`, as the spec defines it.
+/// `AccountDepositGetDepositHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountDepositGetDepositHistoryResponseDataItemsItem {
+pub struct AccountDepositGetDepositHistoryResponseItemsItem {
     /// Deposit address
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -567,7 +511,7 @@ pub struct AccountDepositGetDepositHistoryResponseDataItemsItem {
     pub remark: Option<String>,
     /// Status
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<AccountDepositGetDepositHistoryResponseDataItemsItemStatus>,
+    pub status: Option<AccountDepositGetDepositHistoryResponseItemsItemStatus>,
     /// Update time of the database record
     #[serde(rename = "updatedAt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -590,7 +534,7 @@ pub struct AccountDepositGetDepositHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountDepositGetDepositHistoryResponseDataItemsItemStatus {
+pub enum AccountDepositGetDepositHistoryResponseItemsItemStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -686,14 +630,6 @@ pub struct AccountFeeGetBasicFeeRequest {
 /// `AccountFeeGetBasicFeeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountFeeGetBasicFeeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountFeeGetBasicFeeResponseData,
-}
-/// `AccountFeeGetBasicFeeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountFeeGetBasicFeeResponseData {
     /// Base maker fee rate
     #[serde(rename = "makerFeeRate")]
     pub maker_fee_rate: String,
@@ -710,14 +646,6 @@ pub struct AccountFeeGetFuturesActualFeeRequest {
 /// `AccountFeeGetFuturesActualFeeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountFeeGetFuturesActualFeeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountFeeGetFuturesActualFeeResponseData,
-}
-/// `AccountFeeGetFuturesActualFeeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountFeeGetFuturesActualFeeResponseData {
     /// Actual maker fee rate of the trading pair
     #[serde(rename = "makerFeeRate")]
     pub maker_fee_rate: String,
@@ -733,17 +661,9 @@ pub struct AccountFeeGetSpotActualFeeRequest {
     /// Trading pair (optional; you can inquire fee rates of 10 trading pairs each time at most)
     pub symbols: String,
 }
-/// `AccountFeeGetSpotActualFeeResponse`, as the spec defines it.
+/// `AccountFeeGetSpotActualFeeResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountFeeGetSpotActualFeeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountFeeGetSpotActualFeeResponseDataItem>,
-}
-/// `AccountFeeGetSpotActualFeeResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountFeeGetSpotActualFeeResponseDataItem {
+pub struct AccountFeeGetSpotActualFeeResponseItem {
     /// Sell tax rate; this field is visible to users in certain countries
     #[serde(rename = "buyTaxRate")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -764,14 +684,6 @@ pub struct AccountFeeGetSpotActualFeeResponseDataItem {
 /// `AccountGetAccountInfoResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetAccountInfoResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetAccountInfoResponseData,
-}
-/// `AccountGetAccountInfoResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetAccountInfoResponseData {
     /// Number of sub-accounts with futures trading permissions enabled
     #[serde(rename = "futuresSubQuantity")]
     pub futures_sub_quantity: i64,
@@ -811,14 +723,6 @@ pub struct AccountGetAccountInfoResponseData {
 /// `AccountGetApikeyInfoResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetApikeyInfoResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetApikeyInfoResponseData,
-}
-/// `AccountGetApikeyInfoResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetApikeyInfoResponseData {
     /// Apikey
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -915,16 +819,8 @@ pub struct AccountGetCrossMarginAccountRequest {
 /// `AccountGetCrossMarginAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetCrossMarginAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetCrossMarginAccountResponseData,
-}
-/// `AccountGetCrossMarginAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetCrossMarginAccountResponseData {
     /// Margin account list
-    pub accounts: Vec<AccountGetCrossMarginAccountResponseDataAccountsItem>,
+    pub accounts: Vec<AccountGetCrossMarginAccountResponseAccountsItem>,
     /// debt ratio
     #[serde(rename = "debtRatio")]
     pub debt_ratio: String,
@@ -937,9 +833,9 @@ pub struct AccountGetCrossMarginAccountResponseData {
     #[serde(rename = "totalLiabilityOfQuoteCurrency")]
     pub total_liability_of_quote_currency: String,
 }
-/// `AccountGetCrossMarginAccountResponseDataAccountsItem`, as the spec defines it.
+/// `AccountGetCrossMarginAccountResponseAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetCrossMarginAccountResponseDataAccountsItem {
+pub struct AccountGetCrossMarginAccountResponseAccountsItem {
     /// Account available assets (total assets - frozen)
     pub available: String,
     /// Support borrow or not
@@ -976,14 +872,6 @@ pub struct AccountGetFuturesAccountRequest {
 /// `AccountGetFuturesAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetFuturesAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetFuturesAccountResponseData,
-}
-/// `AccountGetFuturesAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetFuturesAccountResponseData {
     /// Account equity = marginBalance + unrealizedPNL
     #[serde(rename = "accountEquity")]
     pub account_equity: f64,
@@ -1046,24 +934,16 @@ pub struct AccountGetFuturesLedgerRequest {
 /// `AccountGetFuturesLedgerResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetFuturesLedgerResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetFuturesLedgerResponseData,
-}
-/// `AccountGetFuturesLedgerResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetFuturesLedgerResponseData {
     /// The `dataList` field.
     #[serde(rename = "dataList")]
-    pub data_list: Vec<AccountGetFuturesLedgerResponseDataDataListItem>,
+    pub data_list: Vec<AccountGetFuturesLedgerResponseDataListItem>,
     /// Is it the last page? If it is false, it means it is the last page, and if it is true, it means you need to move to the next page.
     #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
-/// `AccountGetFuturesLedgerResponseDataDataListItem`, as the spec defines it.
+/// `AccountGetFuturesLedgerResponseDataListItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetFuturesLedgerResponseDataDataListItem {
+pub struct AccountGetFuturesLedgerResponseDataListItem {
     /// Account equity
     #[serde(rename = "accountEquity")]
     pub account_equity: f64,
@@ -1094,31 +974,23 @@ pub struct AccountGetIsolatedMarginAccountDetailV1Request {
 /// `AccountGetIsolatedMarginAccountDetailV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetIsolatedMarginAccountDetailV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetIsolatedMarginAccountDetailV1ResponseData,
-}
-/// `AccountGetIsolatedMarginAccountDetailV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountDetailV1ResponseData {
     /// base asset
     #[serde(rename = "baseAsset")]
-    pub base_asset: AccountGetIsolatedMarginAccountDetailV1ResponseDataBaseAsset,
+    pub base_asset: AccountGetIsolatedMarginAccountDetailV1ResponseBaseAsset,
     /// debt ratio
     #[serde(rename = "debtRatio")]
     pub debt_ratio: String,
     /// quote asset
     #[serde(rename = "quoteAsset")]
-    pub quote_asset: AccountGetIsolatedMarginAccountDetailV1ResponseDataQuoteAsset,
+    pub quote_asset: AccountGetIsolatedMarginAccountDetailV1ResponseQuoteAsset,
     /// Position status: Existing liabilities-DEBT, No liabilities-CLEAR, Bankrupcy (after position enters a negative balance)-BANKRUPTCY, Existing borrowings-IN_BORROW, Existing repayments-IN_REPAY, Under liquidation-IN_LIQUIDATION, Under auto-renewal assets-IN_AUTO_RENEW .
-    pub status: AccountGetIsolatedMarginAccountDetailV1ResponseDataStatus,
+    pub status: AccountGetIsolatedMarginAccountDetailV1ResponseStatus,
     /// Symbol
     pub symbol: String,
 }
 /// base asset
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountDetailV1ResponseDataBaseAsset {
+pub struct AccountGetIsolatedMarginAccountDetailV1ResponseBaseAsset {
     /// Current available asset amount
     #[serde(rename = "availableBalance")]
     pub available_balance: String,
@@ -1140,7 +1012,7 @@ pub struct AccountGetIsolatedMarginAccountDetailV1ResponseDataBaseAsset {
 }
 /// quote asset
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountDetailV1ResponseDataQuoteAsset {
+pub struct AccountGetIsolatedMarginAccountDetailV1ResponseQuoteAsset {
     /// Current available asset amount
     #[serde(rename = "availableBalance")]
     pub available_balance: String,
@@ -1173,7 +1045,7 @@ pub struct AccountGetIsolatedMarginAccountDetailV1ResponseDataQuoteAsset {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountGetIsolatedMarginAccountDetailV1ResponseDataStatus {
+pub enum AccountGetIsolatedMarginAccountDetailV1ResponseStatus {
     /// `DEBT`
     #[serde(rename = "DEBT")]
     Debt,
@@ -1237,16 +1109,8 @@ pub struct AccountGetIsolatedMarginAccountListV1Request {
 /// `AccountGetIsolatedMarginAccountListV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetIsolatedMarginAccountListV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetIsolatedMarginAccountListV1ResponseData,
-}
-/// `AccountGetIsolatedMarginAccountListV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountListV1ResponseData {
     /// Account list
-    pub assets: Vec<AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItem>,
+    pub assets: Vec<AccountGetIsolatedMarginAccountListV1ResponseAssetsItem>,
     /// Total liabilities of the isolated margin account (in the request coin)
     #[serde(rename = "liabilityConversionBalance")]
     pub liability_conversion_balance: String,
@@ -1254,26 +1118,26 @@ pub struct AccountGetIsolatedMarginAccountListV1ResponseData {
     #[serde(rename = "totalConversionBalance")]
     pub total_conversion_balance: String,
 }
-/// `AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItem`, as the spec defines it.
+/// `AccountGetIsolatedMarginAccountListV1ResponseAssetsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItem {
+pub struct AccountGetIsolatedMarginAccountListV1ResponseAssetsItem {
     /// base asset
     #[serde(rename = "baseAsset")]
-    pub base_asset: AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemBaseAsset,
+    pub base_asset: AccountGetIsolatedMarginAccountListV1ResponseAssetsItemBaseAsset,
     /// debt ratio
     #[serde(rename = "debtRatio")]
     pub debt_ratio: String,
     /// quote asset
     #[serde(rename = "quoteAsset")]
-    pub quote_asset: AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemQuoteAsset,
+    pub quote_asset: AccountGetIsolatedMarginAccountListV1ResponseAssetsItemQuoteAsset,
     /// Position status: Existing liabilities-DEBT, No liabilities-CLEAR, Bankrupcy (after position enters a negative balance)-BANKRUPTCY, Existing borrowings-IN_BORROW, Existing repayments-IN_REPAY, Under liquidation-IN_LIQUIDATION, Under auto-renewal assets-IN_AUTO_RENEW .
-    pub status: AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemStatus,
+    pub status: AccountGetIsolatedMarginAccountListV1ResponseAssetsItemStatus,
     /// Symbol
     pub symbol: String,
 }
 /// base asset
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemBaseAsset {
+pub struct AccountGetIsolatedMarginAccountListV1ResponseAssetsItemBaseAsset {
     /// Current available asset amount
     #[serde(rename = "availableBalance")]
     pub available_balance: String,
@@ -1295,7 +1159,7 @@ pub struct AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemBaseAsset 
 }
 /// quote asset
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemQuoteAsset {
+pub struct AccountGetIsolatedMarginAccountListV1ResponseAssetsItemQuoteAsset {
     /// Current available asset amount
     #[serde(rename = "availableBalance")]
     pub available_balance: String,
@@ -1328,7 +1192,7 @@ pub struct AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemQuoteAsset
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountGetIsolatedMarginAccountListV1ResponseDataAssetsItemStatus {
+pub enum AccountGetIsolatedMarginAccountListV1ResponseAssetsItemStatus {
     /// `DEBT`
     #[serde(rename = "DEBT")]
     Debt,
@@ -1426,16 +1290,8 @@ pub struct AccountGetIsolatedMarginAccountRequest {
 /// `AccountGetIsolatedMarginAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetIsolatedMarginAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetIsolatedMarginAccountResponseData,
-}
-/// `AccountGetIsolatedMarginAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountResponseData {
     /// The `assets` field.
-    pub assets: Vec<AccountGetIsolatedMarginAccountResponseDataAssetsItem>,
+    pub assets: Vec<AccountGetIsolatedMarginAccountResponseAssetsItem>,
     /// timestamp
     pub timestamp: i64,
     /// Total Assets in Quote Currency
@@ -1445,15 +1301,13 @@ pub struct AccountGetIsolatedMarginAccountResponseData {
     #[serde(rename = "totalLiabilityOfQuoteCurrency")]
     pub total_liability_of_quote_currency: String,
 }
-/// `AccountGetIsolatedMarginAccountResponseDataAssetsItem`, as the spec defines it.
+/// `AccountGetIsolatedMarginAccountResponseAssetsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItem {
+pub struct AccountGetIsolatedMarginAccountResponseAssetsItem {
     /// base asset
     #[serde(rename = "baseAsset")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_asset: Option<
-        AccountGetIsolatedMarginAccountResponseDataAssetsItemBaseAsset,
-    >,
+    pub base_asset: Option<AccountGetIsolatedMarginAccountResponseAssetsItemBaseAsset>,
     /// debt ratio
     #[serde(rename = "debtRatio")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1461,9 +1315,7 @@ pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItem {
     /// quote asset
     #[serde(rename = "quoteAsset")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quote_asset: Option<
-        AccountGetIsolatedMarginAccountResponseDataAssetsItemQuoteAsset,
-    >,
+    pub quote_asset: Option<AccountGetIsolatedMarginAccountResponseAssetsItemQuoteAsset>,
     /// Position status; EFFECTIVE-effective, BANKRUPTCY-bankruptcy liquidation, LIQUIDATION-closing, REPAY-repayment, BORROW-borrowing
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -1473,7 +1325,7 @@ pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItem {
 }
 /// base asset
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItemBaseAsset {
+pub struct AccountGetIsolatedMarginAccountResponseAssetsItemBaseAsset {
     /// Account available assets (total assets - frozen)
     pub available: String,
     /// Support borrow or not
@@ -1502,7 +1354,7 @@ pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItemBaseAsset {
 }
 /// quote asset
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItemQuoteAsset {
+pub struct AccountGetIsolatedMarginAccountResponseAssetsItemQuoteAsset {
     /// Account available assets (total assets - frozen)
     pub available: String,
     /// Support borrow or not
@@ -1532,23 +1384,15 @@ pub struct AccountGetIsolatedMarginAccountResponseDataAssetsItemQuoteAsset {
 /// `AccountGetMarginAccountDetailResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetMarginAccountDetailResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetMarginAccountDetailResponseData,
-}
-/// `AccountGetMarginAccountDetailResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetMarginAccountDetailResponseData {
     /// Margin account list
-    pub accounts: Vec<AccountGetMarginAccountDetailResponseDataAccountsItem>,
+    pub accounts: Vec<AccountGetMarginAccountDetailResponseAccountsItem>,
     /// Debt ratio
     #[serde(rename = "debtRatio")]
     pub debt_ratio: String,
 }
-/// `AccountGetMarginAccountDetailResponseDataAccountsItem`, as the spec defines it.
+/// `AccountGetMarginAccountDetailResponseAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetMarginAccountDetailResponseDataAccountsItem {
+pub struct AccountGetMarginAccountDetailResponseAccountsItem {
     /// Available funds in the account
     #[serde(rename = "availableBalance")]
     pub available_balance: String,
@@ -1619,17 +1463,9 @@ pub struct AccountGetMarginHfLedgerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at: Option<i64>,
 }
-/// `AccountGetMarginHfLedgerResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetMarginHfLedgerResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountGetMarginHfLedgerResponseDataItem>,
-}
-/// `AccountGetMarginHfLedgerResponseDataItem`, as the spec defines it.
+/// `AccountGetMarginHfLedgerResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetMarginHfLedgerResponseDataItem {
+pub struct AccountGetMarginHfLedgerResponseItem {
     /// Master account type TRADE_HF
     #[serde(rename = "accountType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1677,14 +1513,6 @@ pub struct AccountGetSpotAccountDetailRequest {
 /// `AccountGetSpotAccountDetailResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetSpotAccountDetailResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetSpotAccountDetailResponseData,
-}
-/// `AccountGetSpotAccountDetailResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotAccountDetailResponseData {
     /// Funds available to withdraw or trade
     pub available: String,
     /// Total funds in the account
@@ -1705,17 +1533,9 @@ pub struct AccountGetSpotAccountListRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<AccountGetSpotAccountListType>,
 }
-/// `AccountGetSpotAccountListResponse`, as the spec defines it.
+/// `AccountGetSpotAccountListResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotAccountListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountGetSpotAccountListResponseDataItem>,
-}
-/// `AccountGetSpotAccountListResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotAccountListResponseDataItem {
+pub struct AccountGetSpotAccountListResponseItem {
     /// Funds available to withdraw or trade
     pub available: String,
     /// Total funds in the account
@@ -1728,7 +1548,7 @@ pub struct AccountGetSpotAccountListResponseDataItem {
     pub id: String,
     /// Account type: main, trade, isolated (abandon), margin (abandon)
     #[serde(rename = "type")]
-    pub type_: AccountGetSpotAccountListResponseDataItemType,
+    pub type_: AccountGetSpotAccountListResponseItemType,
 }
 /// Account type: main, trade, isolated (abandon), margin (abandon)
 #[derive(
@@ -1743,7 +1563,7 @@ pub struct AccountGetSpotAccountListResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountGetSpotAccountListResponseDataItemType {
+pub enum AccountGetSpotAccountListResponseItemType {
     /// `main`
     #[serde(rename = "main")]
     Main,
@@ -1780,14 +1600,6 @@ pub enum AccountGetSpotAccountListType {
     /// A value this client does not know yet, kept as the exchange sent it.
     #[serde(untagged)]
     Other(String),
-}
-/// `AccountGetSpotAccountTypeResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotAccountTypeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// Spot account type. True means the current user is a high-frequency spot user, False means the current user is a low-frequency spot user
-    pub data: bool,
 }
 /// `AccountGetSpotHfLedgerBizType`, as the spec defines it.
 #[derive(
@@ -1878,17 +1690,9 @@ pub struct AccountGetSpotHfLedgerRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at: Option<i64>,
 }
-/// `AccountGetSpotHfLedgerResponse`, as the spec defines it.
+/// `AccountGetSpotHfLedgerResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotHfLedgerResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountGetSpotHfLedgerResponseDataItem>,
-}
-/// `AccountGetSpotHfLedgerResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotHfLedgerResponseDataItem {
+pub struct AccountGetSpotHfLedgerResponseItem {
     /// Master account type TRADE_HF
     #[serde(rename = "accountType")]
     pub account_type: String,
@@ -1907,7 +1711,7 @@ pub struct AccountGetSpotHfLedgerResponseDataItem {
     /// currency
     pub currency: String,
     /// Direction of transfer (out or in)
-    pub direction: AccountGetSpotHfLedgerResponseDataItemDirection,
+    pub direction: AccountGetSpotHfLedgerResponseItemDirection,
     /// Transaction, Deposit or withdrawal fee
     pub fee: String,
     /// Unique ID
@@ -1928,7 +1732,7 @@ pub struct AccountGetSpotHfLedgerResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountGetSpotHfLedgerResponseDataItemDirection {
+pub enum AccountGetSpotHfLedgerResponseItemDirection {
     /// `in`
     #[serde(rename = "in")]
     In,
@@ -1996,19 +1800,11 @@ pub struct AccountGetSpotLedgerRequest {
 /// `AccountGetSpotLedgerResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountGetSpotLedgerResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountGetSpotLedgerResponseData,
-}
-/// `AccountGetSpotLedgerResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotLedgerResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountGetSpotLedgerResponseDataItemsItem>,
+    pub items: Vec<AccountGetSpotLedgerResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -2019,9 +1815,9 @@ pub struct AccountGetSpotLedgerResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountGetSpotLedgerResponseDataItemsItem`, as the spec defines it.
+/// `AccountGetSpotLedgerResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountGetSpotLedgerResponseDataItemsItem {
+pub struct AccountGetSpotLedgerResponseItemsItem {
     /// Master user account types: MAIN, TRADE, MARGIN or CONTRACT.
     #[serde(rename = "accountType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2113,14 +1909,6 @@ pub enum AccountSubAccountAddSubAccountApiRequestExpire {
 /// `AccountSubAccountAddSubAccountApiResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountAddSubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountAddSubAccountApiResponseData,
-}
-/// `AccountSubAccountAddSubAccountApiResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountAddSubAccountApiResponseData {
     /// API Key
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -2153,27 +1941,11 @@ pub struct AccountSubAccountAddSubAccountFuturesPermissionRequest {
     /// Sub account UID
     pub uid: String,
 }
-/// `AccountSubAccountAddSubAccountFuturesPermissionResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountAddSubAccountFuturesPermissionResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: bool,
-}
 /// The request of `accountSubAccountAddSubAccountMarginPermission`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountAddSubAccountMarginPermissionRequest {
     /// Sub account UID
     pub uid: String,
-}
-/// `AccountSubAccountAddSubAccountMarginPermissionResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountAddSubAccountMarginPermissionResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
 }
 /// The request of `accountSubAccountAddSubAccount`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2216,14 +1988,6 @@ pub enum AccountSubAccountAddSubAccountRequestAccess {
 /// `AccountSubAccountAddSubAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountAddSubAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountAddSubAccountResponseData,
-}
-/// `AccountSubAccountAddSubAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountAddSubAccountResponseData {
     /// permission
     pub access: String,
     /// Sub account name
@@ -2249,14 +2013,6 @@ pub struct AccountSubAccountDeleteSubAccountApiRequest {
 /// `AccountSubAccountDeleteSubAccountApiResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountDeleteSubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountDeleteSubAccountApiResponseData,
-}
-/// `AccountSubAccountDeleteSubAccountApiResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountDeleteSubAccountApiResponseData {
     /// The APIKEY of a sub-user.
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -2274,24 +2030,14 @@ pub struct AccountSubAccountGetFuturesSubAccountListV2Request {
 /// `AccountSubAccountGetFuturesSubAccountListV2Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountGetFuturesSubAccountListV2Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountGetFuturesSubAccountListV2ResponseData,
-}
-/// `AccountSubAccountGetFuturesSubAccountListV2ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetFuturesSubAccountListV2ResponseData {
     /// Account List
-    pub accounts: Vec<
-        AccountSubAccountGetFuturesSubAccountListV2ResponseDataAccountsItem,
-    >,
+    pub accounts: Vec<AccountSubAccountGetFuturesSubAccountListV2ResponseAccountsItem>,
     /// The `summary` field.
-    pub summary: AccountSubAccountGetFuturesSubAccountListV2ResponseDataSummary,
+    pub summary: AccountSubAccountGetFuturesSubAccountListV2ResponseSummary,
 }
-/// `AccountSubAccountGetFuturesSubAccountListV2ResponseDataAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetFuturesSubAccountListV2ResponseAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetFuturesSubAccountListV2ResponseDataAccountsItem {
+pub struct AccountSubAccountGetFuturesSubAccountListV2ResponseAccountsItem {
     /// The `accountEquity` field.
     #[serde(rename = "accountEquity")]
     pub account_equity: f64,
@@ -2319,9 +2065,9 @@ pub struct AccountSubAccountGetFuturesSubAccountListV2ResponseDataAccountsItem {
     #[serde(rename = "unrealisedPNL")]
     pub unrealised_pnl: f64,
 }
-/// `AccountSubAccountGetFuturesSubAccountListV2ResponseDataSummary`, as the spec defines it.
+/// `AccountSubAccountGetFuturesSubAccountListV2ResponseSummary`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetFuturesSubAccountListV2ResponseDataSummary {
+pub struct AccountSubAccountGetFuturesSubAccountListV2ResponseSummary {
     /// Total Account Equity
     #[serde(rename = "accountEquityTotal")]
     pub account_equity_total: f64,
@@ -2368,23 +2114,15 @@ pub struct AccountSubAccountGetSpotSubAccountDetailRequest {
 /// `AccountSubAccountGetSpotSubAccountDetailResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountGetSpotSubAccountDetailResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountGetSpotSubAccountDetailResponseData,
-}
-/// `AccountSubAccountGetSpotSubAccountDetailResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountDetailResponseData {
     /// Funding Account
     #[serde(rename = "mainAccounts")]
     pub main_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountDetailResponseDataMainAccountsItem,
+        AccountSubAccountGetSpotSubAccountDetailResponseMainAccountsItem,
     >,
     /// Margin Account
     #[serde(rename = "marginAccounts")]
     pub margin_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountDetailResponseDataMarginAccountsItem,
+        AccountSubAccountGetSpotSubAccountDetailResponseMarginAccountsItem,
     >,
     /// The username of a sub-user.
     #[serde(rename = "subName")]
@@ -2395,15 +2133,15 @@ pub struct AccountSubAccountGetSpotSubAccountDetailResponseData {
     /// Spot Account
     #[serde(rename = "tradeAccounts")]
     pub trade_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountDetailResponseDataTradeAccountsItem,
+        AccountSubAccountGetSpotSubAccountDetailResponseTradeAccountsItem,
     >,
     /// This param is deprecated and only valid for some old users
     #[serde(rename = "tradeHFAccounts")]
     pub trade_hf_accounts: Vec<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountDetailResponseDataMainAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountDetailResponseMainAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountDetailResponseDataMainAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountDetailResponseMainAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2432,9 +2170,9 @@ pub struct AccountSubAccountGetSpotSubAccountDetailResponseDataMainAccountsItem 
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountDetailResponseDataMarginAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountDetailResponseMarginAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountDetailResponseDataMarginAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountDetailResponseMarginAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2463,9 +2201,9 @@ pub struct AccountSubAccountGetSpotSubAccountDetailResponseDataMarginAccountsIte
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountDetailResponseDataTradeAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountDetailResponseTradeAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountDetailResponseDataTradeAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountDetailResponseTradeAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2494,26 +2232,18 @@ pub struct AccountSubAccountGetSpotSubAccountDetailResponseDataTradeAccountsItem
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV1Response`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV1ResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountSubAccountGetSpotSubAccountListV1ResponseDataItem>,
-}
-/// `AccountSubAccountGetSpotSubAccountListV1ResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItem {
+pub struct AccountSubAccountGetSpotSubAccountListV1ResponseItem {
     /// Funding Account
     #[serde(rename = "mainAccounts")]
     pub main_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMainAccountsItem,
+        AccountSubAccountGetSpotSubAccountListV1ResponseItemMainAccountsItem,
     >,
     /// Margin Account
     #[serde(rename = "marginAccounts")]
     pub margin_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMarginAccountsItem,
+        AccountSubAccountGetSpotSubAccountListV1ResponseItemMarginAccountsItem,
     >,
     /// The username of the sub-user.
     #[serde(rename = "subName")]
@@ -2524,15 +2254,15 @@ pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItem {
     /// Spot Account
     #[serde(rename = "tradeAccounts")]
     pub trade_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountListV1ResponseDataItemTradeAccountsItem,
+        AccountSubAccountGetSpotSubAccountListV1ResponseItemTradeAccountsItem,
     >,
     /// This param is deprecated and only valid for some old users
     #[serde(rename = "tradeHFAccounts")]
     pub trade_hf_accounts: Vec<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMainAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV1ResponseItemMainAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMainAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV1ResponseItemMainAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2561,9 +2291,9 @@ pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMainAccountsI
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMarginAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV1ResponseItemMarginAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMarginAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV1ResponseItemMarginAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2592,9 +2322,9 @@ pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItemMarginAccount
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV1ResponseDataItemTradeAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV1ResponseItemTradeAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV1ResponseDataItemTradeAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV1ResponseItemTradeAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2638,19 +2368,11 @@ pub struct AccountSubAccountGetSpotSubAccountListV2Request {
 /// `AccountSubAccountGetSpotSubAccountListV2Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountGetSpotSubAccountListV2Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountGetSpotSubAccountListV2ResponseData,
-}
-/// `AccountSubAccountGetSpotSubAccountListV2ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV2ResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItem>,
+    pub items: Vec<AccountSubAccountGetSpotSubAccountListV2ResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -2661,18 +2383,18 @@ pub struct AccountSubAccountGetSpotSubAccountListV2ResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV2ResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV2ResponseItemsItem {
     /// Funding Account
     #[serde(rename = "mainAccounts")]
     pub main_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMainAccountsItem,
+        AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemMainAccountsItem,
     >,
     /// Margin Account
     #[serde(rename = "marginAccounts")]
     pub margin_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMarginAccountsItem,
+        AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemMarginAccountsItem,
     >,
     /// The username of the sub-user.
     #[serde(rename = "subName")]
@@ -2683,15 +2405,15 @@ pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItem {
     /// Spot Account
     #[serde(rename = "tradeAccounts")]
     pub trade_accounts: Vec<
-        AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemTradeAccountsItem,
+        AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemTradeAccountsItem,
     >,
     /// This param is deprecated and only valid for some old users
     #[serde(rename = "tradeHFAccounts")]
     pub trade_hf_accounts: Vec<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMainAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemMainAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMainAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemMainAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2720,9 +2442,9 @@ pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMainAcco
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMarginAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemMarginAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMarginAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemMarginAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2751,9 +2473,9 @@ pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemMarginAc
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemTradeAccountsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemTradeAccountsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemTradeAccountsItem {
+pub struct AccountSubAccountGetSpotSubAccountListV2ResponseItemsItemTradeAccountsItem {
     /// Funds available to withdraw or trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<String>,
@@ -2782,17 +2504,9 @@ pub struct AccountSubAccountGetSpotSubAccountListV2ResponseDataItemsItemTradeAcc
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-/// `AccountSubAccountGetSpotSubAccountsSummaryV1Response`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountsSummaryV1ResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountsSummaryV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountSubAccountGetSpotSubAccountsSummaryV1ResponseDataItem>,
-}
-/// `AccountSubAccountGetSpotSubAccountsSummaryV1ResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountsSummaryV1ResponseDataItem {
+pub struct AccountSubAccountGetSpotSubAccountsSummaryV1ResponseItem {
     /// Sub-account Permission
     pub access: String,
     /// The `remarks` field.
@@ -2824,19 +2538,11 @@ pub struct AccountSubAccountGetSpotSubAccountsSummaryV2Request {
 /// `AccountSubAccountGetSpotSubAccountsSummaryV2Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountGetSpotSubAccountsSummaryV2Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountGetSpotSubAccountsSummaryV2ResponseData,
-}
-/// `AccountSubAccountGetSpotSubAccountsSummaryV2ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseData {
     /// Current request page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItem>,
+    pub items: Vec<AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItem>,
     /// Number of results per request. Minimum is 1, maximum is 100
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -2847,9 +2553,9 @@ pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItem`, as the spec defines it.
+/// `AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItem {
+pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItem {
     /// Sub-account Permission
     pub access: String,
     /// Time of event
@@ -2864,7 +2570,7 @@ pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItem {
     /// Remarks
     pub remarks: String,
     /// Sub-account; 2:Enable, 3:Frozen
-    pub status: AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus,
+    pub status: AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemStatus,
     /// Sub-account name
     #[serde(rename = "subName")]
     pub sub_name: String,
@@ -2873,7 +2579,7 @@ pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItem {
     pub trade_types: Vec<String>,
     /// Sub-account type
     #[serde(rename = "type")]
-    pub type_: AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType,
+    pub type_: AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemType,
     /// Sub-account UID
     pub uid: i64,
     /// Sub-account User ID
@@ -2883,7 +2589,7 @@ pub struct AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItem {
 /// Sub-account; 2:Enable, 3:Frozen
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
+pub enum AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemStatus {
     /// `2`
     V2,
     /// `3`
@@ -2891,7 +2597,7 @@ pub enum AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
+impl AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemStatus {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -2910,7 +2616,7 @@ impl AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
     }
 }
 impl ::serde::Serialize
-for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
+for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -2919,7 +2625,7 @@ for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
+for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2929,7 +2635,7 @@ for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemStatus {
 /// Sub-account type
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
+pub enum AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemType {
     /// `0`
     V0,
     /// `1`
@@ -2941,7 +2647,7 @@ pub enum AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
+impl AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemType {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -2964,7 +2670,7 @@ impl AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
     }
 }
 impl ::serde::Serialize
-for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
+for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -2973,7 +2679,7 @@ for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseDataItemsItemType {
+for AccountSubAccountGetSpotSubAccountsSummaryV2ResponseItemsItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -2991,17 +2697,9 @@ pub struct AccountSubAccountGetSubAccountApiListRequest {
     #[serde(rename = "subName")]
     pub sub_name: String,
 }
-/// `AccountSubAccountGetSubAccountApiListResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSubAccountApiListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<AccountSubAccountGetSubAccountApiListResponseDataItem>,
-}
-/// `AccountSubAccountGetSubAccountApiListResponseDataItem`, as the spec defines it.
+/// `AccountSubAccountGetSubAccountApiListResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountGetSubAccountApiListResponseDataItem {
+pub struct AccountSubAccountGetSubAccountApiListResponseItem {
     /// API Key
     #[serde(rename = "apiKey")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3094,14 +2792,6 @@ pub enum AccountSubAccountModifySubAccountApiRequestExpire {
 /// `AccountSubAccountModifySubAccountApiResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountSubAccountModifySubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountSubAccountModifySubAccountApiResponseData,
-}
-/// `AccountSubAccountModifySubAccountApiResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountSubAccountModifySubAccountApiResponseData {
     /// API Key
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -3265,14 +2955,6 @@ pub enum AccountTransferFlexTransferRequestType {
 /// `AccountTransferFlexTransferResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferFlexTransferResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountTransferFlexTransferResponseData,
-}
-/// `AccountTransferFlexTransferResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferFlexTransferResponseData {
     /// Transfer order ID
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -3312,14 +2994,6 @@ pub enum AccountTransferFuturesAccountTransferInRequestPayAccountType {
     #[serde(untagged)]
     Other(String),
 }
-/// `AccountTransferFuturesAccountTransferInResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferFuturesAccountTransferInResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
-}
 /// The request of `accountTransferFuturesAccountTransferOut`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferFuturesAccountTransferOutRequest {
@@ -3358,14 +3032,6 @@ pub enum AccountTransferFuturesAccountTransferOutRequestRecAccountType {
 /// `AccountTransferFuturesAccountTransferOutResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferFuturesAccountTransferOutResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountTransferFuturesAccountTransferOutResponseData,
-}
-/// `AccountTransferFuturesAccountTransferOutResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferFuturesAccountTransferOutResponseData {
     /// Transfer amount
     pub amount: String,
     /// Transfer order ID
@@ -3444,21 +3110,11 @@ pub struct AccountTransferGetFuturesAccountTransferOutLedgerRequest {
 /// `AccountTransferGetFuturesAccountTransferOutLedgerResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountTransferGetFuturesAccountTransferOutLedgerResponseData,
-}
-/// `AccountTransferGetFuturesAccountTransferOutLedgerResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<
-        AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsItem,
-    >,
+    pub items: Vec<AccountTransferGetFuturesAccountTransferOutLedgerResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -3469,9 +3125,9 @@ pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsItem`, as the spec defines it.
+/// `AccountTransferGetFuturesAccountTransferOutLedgerResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsItem {
+pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponseItemsItem {
     /// Transaction amount
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
@@ -3506,7 +3162,7 @@ pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsIte
     /// Status PROCESSING, SUCCESS, FAILURE
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<
-        AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsItemStatus,
+        AccountTransferGetFuturesAccountTransferOutLedgerResponseItemsItemStatus,
     >,
 }
 /// Status PROCESSING, SUCCESS, FAILURE
@@ -3522,7 +3178,7 @@ pub struct AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsIte
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountTransferGetFuturesAccountTransferOutLedgerResponseDataItemsItemStatus {
+pub enum AccountTransferGetFuturesAccountTransferOutLedgerResponseItemsItemStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -3581,14 +3237,6 @@ pub struct AccountTransferGetTransferQuotasRequest {
 /// `AccountTransferGetTransferQuotasResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferGetTransferQuotasResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountTransferGetTransferQuotasResponseData,
-}
-/// `AccountTransferGetTransferQuotasResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferGetTransferQuotasResponseData {
     /// Funds available to withdraw or trade.
     pub available: String,
     /// Total funds in an account.
@@ -3743,14 +3391,6 @@ pub enum AccountTransferInnerTransferRequestTo {
 /// `AccountTransferInnerTransferResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferInnerTransferResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountTransferInnerTransferResponseData,
-}
-/// `AccountTransferInnerTransferResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferInnerTransferResponseData {
     /// Transfer order ID
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -3878,14 +3518,6 @@ pub enum AccountTransferSubAccountTransferRequestSubAccountType {
 /// `AccountTransferSubAccountTransferResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountTransferSubAccountTransferResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountTransferSubAccountTransferResponseData,
-}
-/// `AccountTransferSubAccountTransferResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountTransferSubAccountTransferResponseData {
     /// Transfer order ID
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -3897,14 +3529,6 @@ pub struct AccountWithdrawalCancelWithdrawalRequest {
     #[serde(rename = "withdrawalId")]
     pub withdrawal_id: String,
 }
-/// `AccountWithdrawalCancelWithdrawalResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalCancelWithdrawalResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
-}
 /// The request of `accountWithdrawalGetWithdrawalHistoryById`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalGetWithdrawalHistoryByIdRequest {
@@ -3915,14 +3539,6 @@ pub struct AccountWithdrawalGetWithdrawalHistoryByIdRequest {
 /// `AccountWithdrawalGetWithdrawalHistoryByIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalGetWithdrawalHistoryByIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountWithdrawalGetWithdrawalHistoryByIdResponseData,
-}
-/// `AccountWithdrawalGetWithdrawalHistoryByIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalGetWithdrawalHistoryByIdResponseData {
     /// Withwrawal address
     pub address: String,
     /// Address remark
@@ -3933,7 +3549,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryByIdResponseData {
     pub amount: String,
     /// The `cancelType` field.
     #[serde(rename = "cancelType")]
-    pub cancel_type: AccountWithdrawalGetWithdrawalHistoryByIdResponseDataCancelType,
+    pub cancel_type: AccountWithdrawalGetWithdrawalHistoryByIdResponseCancelType,
     /// The chain id of currency
     #[serde(rename = "chainId")]
     pub chain_id: String,
@@ -3975,7 +3591,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryByIdResponseData {
     pub return_currency: String,
     /// Return status
     #[serde(rename = "returnStatus")]
-    pub return_status: AccountWithdrawalGetWithdrawalHistoryByIdResponseDataReturnStatus,
+    pub return_status: AccountWithdrawalGetWithdrawalHistoryByIdResponseReturnStatus,
     /// Status. Available value: REVIEW, PROCESSING, WALLET_PROCESSING, SUCCESS and FAILURE
     pub status: String,
     /// Tax description
@@ -3992,7 +3608,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryByIdResponseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet_tx_id: Option<String>,
 }
-/// `AccountWithdrawalGetWithdrawalHistoryByIdResponseDataCancelType`, as the spec defines it.
+/// `AccountWithdrawalGetWithdrawalHistoryByIdResponseCancelType`, as the spec defines it.
 #[derive(
     Debug,
     Clone,
@@ -4005,7 +3621,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryByIdResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountWithdrawalGetWithdrawalHistoryByIdResponseDataCancelType {
+pub enum AccountWithdrawalGetWithdrawalHistoryByIdResponseCancelType {
     /// `CANCELABLE`
     #[serde(rename = "CANCELABLE")]
     Cancelable,
@@ -4032,7 +3648,7 @@ pub enum AccountWithdrawalGetWithdrawalHistoryByIdResponseDataCancelType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountWithdrawalGetWithdrawalHistoryByIdResponseDataReturnStatus {
+pub enum AccountWithdrawalGetWithdrawalHistoryByIdResponseReturnStatus {
     /// `NOT_RETURN`
     #[serde(rename = "NOT_RETURN")]
     NotReturn,
@@ -4074,19 +3690,11 @@ pub struct AccountWithdrawalGetWithdrawalHistoryOldRequest {
 /// `AccountWithdrawalGetWithdrawalHistoryOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalGetWithdrawalHistoryOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountWithdrawalGetWithdrawalHistoryOldResponseData,
-}
-/// `AccountWithdrawalGetWithdrawalHistoryOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalGetWithdrawalHistoryOldResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItem>,
+    pub items: Vec<AccountWithdrawalGetWithdrawalHistoryOldResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -4097,9 +3705,9 @@ pub struct AccountWithdrawalGetWithdrawalHistoryOldResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItem`, as the spec defines it.
+/// `AccountWithdrawalGetWithdrawalHistoryOldResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItem {
+pub struct AccountWithdrawalGetWithdrawalHistoryOldResponseItemsItem {
     /// Withdrawal address
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -4119,9 +3727,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItem {
     pub is_inner: Option<bool>,
     /// Status
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<
-        AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItemStatus,
-    >,
+    pub status: Option<AccountWithdrawalGetWithdrawalHistoryOldResponseItemsItemStatus>,
     /// Wallet Txid
     #[serde(rename = "walletTxId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4140,7 +3746,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountWithdrawalGetWithdrawalHistoryOldResponseDataItemsItemStatus {
+pub enum AccountWithdrawalGetWithdrawalHistoryOldResponseItemsItemStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -4209,19 +3815,11 @@ pub struct AccountWithdrawalGetWithdrawalHistoryRequest {
 /// `AccountWithdrawalGetWithdrawalHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalGetWithdrawalHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountWithdrawalGetWithdrawalHistoryResponseData,
-}
-/// `AccountWithdrawalGetWithdrawalHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalGetWithdrawalHistoryResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItem>,
+    pub items: Vec<AccountWithdrawalGetWithdrawalHistoryResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -4232,9 +3830,9 @@ pub struct AccountWithdrawalGetWithdrawalHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItem`, as the spec defines it.
+/// `AccountWithdrawalGetWithdrawalHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItem {
+pub struct AccountWithdrawalGetWithdrawalHistoryResponseItemsItem {
     /// Withwrawal address
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -4269,7 +3867,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItem {
     pub remark: Option<String>,
     /// Status. Available value: REVIEW, PROCESSING, WALLET_PROCESSING, SUCCESS and FAILURE
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItemStatus>,
+    pub status: Option<AccountWithdrawalGetWithdrawalHistoryResponseItemsItemStatus>,
     /// Update time of the database record
     #[serde(rename = "updatedAt")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4293,7 +3891,7 @@ pub struct AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum AccountWithdrawalGetWithdrawalHistoryResponseDataItemsItemStatus {
+pub enum AccountWithdrawalGetWithdrawalHistoryResponseItemsItemStatus {
     /// `REVIEW`
     #[serde(rename = "REVIEW")]
     Review,
@@ -4358,14 +3956,6 @@ pub struct AccountWithdrawalGetWithdrawalQuotasRequest {
 /// `AccountWithdrawalGetWithdrawalQuotasResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalGetWithdrawalQuotasResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountWithdrawalGetWithdrawalQuotasResponseData,
-}
-/// `AccountWithdrawalGetWithdrawalQuotasResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalGetWithdrawalQuotasResponseData {
     /// Current available withdrawal amount
     #[serde(rename = "availableAmount")]
     pub available_amount: String,
@@ -4445,14 +4035,6 @@ pub struct AccountWithdrawalWithdrawalV1Request {
 /// `AccountWithdrawalWithdrawalV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalWithdrawalV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountWithdrawalWithdrawalV1ResponseData,
-}
-/// `AccountWithdrawalWithdrawalV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalWithdrawalV1ResponseData {
     /// Withdrawal id, a unique ID for a withdrawal
     #[serde(rename = "withdrawalId")]
     pub withdrawal_id: String,
@@ -4525,14 +4107,6 @@ pub enum AccountWithdrawalWithdrawalV3RequestWithdrawType {
 /// `AccountWithdrawalWithdrawalV3Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountWithdrawalWithdrawalV3Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AccountWithdrawalWithdrawalV3ResponseData,
-}
-/// `AccountWithdrawalWithdrawalV3ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccountWithdrawalWithdrawalV3ResponseData {
     /// Withdrawal id, a unique ID for a withdrawal
     #[serde(rename = "withdrawalId")]
     pub withdrawal_id: String,
@@ -4540,20 +4114,12 @@ pub struct AccountWithdrawalWithdrawalV3ResponseData {
 /// `AffiliateGetAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AffiliateGetAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: AffiliateGetAccountResponseData,
-}
-/// `AffiliateGetAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AffiliateGetAccountResponseData {
     /// Loan-to-Value Ratio
-    pub ltv: AffiliateGetAccountResponseDataLtv,
+    pub ltv: AffiliateGetAccountResponseLtv,
     /// Margins
-    pub margins: Vec<AffiliateGetAccountResponseDataMarginsItem>,
+    pub margins: Vec<AffiliateGetAccountResponseMarginsItem>,
     /// Loan Orders
-    pub orders: Vec<AffiliateGetAccountResponseDataOrdersItem>,
+    pub orders: Vec<AffiliateGetAccountResponseOrdersItem>,
     /// Master account UID
     #[serde(rename = "parentUid")]
     pub parent_uid: String,
@@ -4566,7 +4132,7 @@ pub struct AffiliateGetAccountResponseData {
 }
 /// Loan-to-Value Ratio
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AffiliateGetAccountResponseDataLtv {
+pub struct AffiliateGetAccountResponseLtv {
     /// Current LTV
     #[serde(rename = "currentLtv")]
     pub current_ltv: String,
@@ -4583,9 +4149,9 @@ pub struct AffiliateGetAccountResponseDataLtv {
     #[serde(rename = "transferLtv")]
     pub transfer_ltv: String,
 }
-/// `AffiliateGetAccountResponseDataMarginsItem`, as the spec defines it.
+/// `AffiliateGetAccountResponseMarginsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AffiliateGetAccountResponseDataMarginsItem {
+pub struct AffiliateGetAccountResponseMarginsItem {
     /// Margin Currency
     #[serde(rename = "marginCcy")]
     pub margin_ccy: String,
@@ -4596,9 +4162,9 @@ pub struct AffiliateGetAccountResponseDataMarginsItem {
     #[serde(rename = "marginQty")]
     pub margin_qty: String,
 }
-/// `AffiliateGetAccountResponseDataOrdersItem`, as the spec defines it.
+/// `AffiliateGetAccountResponseOrdersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AffiliateGetAccountResponseDataOrdersItem {
+pub struct AffiliateGetAccountResponseOrdersItem {
     /// Loan Currency
     pub currency: String,
     /// Interest to Be Repaid
@@ -4623,14 +4189,6 @@ pub struct BrokerApiBrokerGetRebaseRequest {
 /// `BrokerApiBrokerGetRebaseResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerApiBrokerGetRebaseResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerApiBrokerGetRebaseResponseData,
-}
-/// `BrokerApiBrokerGetRebaseResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerApiBrokerGetRebaseResponseData {
     /// Rebate order file (link is valid for 1 day)
     pub url: String,
 }
@@ -4703,14 +4261,6 @@ pub enum BrokerNdBrokerAddSubAccountApiRequestPermissionsItem {
 /// `BrokerNdBrokerAddSubAccountApiResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerAddSubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerAddSubAccountApiResponseData,
-}
-/// `BrokerNdBrokerAddSubAccountApiResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerAddSubAccountApiResponseData {
     /// apiKey
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -4743,14 +4293,6 @@ pub struct BrokerNdBrokerAddSubAccountRequest {
 /// `BrokerNdBrokerAddSubAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerAddSubAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerAddSubAccountResponseData,
-}
-/// `BrokerNdBrokerAddSubAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerAddSubAccountResponseData {
     /// Sub-account name
     #[serde(rename = "accountName")]
     pub account_name: String,
@@ -4771,14 +4313,6 @@ pub struct BrokerNdBrokerDeleteSubAccountApiRequest {
     /// Sub-account UID
     pub uid: String,
 }
-/// `BrokerNdBrokerDeleteSubAccountApiResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerDeleteSubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: bool,
-}
 /// The request of `brokerNdBrokerGetBrokerInfo`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetBrokerInfoRequest {
@@ -4793,14 +4327,6 @@ pub struct BrokerNdBrokerGetBrokerInfoRequest {
 /// `BrokerNdBrokerGetBrokerInfoResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetBrokerInfoResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetBrokerInfoResponseData,
-}
-/// `BrokerNdBrokerGetBrokerInfoResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetBrokerInfoResponseData {
     /// Number of sub-accounts created
     #[serde(rename = "accountSize")]
     pub account_size: i64,
@@ -4845,14 +4371,6 @@ pub struct BrokerNdBrokerGetDepositDetailRequest {
 /// `BrokerNdBrokerGetDepositDetailResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetDepositDetailResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetDepositDetailResponseData,
-}
-/// `BrokerNdBrokerGetDepositDetailResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetDepositDetailResponseData {
     /// Address
     pub address: String,
     /// Amount
@@ -4876,7 +4394,7 @@ pub struct BrokerNdBrokerGetDepositDetailResponseData {
     /// Remark
     pub remark: String,
     /// Status (PROCESSING, SUCCESS, FAILURE)
-    pub status: BrokerNdBrokerGetDepositDetailResponseDataStatus,
+    pub status: BrokerNdBrokerGetDepositDetailResponseStatus,
     /// UID
     pub uid: i64,
     /// Update Time (milliseconds)
@@ -4899,7 +4417,7 @@ pub struct BrokerNdBrokerGetDepositDetailResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetDepositDetailResponseDataStatus {
+pub enum BrokerNdBrokerGetDepositDetailResponseStatus {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -4937,23 +4455,9 @@ pub struct BrokerNdBrokerGetDepositListRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-/// `BrokerNdBrokerGetDepositListResponse`, as the spec defines it.
+/// `BrokerNdBrokerGetDepositListResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetDepositListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<BrokerNdBrokerGetDepositListResponseDataItem>,
-    /// The `msg` field.
-    pub msg: String,
-    /// The `retry` field.
-    pub retry: bool,
-    /// The `success` field.
-    pub success: bool,
-}
-/// `BrokerNdBrokerGetDepositListResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetDepositListResponseDataItem {
+pub struct BrokerNdBrokerGetDepositListResponseItem {
     /// Deposit address
     pub address: String,
     /// Deposit amount
@@ -4977,7 +4481,7 @@ pub struct BrokerNdBrokerGetDepositListResponseDataItem {
     /// Remark
     pub remark: String,
     /// Status. Available value: PROCESSING, SUCCESS, FAILURE
-    pub status: BrokerNdBrokerGetDepositListResponseDataItemStatus,
+    pub status: BrokerNdBrokerGetDepositListResponseItemStatus,
     /// deposit uid
     pub uid: f64,
     /// Update time of the database record
@@ -5000,7 +4504,7 @@ pub struct BrokerNdBrokerGetDepositListResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetDepositListResponseDataItemStatus {
+pub enum BrokerNdBrokerGetDepositListResponseItemStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -5029,19 +4533,11 @@ pub struct BrokerNdBrokerGetKycStatusListRequest {
 /// `BrokerNdBrokerGetKycStatusListResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetKycStatusListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetKycStatusListResponseData,
-}
-/// `BrokerNdBrokerGetKycStatusListResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetKycStatusListResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<BrokerNdBrokerGetKycStatusListResponseDataItemsItem>,
+    pub items: Vec<BrokerNdBrokerGetKycStatusListResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -5052,9 +4548,9 @@ pub struct BrokerNdBrokerGetKycStatusListResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `BrokerNdBrokerGetKycStatusListResponseDataItemsItem`, as the spec defines it.
+/// `BrokerNdBrokerGetKycStatusListResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetKycStatusListResponseDataItemsItem {
+pub struct BrokerNdBrokerGetKycStatusListResponseItemsItem {
     /// client uid
     #[serde(rename = "clientUid")]
     pub client_uid: i64,
@@ -5063,7 +4559,7 @@ pub struct BrokerNdBrokerGetKycStatusListResponseDataItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reject_reason: Option<String>,
     /// KYC status
-    pub status: BrokerNdBrokerGetKycStatusListResponseDataItemsItemStatus,
+    pub status: BrokerNdBrokerGetKycStatusListResponseItemsItemStatus,
 }
 /// KYC status
 #[derive(
@@ -5078,7 +4574,7 @@ pub struct BrokerNdBrokerGetKycStatusListResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetKycStatusListResponseDataItemsItemStatus {
+pub enum BrokerNdBrokerGetKycStatusListResponseItemsItemStatus {
     /// `NONE`
     #[serde(rename = "NONE")]
     None,
@@ -5102,17 +4598,9 @@ pub struct BrokerNdBrokerGetKycStatusRequest {
     #[serde(rename = "clientUids")]
     pub client_uids: String,
 }
-/// `BrokerNdBrokerGetKycStatusResponse`, as the spec defines it.
+/// `BrokerNdBrokerGetKycStatusResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetKycStatusResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<BrokerNdBrokerGetKycStatusResponseDataItem>,
-}
-/// `BrokerNdBrokerGetKycStatusResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetKycStatusResponseDataItem {
+pub struct BrokerNdBrokerGetKycStatusResponseItem {
     /// client uid
     #[serde(rename = "clientUid")]
     pub client_uid: i64,
@@ -5121,7 +4609,7 @@ pub struct BrokerNdBrokerGetKycStatusResponseDataItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reject_reason: Option<String>,
     /// KYC status
-    pub status: BrokerNdBrokerGetKycStatusResponseDataItemStatus,
+    pub status: BrokerNdBrokerGetKycStatusResponseItemStatus,
 }
 /// KYC status
 #[derive(
@@ -5136,7 +4624,7 @@ pub struct BrokerNdBrokerGetKycStatusResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetKycStatusResponseDataItemStatus {
+pub enum BrokerNdBrokerGetKycStatusResponseItemStatus {
     /// `NONE`
     #[serde(rename = "NONE")]
     None,
@@ -5167,14 +4655,6 @@ pub struct BrokerNdBrokerGetRebaseRequest {
 /// `BrokerNdBrokerGetRebaseResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetRebaseResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetRebaseResponseData,
-}
-/// `BrokerNdBrokerGetRebaseResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetRebaseResponseData {
     /// Rebate order file (link is valid for 1 day)
     pub url: String,
 }
@@ -5212,17 +4692,9 @@ pub struct BrokerNdBrokerGetSubAccountApiRequest {
     /// Sub-account UID
     pub uid: String,
 }
-/// `BrokerNdBrokerGetSubAccountApiResponse`, as the spec defines it.
+/// `BrokerNdBrokerGetSubAccountApiResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetSubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<BrokerNdBrokerGetSubAccountApiResponseDataItem>,
-}
-/// `BrokerNdBrokerGetSubAccountApiResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetSubAccountApiResponseDataItem {
+pub struct BrokerNdBrokerGetSubAccountApiResponseItem {
     /// apiKey
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -5238,11 +4710,11 @@ pub struct BrokerNdBrokerGetSubAccountApiResponseDataItem {
     /// apikey remarks
     pub label: String,
     /// [Permissions](https://www.kucoin.com/docs-new/doc-338144) group list
-    pub permissions: Vec<BrokerNdBrokerGetSubAccountApiResponseDataItemPermissionsItem>,
+    pub permissions: Vec<BrokerNdBrokerGetSubAccountApiResponseItemPermissionsItem>,
     /// Sub-account UID
     pub uid: String,
 }
-/// `BrokerNdBrokerGetSubAccountApiResponseDataItemPermissionsItem`, as the spec defines it.
+/// `BrokerNdBrokerGetSubAccountApiResponseItemPermissionsItem`, as the spec defines it.
 #[derive(
     Debug,
     Clone,
@@ -5255,7 +4727,7 @@ pub struct BrokerNdBrokerGetSubAccountApiResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetSubAccountApiResponseDataItemPermissionsItem {
+pub enum BrokerNdBrokerGetSubAccountApiResponseItemPermissionsItem {
     /// `General`
     General,
     /// `Spot`
@@ -5284,19 +4756,11 @@ pub struct BrokerNdBrokerGetSubAccountRequest {
 /// `BrokerNdBrokerGetSubAccountResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetSubAccountResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetSubAccountResponseData,
-}
-/// `BrokerNdBrokerGetSubAccountResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetSubAccountResponseData {
     /// Current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<BrokerNdBrokerGetSubAccountResponseDataItemsItem>,
+    pub items: Vec<BrokerNdBrokerGetSubAccountResponseItemsItem>,
     /// Page Size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -5307,9 +4771,9 @@ pub struct BrokerNdBrokerGetSubAccountResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `BrokerNdBrokerGetSubAccountResponseDataItemsItem`, as the spec defines it.
+/// `BrokerNdBrokerGetSubAccountResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetSubAccountResponseDataItemsItem {
+pub struct BrokerNdBrokerGetSubAccountResponseItemsItem {
     /// Sub-account name
     #[serde(rename = "accountName")]
     pub account_name: String,
@@ -5331,14 +4795,6 @@ pub struct BrokerNdBrokerGetTransferHistoryRequest {
 /// `BrokerNdBrokerGetTransferHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetTransferHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetTransferHistoryResponseData,
-}
-/// `BrokerNdBrokerGetTransferHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetTransferHistoryResponseData {
     /// Transfer Amount
     pub amount: String,
     /// Creation Time (Unix timestamp in milliseconds)
@@ -5351,7 +4807,7 @@ pub struct BrokerNdBrokerGetTransferHistoryResponseData {
     pub from_account_tag: String,
     /// From Account Type: Account Type: MAIN, TRADE, CONTRACT, MARGIN, ISOLATED
     #[serde(rename = "fromAccountType")]
-    pub from_account_type: BrokerNdBrokerGetTransferHistoryResponseDataFromAccountType,
+    pub from_account_type: BrokerNdBrokerGetTransferHistoryResponseFromAccountType,
     /// UID of the user transferring out
     #[serde(rename = "fromUid")]
     pub from_uid: i64,
@@ -5361,13 +4817,13 @@ pub struct BrokerNdBrokerGetTransferHistoryResponseData {
     /// Failure Reason
     pub reason: String,
     /// Status: PROCESSING (processing), SUCCESS (successful), FAILURE (failed)
-    pub status: BrokerNdBrokerGetTransferHistoryResponseDataStatus,
+    pub status: BrokerNdBrokerGetTransferHistoryResponseStatus,
     /// To Trading pair (required if the account type is ISOLATED), e.g., BTC-USDT
     #[serde(rename = "toAccountTag")]
     pub to_account_tag: String,
     /// Account Type: Account Type: MAIN, TRADE, CONTRACT, MARGIN, ISOLATED
     #[serde(rename = "toAccountType")]
-    pub to_account_type: BrokerNdBrokerGetTransferHistoryResponseDataToAccountType,
+    pub to_account_type: BrokerNdBrokerGetTransferHistoryResponseToAccountType,
     /// UID of the user transferring in
     #[serde(rename = "toUid")]
     pub to_uid: i64,
@@ -5385,7 +4841,7 @@ pub struct BrokerNdBrokerGetTransferHistoryResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetTransferHistoryResponseDataFromAccountType {
+pub enum BrokerNdBrokerGetTransferHistoryResponseFromAccountType {
     /// `MAIN`
     #[serde(rename = "MAIN")]
     Main,
@@ -5418,7 +4874,7 @@ pub enum BrokerNdBrokerGetTransferHistoryResponseDataFromAccountType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetTransferHistoryResponseDataStatus {
+pub enum BrokerNdBrokerGetTransferHistoryResponseStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -5445,7 +4901,7 @@ pub enum BrokerNdBrokerGetTransferHistoryResponseDataStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetTransferHistoryResponseDataToAccountType {
+pub enum BrokerNdBrokerGetTransferHistoryResponseToAccountType {
     /// `MAIN`
     #[serde(rename = "MAIN")]
     Main,
@@ -5475,14 +4931,6 @@ pub struct BrokerNdBrokerGetWithdrawDetailRequest {
 /// `BrokerNdBrokerGetWithdrawDetailResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerGetWithdrawDetailResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerGetWithdrawDetailResponseData,
-}
-/// `BrokerNdBrokerGetWithdrawDetailResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerGetWithdrawDetailResponseData {
     /// Address
     pub address: String,
     /// Amount
@@ -5506,7 +4954,7 @@ pub struct BrokerNdBrokerGetWithdrawDetailResponseData {
     /// Remark
     pub remark: String,
     /// Status (PROCESSING, WALLET_PROCESSING, REVIEW, SUCCESS, FAILURE)
-    pub status: BrokerNdBrokerGetWithdrawDetailResponseDataStatus,
+    pub status: BrokerNdBrokerGetWithdrawDetailResponseStatus,
     /// UID
     pub uid: i64,
     /// Update Time (milliseconds)
@@ -5529,7 +4977,7 @@ pub struct BrokerNdBrokerGetWithdrawDetailResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum BrokerNdBrokerGetWithdrawDetailResponseDataStatus {
+pub enum BrokerNdBrokerGetWithdrawDetailResponseStatus {
     /// `PROCESSING`
     #[serde(rename = "PROCESSING")]
     Processing,
@@ -5595,14 +5043,6 @@ pub enum BrokerNdBrokerModifySubAccountApiRequestPermissionsItem {
 /// `BrokerNdBrokerModifySubAccountApiResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerModifySubAccountApiResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerModifySubAccountApiResponseData,
-}
-/// `BrokerNdBrokerModifySubAccountApiResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerModifySubAccountApiResponseData {
     /// apiKey
     #[serde(rename = "apiKey")]
     pub api_key: String,
@@ -5688,15 +5128,6 @@ pub enum BrokerNdBrokerSubmitKycRequestIdentityType {
     /// A value this client does not know yet, kept as the exchange sent it.
     #[serde(untagged)]
     Other(String),
-}
-/// `BrokerNdBrokerSubmitKycResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerSubmitKycResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
 }
 /// The request of `brokerNdBrokerTransfer`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -5795,14 +5226,6 @@ pub enum BrokerNdBrokerTransferRequestSpecialAccountType {
 /// `BrokerNdBrokerTransferResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BrokerNdBrokerTransferResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: BrokerNdBrokerTransferResponseData,
-}
-/// `BrokerNdBrokerTransferResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BrokerNdBrokerTransferResponseData {
     /// The `orderId` field.
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -5821,14 +5244,6 @@ pub struct CopyTradingFuturesAddIsolatedMarginRequest {
 /// `CopyTradingFuturesAddIsolatedMarginResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesAddIsolatedMarginResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesAddIsolatedMarginResponseData,
-}
-/// `CopyTradingFuturesAddIsolatedMarginResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesAddIsolatedMarginResponseData {
     /// Auto deposit margin or not
     #[serde(rename = "autoDeposit")]
     pub auto_deposit: bool,
@@ -6143,14 +5558,6 @@ pub enum CopyTradingFuturesAddOrderRequestType {
 /// `CopyTradingFuturesAddOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesAddOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesAddOrderResponseData,
-}
-/// `CopyTradingFuturesAddOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesAddOrderResponseData {
     /// The user self-defined order id.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -6364,14 +5771,6 @@ pub enum CopyTradingFuturesAddOrderTestRequestType {
 /// `CopyTradingFuturesAddOrderTestResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesAddOrderTestResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesAddOrderTestResponseData,
-}
-/// `CopyTradingFuturesAddOrderTestResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesAddOrderTestResponseData {
     /// The user self-defined order id.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -6562,14 +5961,6 @@ pub enum CopyTradingFuturesAddTpslOrderRequestType {
 /// `CopyTradingFuturesAddTpslOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesAddTpslOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesAddTpslOrderResponseData,
-}
-/// `CopyTradingFuturesAddTpslOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesAddTpslOrderResponseData {
     /// The user self-defined order ID.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -6589,14 +5980,6 @@ pub struct CopyTradingFuturesCancelOrderByClientOidRequest {
 /// `CopyTradingFuturesCancelOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesCancelOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesCancelOrderByClientOidResponseData,
-}
-/// `CopyTradingFuturesCancelOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesCancelOrderByClientOidResponseData {
     /// The `clientOid` field.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -6612,14 +5995,6 @@ pub struct CopyTradingFuturesCancelOrderByIdRequest {
 /// `CopyTradingFuturesCancelOrderByIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesCancelOrderByIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesCancelOrderByIdResponseData,
-}
-/// `CopyTradingFuturesCancelOrderByIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesCancelOrderByIdResponseData {
     /// The orderId that is to be canceled
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -6637,14 +6012,6 @@ pub struct CopyTradingFuturesGetMaxOpenSizeRequest {
 /// `CopyTradingFuturesGetMaxOpenSizeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesGetMaxOpenSizeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: CopyTradingFuturesGetMaxOpenSizeResponseData,
-}
-/// `CopyTradingFuturesGetMaxOpenSizeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesGetMaxOpenSizeResponseData {
     /// Maximum buy size
     #[serde(rename = "maxBuyOpenSize")]
     pub max_buy_open_size: String,
@@ -6660,14 +6027,6 @@ pub struct CopyTradingFuturesGetMaxWithdrawMarginRequest {
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `CopyTradingFuturesGetMaxWithdrawMarginResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesGetMaxWithdrawMarginResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The size of the position that can be deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
-    pub data: String,
-}
 /// The request of `copyTradingFuturesModifyAutoDepositStatus`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesModifyAutoDepositStatusRequest {
@@ -6675,14 +6034,6 @@ pub struct CopyTradingFuturesModifyAutoDepositStatusRequest {
     pub status: bool,
     /// Symbol of the contract
     pub symbol: String,
-}
-/// `CopyTradingFuturesModifyAutoDepositStatusResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesModifyAutoDepositStatusResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: bool,
 }
 /// The request of `copyTradingFuturesModifyIsolatedMarginRiskLimt`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -6692,14 +6043,6 @@ pub struct CopyTradingFuturesModifyIsolatedMarginRiskLimtRequest {
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `CopyTradingFuturesModifyIsolatedMarginRiskLimtResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesModifyIsolatedMarginRiskLimtResponse {
-    /// The `code` field.
-    pub code: String,
-    /// Adjusting the level will result in the cancellation of any open orders. The response will indicate only whether the adjustment request was successfully submitted.
-    pub data: bool,
-}
 /// The request of `copyTradingFuturesRemoveIsolatedMargin`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CopyTradingFuturesRemoveIsolatedMarginRequest {
@@ -6708,14 +6051,6 @@ pub struct CopyTradingFuturesRemoveIsolatedMarginRequest {
     /// The size of the position that can be deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
     #[serde(rename = "withdrawAmount")]
     pub withdraw_amount: f64,
-}
-/// `CopyTradingFuturesRemoveIsolatedMarginResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CopyTradingFuturesRemoveIsolatedMarginResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The size of the position deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
-    pub data: String,
 }
 /// `EarnGetAccountHoldingProductCategory`, as the spec defines it.
 #[derive(
@@ -6776,19 +6111,11 @@ pub struct EarnGetAccountHoldingRequest {
 /// `EarnGetAccountHoldingResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EarnGetAccountHoldingResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: EarnGetAccountHoldingResponseData,
-}
-/// `EarnGetAccountHoldingResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetAccountHoldingResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<EarnGetAccountHoldingResponseDataItemsItem>,
+    pub items: Vec<EarnGetAccountHoldingResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -6799,14 +6126,14 @@ pub struct EarnGetAccountHoldingResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `EarnGetAccountHoldingResponseDataItemsItem`, as the spec defines it.
+/// `EarnGetAccountHoldingResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetAccountHoldingResponseDataItemsItem {
+pub struct EarnGetAccountHoldingResponseItemsItem {
     /// currency
     pub currency: String,
     /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
     #[serde(rename = "earlyRedeemSupported")]
-    pub early_redeem_supported: EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported,
+    pub early_redeem_supported: EarnGetAccountHoldingResponseItemsItemEarlyRedeemSupported,
     /// Holding amount
     #[serde(rename = "holdAmount")]
     pub hold_amount: String,
@@ -6848,12 +6175,12 @@ pub struct EarnGetAccountHoldingResponseDataItemsItem {
     #[serde(rename = "returnRate")]
     pub return_rate: String,
     /// Status: LOCKED (holding), REDEEMING (redeeming)
-    pub status: EarnGetAccountHoldingResponseDataItemsItemStatus,
+    pub status: EarnGetAccountHoldingResponseItemsItemStatus,
 }
 /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
+pub enum EarnGetAccountHoldingResponseItemsItemEarlyRedeemSupported {
     /// `0`
     V0,
     /// `1`
@@ -6861,7 +6188,7 @@ pub enum EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
+impl EarnGetAccountHoldingResponseItemsItemEarlyRedeemSupported {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -6879,8 +6206,7 @@ impl EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
         }
     }
 }
-impl ::serde::Serialize
-for EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
+impl ::serde::Serialize for EarnGetAccountHoldingResponseItemsItemEarlyRedeemSupported {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -6889,7 +6215,7 @@ for EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
+for EarnGetAccountHoldingResponseItemsItemEarlyRedeemSupported {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -6909,7 +6235,7 @@ for EarnGetAccountHoldingResponseDataItemsItemEarlyRedeemSupported {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetAccountHoldingResponseDataItemsItemStatus {
+pub enum EarnGetAccountHoldingResponseItemsItemStatus {
     /// `LOCKED`
     #[serde(rename = "LOCKED")]
     Locked,
@@ -6927,17 +6253,9 @@ pub struct EarnGetEthStakingProductsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `EarnGetEthStakingProductsResponse`, as the spec defines it.
+/// `EarnGetEthStakingProductsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetEthStakingProductsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<EarnGetEthStakingProductsResponseDataItem>,
-}
-/// `EarnGetEthStakingProductsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetEthStakingProductsResponseDataItem {
+pub struct EarnGetEthStakingProductsResponseItem {
     /// Subscription end time, in milliseconds
     #[serde(rename = "applyEndTime")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6947,14 +6265,14 @@ pub struct EarnGetEthStakingProductsResponseDataItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_start_time: Option<i64>,
     /// Product category:  ETH2 (ETH Staking)
-    pub category: EarnGetEthStakingProductsResponseDataItemCategory,
+    pub category: EarnGetEthStakingProductsResponseItemCategory,
     /// currency
     pub currency: String,
     /// Product duration (days)
     pub duration: i64,
     /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
     #[serde(rename = "earlyRedeemSupported")]
-    pub early_redeem_supported: EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported,
+    pub early_redeem_supported: EarnGetEthStakingProductsResponseItemEarlyRedeemSupported,
     /// Product ID
     pub id: String,
     /// Income currency
@@ -6962,7 +6280,7 @@ pub struct EarnGetEthStakingProductsResponseDataItem {
     pub income_currency: String,
     /// Income release type: DAILY (daily release), AFTER (release after product ends)
     #[serde(rename = "incomeReleaseType")]
-    pub income_release_type: EarnGetEthStakingProductsResponseDataItemIncomeReleaseType,
+    pub income_release_type: EarnGetEthStakingProductsResponseItemIncomeReleaseType,
     /// Most recent interest date (milliseconds)
     #[serde(rename = "interestDate")]
     pub interest_date: i64,
@@ -6976,7 +6294,7 @@ pub struct EarnGetEthStakingProductsResponseDataItem {
     pub lock_start_time: Option<i64>,
     /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
     #[serde(rename = "newUserOnly")]
-    pub new_user_only: EarnGetEthStakingProductsResponseDataItemNewUserOnly,
+    pub new_user_only: EarnGetEthStakingProductsResponseItemNewUserOnly,
     /// Maximum precision supported
     pub precision: i64,
     /// Remaining product subscription amount
@@ -6990,15 +6308,15 @@ pub struct EarnGetEthStakingProductsResponseDataItem {
     pub redeem_period: i64,
     /// Redemption channel: MANUAL (manual redemption), TRANS_DEMAND (transfer to corresponding demand product upon maturity), AUTO (redeem to funding account upon maturity)
     #[serde(rename = "redeemType")]
-    pub redeem_type: EarnGetEthStakingProductsResponseDataItemRedeemType,
+    pub redeem_type: EarnGetEthStakingProductsResponseItemRedeemType,
     /// Annualized Rate of Return, for example, 0.035 is equal to 3.5% annualized rate of return
     #[serde(rename = "returnRate")]
     pub return_rate: String,
     /// Product status: ONGOING (Subscription in progress), PENDING (Preheating Subscription), FULL (Subscribed), INTERESTING (Interest in progress)
-    pub status: EarnGetEthStakingProductsResponseDataItemStatus,
+    pub status: EarnGetEthStakingProductsResponseItemStatus,
     /// Product subtype: DEMAND (demand)
     #[serde(rename = "type")]
-    pub type_: EarnGetEthStakingProductsResponseDataItemType,
+    pub type_: EarnGetEthStakingProductsResponseItemType,
     /// Min. user subscribe amount
     #[serde(rename = "userLowerLimit")]
     pub user_lower_limit: String,
@@ -7019,7 +6337,7 @@ pub struct EarnGetEthStakingProductsResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemCategory {
+pub enum EarnGetEthStakingProductsResponseItemCategory {
     /// `ETH2`
     #[serde(rename = "ETH2")]
     Eth2,
@@ -7030,7 +6348,7 @@ pub enum EarnGetEthStakingProductsResponseDataItemCategory {
 /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
+pub enum EarnGetEthStakingProductsResponseItemEarlyRedeemSupported {
     /// `0`
     V0,
     /// `1`
@@ -7038,7 +6356,7 @@ pub enum EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
+impl EarnGetEthStakingProductsResponseItemEarlyRedeemSupported {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -7056,8 +6374,7 @@ impl EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
         }
     }
 }
-impl ::serde::Serialize
-for EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
+impl ::serde::Serialize for EarnGetEthStakingProductsResponseItemEarlyRedeemSupported {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -7066,7 +6383,7 @@ for EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
+for EarnGetEthStakingProductsResponseItemEarlyRedeemSupported {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7086,7 +6403,7 @@ for EarnGetEthStakingProductsResponseDataItemEarlyRedeemSupported {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemIncomeReleaseType {
+pub enum EarnGetEthStakingProductsResponseItemIncomeReleaseType {
     /// `DAILY`
     #[serde(rename = "DAILY")]
     Daily,
@@ -7100,7 +6417,7 @@ pub enum EarnGetEthStakingProductsResponseDataItemIncomeReleaseType {
 /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemNewUserOnly {
+pub enum EarnGetEthStakingProductsResponseItemNewUserOnly {
     /// `0`
     V0,
     /// `1`
@@ -7108,7 +6425,7 @@ pub enum EarnGetEthStakingProductsResponseDataItemNewUserOnly {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetEthStakingProductsResponseDataItemNewUserOnly {
+impl EarnGetEthStakingProductsResponseItemNewUserOnly {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -7126,7 +6443,7 @@ impl EarnGetEthStakingProductsResponseDataItemNewUserOnly {
         }
     }
 }
-impl ::serde::Serialize for EarnGetEthStakingProductsResponseDataItemNewUserOnly {
+impl ::serde::Serialize for EarnGetEthStakingProductsResponseItemNewUserOnly {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -7135,7 +6452,7 @@ impl ::serde::Serialize for EarnGetEthStakingProductsResponseDataItemNewUserOnly
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetEthStakingProductsResponseDataItemNewUserOnly {
+for EarnGetEthStakingProductsResponseItemNewUserOnly {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7155,7 +6472,7 @@ for EarnGetEthStakingProductsResponseDataItemNewUserOnly {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemRedeemType {
+pub enum EarnGetEthStakingProductsResponseItemRedeemType {
     /// `MANUAL`
     #[serde(rename = "MANUAL")]
     Manual,
@@ -7182,7 +6499,7 @@ pub enum EarnGetEthStakingProductsResponseDataItemRedeemType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemStatus {
+pub enum EarnGetEthStakingProductsResponseItemStatus {
     /// `ONGOING`
     #[serde(rename = "ONGOING")]
     Ongoing,
@@ -7212,7 +6529,7 @@ pub enum EarnGetEthStakingProductsResponseDataItemStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetEthStakingProductsResponseDataItemType {
+pub enum EarnGetEthStakingProductsResponseItemType {
     /// `DEMAND`
     #[serde(rename = "DEMAND")]
     Demand,
@@ -7227,17 +6544,9 @@ pub struct EarnGetKcsStakingProductsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `EarnGetKcsStakingProductsResponse`, as the spec defines it.
+/// `EarnGetKcsStakingProductsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetKcsStakingProductsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<EarnGetKcsStakingProductsResponseDataItem>,
-}
-/// `EarnGetKcsStakingProductsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetKcsStakingProductsResponseDataItem {
+pub struct EarnGetKcsStakingProductsResponseItem {
     /// Subscription end time, in milliseconds
     #[serde(rename = "applyEndTime")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7246,14 +6555,14 @@ pub struct EarnGetKcsStakingProductsResponseDataItem {
     #[serde(rename = "applyStartTime")]
     pub apply_start_time: i64,
     /// Product category: KCS_STAKING
-    pub category: EarnGetKcsStakingProductsResponseDataItemCategory,
+    pub category: EarnGetKcsStakingProductsResponseItemCategory,
     /// currency
     pub currency: String,
     /// Product duration (days)
     pub duration: i64,
     /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
     #[serde(rename = "earlyRedeemSupported")]
-    pub early_redeem_supported: EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported,
+    pub early_redeem_supported: EarnGetKcsStakingProductsResponseItemEarlyRedeemSupported,
     /// Product ID
     pub id: String,
     /// Income currency
@@ -7261,7 +6570,7 @@ pub struct EarnGetKcsStakingProductsResponseDataItem {
     pub income_currency: String,
     /// Income release type: DAILY (daily release), AFTER (release after product ends)
     #[serde(rename = "incomeReleaseType")]
-    pub income_release_type: EarnGetKcsStakingProductsResponseDataItemIncomeReleaseType,
+    pub income_release_type: EarnGetKcsStakingProductsResponseItemIncomeReleaseType,
     /// Most recent interest date (milliseconds)
     #[serde(rename = "interestDate")]
     pub interest_date: i64,
@@ -7274,7 +6583,7 @@ pub struct EarnGetKcsStakingProductsResponseDataItem {
     pub lock_start_time: i64,
     /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
     #[serde(rename = "newUserOnly")]
-    pub new_user_only: EarnGetKcsStakingProductsResponseDataItemNewUserOnly,
+    pub new_user_only: EarnGetKcsStakingProductsResponseItemNewUserOnly,
     /// Maximum precision supported
     pub precision: i64,
     /// Remaining product subscription amount
@@ -7288,15 +6597,15 @@ pub struct EarnGetKcsStakingProductsResponseDataItem {
     pub redeem_period: i64,
     /// Redemption channel: MANUAL (manual redemption), TRANS_DEMAND (transfer to corresponding demand product upon maturity), AUTO (redeem to funding account upon maturity)
     #[serde(rename = "redeemType")]
-    pub redeem_type: EarnGetKcsStakingProductsResponseDataItemRedeemType,
+    pub redeem_type: EarnGetKcsStakingProductsResponseItemRedeemType,
     /// Annualized Rate of Return, for example, 0.035 is equal to 3.5% annualized rate of return
     #[serde(rename = "returnRate")]
     pub return_rate: String,
     /// Product status: ONGOING (Subscription in progress), PENDING (Preheating Subscription), FULL (Subscribed), INTERESTING (Interest in progress)
-    pub status: EarnGetKcsStakingProductsResponseDataItemStatus,
+    pub status: EarnGetKcsStakingProductsResponseItemStatus,
     /// Product subtype: TIME (fixed), DEMAND (demand)
     #[serde(rename = "type")]
-    pub type_: EarnGetKcsStakingProductsResponseDataItemType,
+    pub type_: EarnGetKcsStakingProductsResponseItemType,
     /// Min. user subscribe amount
     #[serde(rename = "userLowerLimit")]
     pub user_lower_limit: String,
@@ -7317,7 +6626,7 @@ pub struct EarnGetKcsStakingProductsResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemCategory {
+pub enum EarnGetKcsStakingProductsResponseItemCategory {
     /// `KCS_STAKING`
     #[serde(rename = "KCS_STAKING")]
     KcsStaking,
@@ -7328,7 +6637,7 @@ pub enum EarnGetKcsStakingProductsResponseDataItemCategory {
 /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
+pub enum EarnGetKcsStakingProductsResponseItemEarlyRedeemSupported {
     /// `0`
     V0,
     /// `1`
@@ -7336,7 +6645,7 @@ pub enum EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
+impl EarnGetKcsStakingProductsResponseItemEarlyRedeemSupported {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -7354,8 +6663,7 @@ impl EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
         }
     }
 }
-impl ::serde::Serialize
-for EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
+impl ::serde::Serialize for EarnGetKcsStakingProductsResponseItemEarlyRedeemSupported {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -7364,7 +6672,7 @@ for EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
+for EarnGetKcsStakingProductsResponseItemEarlyRedeemSupported {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7384,7 +6692,7 @@ for EarnGetKcsStakingProductsResponseDataItemEarlyRedeemSupported {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemIncomeReleaseType {
+pub enum EarnGetKcsStakingProductsResponseItemIncomeReleaseType {
     /// `DAILY`
     #[serde(rename = "DAILY")]
     Daily,
@@ -7398,7 +6706,7 @@ pub enum EarnGetKcsStakingProductsResponseDataItemIncomeReleaseType {
 /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
+pub enum EarnGetKcsStakingProductsResponseItemNewUserOnly {
     /// `0`
     V0,
     /// `1`
@@ -7406,7 +6714,7 @@ pub enum EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
+impl EarnGetKcsStakingProductsResponseItemNewUserOnly {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -7424,7 +6732,7 @@ impl EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
         }
     }
 }
-impl ::serde::Serialize for EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
+impl ::serde::Serialize for EarnGetKcsStakingProductsResponseItemNewUserOnly {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -7433,7 +6741,7 @@ impl ::serde::Serialize for EarnGetKcsStakingProductsResponseDataItemNewUserOnly
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
+for EarnGetKcsStakingProductsResponseItemNewUserOnly {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7453,7 +6761,7 @@ for EarnGetKcsStakingProductsResponseDataItemNewUserOnly {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemRedeemType {
+pub enum EarnGetKcsStakingProductsResponseItemRedeemType {
     /// `MANUAL`
     #[serde(rename = "MANUAL")]
     Manual,
@@ -7480,7 +6788,7 @@ pub enum EarnGetKcsStakingProductsResponseDataItemRedeemType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemStatus {
+pub enum EarnGetKcsStakingProductsResponseItemStatus {
     /// `ONGOING`
     #[serde(rename = "ONGOING")]
     Ongoing,
@@ -7510,7 +6818,7 @@ pub enum EarnGetKcsStakingProductsResponseDataItemStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetKcsStakingProductsResponseDataItemType {
+pub enum EarnGetKcsStakingProductsResponseItemType {
     /// `TIME`
     #[serde(rename = "TIME")]
     Time,
@@ -7528,17 +6836,9 @@ pub struct EarnGetPromotionProductsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `EarnGetPromotionProductsResponse`, as the spec defines it.
+/// `EarnGetPromotionProductsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetPromotionProductsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<EarnGetPromotionProductsResponseDataItem>,
-}
-/// `EarnGetPromotionProductsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetPromotionProductsResponseDataItem {
+pub struct EarnGetPromotionProductsResponseItem {
     /// Subscription end time, in milliseconds
     #[serde(rename = "applyEndTime")]
     pub apply_end_time: i64,
@@ -7546,14 +6846,14 @@ pub struct EarnGetPromotionProductsResponseDataItem {
     #[serde(rename = "applyStartTime")]
     pub apply_start_time: i64,
     /// Product category: ACTIVITY
-    pub category: EarnGetPromotionProductsResponseDataItemCategory,
+    pub category: EarnGetPromotionProductsResponseItemCategory,
     /// currency
     pub currency: String,
     /// Product duration (days)
     pub duration: i64,
     /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
     #[serde(rename = "earlyRedeemSupported")]
-    pub early_redeem_supported: EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported,
+    pub early_redeem_supported: EarnGetPromotionProductsResponseItemEarlyRedeemSupported,
     /// Product ID
     pub id: String,
     /// Income currency
@@ -7561,7 +6861,7 @@ pub struct EarnGetPromotionProductsResponseDataItem {
     pub income_currency: String,
     /// Income release type: DAILY (daily release), AFTER (release after product ends)
     #[serde(rename = "incomeReleaseType")]
-    pub income_release_type: EarnGetPromotionProductsResponseDataItemIncomeReleaseType,
+    pub income_release_type: EarnGetPromotionProductsResponseItemIncomeReleaseType,
     /// Most recent interest date (milliseconds)
     #[serde(rename = "interestDate")]
     pub interest_date: i64,
@@ -7573,7 +6873,7 @@ pub struct EarnGetPromotionProductsResponseDataItem {
     pub lock_start_time: i64,
     /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
     #[serde(rename = "newUserOnly")]
-    pub new_user_only: EarnGetPromotionProductsResponseDataItemNewUserOnly,
+    pub new_user_only: EarnGetPromotionProductsResponseItemNewUserOnly,
     /// Maximum precision supported
     pub precision: i64,
     /// Remaining product subscription amount
@@ -7587,15 +6887,15 @@ pub struct EarnGetPromotionProductsResponseDataItem {
     pub redeem_period: i64,
     /// Redemption channel: MANUAL (manual redemption), TRANS_DEMAND (transfer to corresponding demand product upon maturity), AUTO (redeem to funding account upon maturity)
     #[serde(rename = "redeemType")]
-    pub redeem_type: EarnGetPromotionProductsResponseDataItemRedeemType,
+    pub redeem_type: EarnGetPromotionProductsResponseItemRedeemType,
     /// Annualized Rate of Return, for example, 0.035 is equal to 3.5% annualized rate of return
     #[serde(rename = "returnRate")]
     pub return_rate: String,
     /// Product status: ONGOING (Subscription in progress), PENDING (Preheating Subscription), FULL (Subscribed), INTERESTING (Interest in progress)
-    pub status: EarnGetPromotionProductsResponseDataItemStatus,
+    pub status: EarnGetPromotionProductsResponseItemStatus,
     /// Product subtype: TIME (fixed), DEMAND (demand)
     #[serde(rename = "type")]
-    pub type_: EarnGetPromotionProductsResponseDataItemType,
+    pub type_: EarnGetPromotionProductsResponseItemType,
     /// Min. user subscribe amount
     #[serde(rename = "userLowerLimit")]
     pub user_lower_limit: String,
@@ -7616,7 +6916,7 @@ pub struct EarnGetPromotionProductsResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemCategory {
+pub enum EarnGetPromotionProductsResponseItemCategory {
     /// `ACTIVITY`
     #[serde(rename = "ACTIVITY")]
     Activity,
@@ -7627,7 +6927,7 @@ pub enum EarnGetPromotionProductsResponseDataItemCategory {
 /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
+pub enum EarnGetPromotionProductsResponseItemEarlyRedeemSupported {
     /// `0`
     V0,
     /// `1`
@@ -7635,7 +6935,7 @@ pub enum EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
+impl EarnGetPromotionProductsResponseItemEarlyRedeemSupported {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -7653,8 +6953,7 @@ impl EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
         }
     }
 }
-impl ::serde::Serialize
-for EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
+impl ::serde::Serialize for EarnGetPromotionProductsResponseItemEarlyRedeemSupported {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -7663,7 +6962,7 @@ for EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
+for EarnGetPromotionProductsResponseItemEarlyRedeemSupported {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7683,7 +6982,7 @@ for EarnGetPromotionProductsResponseDataItemEarlyRedeemSupported {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemIncomeReleaseType {
+pub enum EarnGetPromotionProductsResponseItemIncomeReleaseType {
     /// `DAILY`
     #[serde(rename = "DAILY")]
     Daily,
@@ -7697,7 +6996,7 @@ pub enum EarnGetPromotionProductsResponseDataItemIncomeReleaseType {
 /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemNewUserOnly {
+pub enum EarnGetPromotionProductsResponseItemNewUserOnly {
     /// `0`
     V0,
     /// `1`
@@ -7705,7 +7004,7 @@ pub enum EarnGetPromotionProductsResponseDataItemNewUserOnly {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetPromotionProductsResponseDataItemNewUserOnly {
+impl EarnGetPromotionProductsResponseItemNewUserOnly {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -7723,7 +7022,7 @@ impl EarnGetPromotionProductsResponseDataItemNewUserOnly {
         }
     }
 }
-impl ::serde::Serialize for EarnGetPromotionProductsResponseDataItemNewUserOnly {
+impl ::serde::Serialize for EarnGetPromotionProductsResponseItemNewUserOnly {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -7731,8 +7030,7 @@ impl ::serde::Serialize for EarnGetPromotionProductsResponseDataItemNewUserOnly 
         serializer.serialize_i64(self.value())
     }
 }
-impl<'de> ::serde::Deserialize<'de>
-for EarnGetPromotionProductsResponseDataItemNewUserOnly {
+impl<'de> ::serde::Deserialize<'de> for EarnGetPromotionProductsResponseItemNewUserOnly {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -7752,7 +7050,7 @@ for EarnGetPromotionProductsResponseDataItemNewUserOnly {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemRedeemType {
+pub enum EarnGetPromotionProductsResponseItemRedeemType {
     /// `MANUAL`
     #[serde(rename = "MANUAL")]
     Manual,
@@ -7779,7 +7077,7 @@ pub enum EarnGetPromotionProductsResponseDataItemRedeemType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemStatus {
+pub enum EarnGetPromotionProductsResponseItemStatus {
     /// `ONGOING`
     #[serde(rename = "ONGOING")]
     Ongoing,
@@ -7809,7 +7107,7 @@ pub enum EarnGetPromotionProductsResponseDataItemStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetPromotionProductsResponseDataItemType {
+pub enum EarnGetPromotionProductsResponseItemType {
     /// `TIME`
     #[serde(rename = "TIME")]
     Time,
@@ -7858,14 +7156,6 @@ pub struct EarnGetRedeemPreviewRequest {
 /// `EarnGetRedeemPreviewResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EarnGetRedeemPreviewResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: EarnGetRedeemPreviewResponseData,
-}
-/// `EarnGetRedeemPreviewResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetRedeemPreviewResponseData {
     /// currency
     pub currency: String,
     /// Expected deliver time (milliseconds)
@@ -7894,17 +7184,9 @@ pub struct EarnGetSavingsProductsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `EarnGetSavingsProductsResponse`, as the spec defines it.
+/// `EarnGetSavingsProductsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetSavingsProductsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<EarnGetSavingsProductsResponseDataItem>,
-}
-/// `EarnGetSavingsProductsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetSavingsProductsResponseDataItem {
+pub struct EarnGetSavingsProductsResponseItem {
     /// Subscription end time, in milliseconds
     #[serde(rename = "applyEndTime")]
     pub apply_end_time: i64,
@@ -7912,14 +7194,14 @@ pub struct EarnGetSavingsProductsResponseDataItem {
     #[serde(rename = "applyStartTime")]
     pub apply_start_time: i64,
     /// Product category: DEMAND (savings)
-    pub category: EarnGetSavingsProductsResponseDataItemCategory,
+    pub category: EarnGetSavingsProductsResponseItemCategory,
     /// currency
     pub currency: String,
     /// Product duration (days)
     pub duration: i64,
     /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
     #[serde(rename = "earlyRedeemSupported")]
-    pub early_redeem_supported: EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported,
+    pub early_redeem_supported: EarnGetSavingsProductsResponseItemEarlyRedeemSupported,
     /// Product ID
     pub id: String,
     /// Income currency
@@ -7927,7 +7209,7 @@ pub struct EarnGetSavingsProductsResponseDataItem {
     pub income_currency: String,
     /// Income release type: DAILY (daily release), AFTER (release after product ends)
     #[serde(rename = "incomeReleaseType")]
-    pub income_release_type: EarnGetSavingsProductsResponseDataItemIncomeReleaseType,
+    pub income_release_type: EarnGetSavingsProductsResponseItemIncomeReleaseType,
     /// Most recent interest date (milliseconds)
     #[serde(rename = "interestDate")]
     pub interest_date: i64,
@@ -7939,7 +7221,7 @@ pub struct EarnGetSavingsProductsResponseDataItem {
     pub lock_start_time: i64,
     /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
     #[serde(rename = "newUserOnly")]
-    pub new_user_only: EarnGetSavingsProductsResponseDataItemNewUserOnly,
+    pub new_user_only: EarnGetSavingsProductsResponseItemNewUserOnly,
     /// Maximum precision supported
     pub precision: i64,
     /// Remaining product subscription amount
@@ -7953,15 +7235,15 @@ pub struct EarnGetSavingsProductsResponseDataItem {
     pub redeem_period: i64,
     /// Redemption channel: MANUAL (manual redemption), TRANS_DEMAND (transfer to corresponding demand product upon maturity), AUTO (redeem to funding account upon maturity)
     #[serde(rename = "redeemType")]
-    pub redeem_type: EarnGetSavingsProductsResponseDataItemRedeemType,
+    pub redeem_type: EarnGetSavingsProductsResponseItemRedeemType,
     /// Annualized Rate of Return, for example, 0.035 is equal to 3.5% annualized rate of return
     #[serde(rename = "returnRate")]
     pub return_rate: String,
     /// Product status: ONGOING (Subscription in progress), PENDING (Preheating Subscription), FULL (Subscribed), INTERESTING (Interest in progress)
-    pub status: EarnGetSavingsProductsResponseDataItemStatus,
+    pub status: EarnGetSavingsProductsResponseItemStatus,
     /// Product subtype: TIME (fixed), DEMAND (demand)
     #[serde(rename = "type")]
-    pub type_: EarnGetSavingsProductsResponseDataItemType,
+    pub type_: EarnGetSavingsProductsResponseItemType,
     /// Min. user subscribe amount
     #[serde(rename = "userLowerLimit")]
     pub user_lower_limit: String,
@@ -7982,7 +7264,7 @@ pub struct EarnGetSavingsProductsResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemCategory {
+pub enum EarnGetSavingsProductsResponseItemCategory {
     /// `DEMAND`
     #[serde(rename = "DEMAND")]
     Demand,
@@ -7993,7 +7275,7 @@ pub enum EarnGetSavingsProductsResponseDataItemCategory {
 /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
+pub enum EarnGetSavingsProductsResponseItemEarlyRedeemSupported {
     /// `0`
     V0,
     /// `1`
@@ -8001,7 +7283,7 @@ pub enum EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
+impl EarnGetSavingsProductsResponseItemEarlyRedeemSupported {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -8019,7 +7301,7 @@ impl EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
         }
     }
 }
-impl ::serde::Serialize for EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
+impl ::serde::Serialize for EarnGetSavingsProductsResponseItemEarlyRedeemSupported {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -8028,7 +7310,7 @@ impl ::serde::Serialize for EarnGetSavingsProductsResponseDataItemEarlyRedeemSup
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
+for EarnGetSavingsProductsResponseItemEarlyRedeemSupported {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8048,7 +7330,7 @@ for EarnGetSavingsProductsResponseDataItemEarlyRedeemSupported {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemIncomeReleaseType {
+pub enum EarnGetSavingsProductsResponseItemIncomeReleaseType {
     /// `DAILY`
     #[serde(rename = "DAILY")]
     Daily,
@@ -8062,7 +7344,7 @@ pub enum EarnGetSavingsProductsResponseDataItemIncomeReleaseType {
 /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemNewUserOnly {
+pub enum EarnGetSavingsProductsResponseItemNewUserOnly {
     /// `0`
     V0,
     /// `1`
@@ -8070,7 +7352,7 @@ pub enum EarnGetSavingsProductsResponseDataItemNewUserOnly {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetSavingsProductsResponseDataItemNewUserOnly {
+impl EarnGetSavingsProductsResponseItemNewUserOnly {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -8088,7 +7370,7 @@ impl EarnGetSavingsProductsResponseDataItemNewUserOnly {
         }
     }
 }
-impl ::serde::Serialize for EarnGetSavingsProductsResponseDataItemNewUserOnly {
+impl ::serde::Serialize for EarnGetSavingsProductsResponseItemNewUserOnly {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -8096,8 +7378,7 @@ impl ::serde::Serialize for EarnGetSavingsProductsResponseDataItemNewUserOnly {
         serializer.serialize_i64(self.value())
     }
 }
-impl<'de> ::serde::Deserialize<'de>
-for EarnGetSavingsProductsResponseDataItemNewUserOnly {
+impl<'de> ::serde::Deserialize<'de> for EarnGetSavingsProductsResponseItemNewUserOnly {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8117,7 +7398,7 @@ for EarnGetSavingsProductsResponseDataItemNewUserOnly {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemRedeemType {
+pub enum EarnGetSavingsProductsResponseItemRedeemType {
     /// `MANUAL`
     #[serde(rename = "MANUAL")]
     Manual,
@@ -8144,7 +7425,7 @@ pub enum EarnGetSavingsProductsResponseDataItemRedeemType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemStatus {
+pub enum EarnGetSavingsProductsResponseItemStatus {
     /// `ONGOING`
     #[serde(rename = "ONGOING")]
     Ongoing,
@@ -8174,7 +7455,7 @@ pub enum EarnGetSavingsProductsResponseDataItemStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetSavingsProductsResponseDataItemType {
+pub enum EarnGetSavingsProductsResponseItemType {
     /// `TIME`
     #[serde(rename = "TIME")]
     Time,
@@ -8192,17 +7473,9 @@ pub struct EarnGetStakingProductsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `EarnGetStakingProductsResponse`, as the spec defines it.
+/// `EarnGetStakingProductsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetStakingProductsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<EarnGetStakingProductsResponseDataItem>,
-}
-/// `EarnGetStakingProductsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnGetStakingProductsResponseDataItem {
+pub struct EarnGetStakingProductsResponseItem {
     /// Subscription end time, in milliseconds
     #[serde(rename = "applyEndTime")]
     pub apply_end_time: i64,
@@ -8210,14 +7483,14 @@ pub struct EarnGetStakingProductsResponseDataItem {
     #[serde(rename = "applyStartTime")]
     pub apply_start_time: i64,
     /// Product category: STAKING
-    pub category: EarnGetStakingProductsResponseDataItemCategory,
+    pub category: EarnGetStakingProductsResponseItemCategory,
     /// currency
     pub currency: String,
     /// Product duration (days)
     pub duration: i64,
     /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
     #[serde(rename = "earlyRedeemSupported")]
-    pub early_redeem_supported: EarnGetStakingProductsResponseDataItemEarlyRedeemSupported,
+    pub early_redeem_supported: EarnGetStakingProductsResponseItemEarlyRedeemSupported,
     /// Product ID
     pub id: String,
     /// Income currency
@@ -8225,7 +7498,7 @@ pub struct EarnGetStakingProductsResponseDataItem {
     pub income_currency: String,
     /// Income release type: DAILY (daily release), AFTER (release after product ends)
     #[serde(rename = "incomeReleaseType")]
-    pub income_release_type: EarnGetStakingProductsResponseDataItemIncomeReleaseType,
+    pub income_release_type: EarnGetStakingProductsResponseItemIncomeReleaseType,
     /// Most recent interest date (milliseconds)
     #[serde(rename = "interestDate")]
     pub interest_date: i64,
@@ -8237,7 +7510,7 @@ pub struct EarnGetStakingProductsResponseDataItem {
     pub lock_start_time: i64,
     /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
     #[serde(rename = "newUserOnly")]
-    pub new_user_only: EarnGetStakingProductsResponseDataItemNewUserOnly,
+    pub new_user_only: EarnGetStakingProductsResponseItemNewUserOnly,
     /// Maximum precision supported
     pub precision: i64,
     /// Remaining product subscription amount
@@ -8251,15 +7524,15 @@ pub struct EarnGetStakingProductsResponseDataItem {
     pub redeem_period: i64,
     /// Redemption channel: MANUAL (manual redemption), TRANS_DEMAND (transfer to corresponding demand product upon maturity), AUTO (redeem to funding account upon maturity)
     #[serde(rename = "redeemType")]
-    pub redeem_type: EarnGetStakingProductsResponseDataItemRedeemType,
+    pub redeem_type: EarnGetStakingProductsResponseItemRedeemType,
     /// Annualized Rate of Return, for example, 0.035 is equal to 3.5% annualized rate of return
     #[serde(rename = "returnRate")]
     pub return_rate: String,
     /// Product status: ONGOING (Subscription in progress), PENDING (Preheating Subscription), FULL (Subscribed), INTERESTING (Interest accrual in progress)
-    pub status: EarnGetStakingProductsResponseDataItemStatus,
+    pub status: EarnGetStakingProductsResponseItemStatus,
     /// Product subtype: TIME (fixed), DEMAND (demand)
     #[serde(rename = "type")]
-    pub type_: EarnGetStakingProductsResponseDataItemType,
+    pub type_: EarnGetStakingProductsResponseItemType,
     /// Min. user subscription amount
     #[serde(rename = "userLowerLimit")]
     pub user_lower_limit: String,
@@ -8280,7 +7553,7 @@ pub struct EarnGetStakingProductsResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemCategory {
+pub enum EarnGetStakingProductsResponseItemCategory {
     /// `STAKING`
     #[serde(rename = "STAKING")]
     Staking,
@@ -8291,7 +7564,7 @@ pub enum EarnGetStakingProductsResponseDataItemCategory {
 /// Whether the fixed product supports early redemption: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
+pub enum EarnGetStakingProductsResponseItemEarlyRedeemSupported {
     /// `0`
     V0,
     /// `1`
@@ -8299,7 +7572,7 @@ pub enum EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
+impl EarnGetStakingProductsResponseItemEarlyRedeemSupported {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -8317,7 +7590,7 @@ impl EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
         }
     }
 }
-impl ::serde::Serialize for EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
+impl ::serde::Serialize for EarnGetStakingProductsResponseItemEarlyRedeemSupported {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -8326,7 +7599,7 @@ impl ::serde::Serialize for EarnGetStakingProductsResponseDataItemEarlyRedeemSup
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
+for EarnGetStakingProductsResponseItemEarlyRedeemSupported {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8346,7 +7619,7 @@ for EarnGetStakingProductsResponseDataItemEarlyRedeemSupported {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemIncomeReleaseType {
+pub enum EarnGetStakingProductsResponseItemIncomeReleaseType {
     /// `DAILY`
     #[serde(rename = "DAILY")]
     Daily,
@@ -8360,7 +7633,7 @@ pub enum EarnGetStakingProductsResponseDataItemIncomeReleaseType {
 /// Whether the product is exclusive to new users: 0 (no), 1 (yes)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemNewUserOnly {
+pub enum EarnGetStakingProductsResponseItemNewUserOnly {
     /// `0`
     V0,
     /// `1`
@@ -8368,7 +7641,7 @@ pub enum EarnGetStakingProductsResponseDataItemNewUserOnly {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl EarnGetStakingProductsResponseDataItemNewUserOnly {
+impl EarnGetStakingProductsResponseItemNewUserOnly {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -8386,7 +7659,7 @@ impl EarnGetStakingProductsResponseDataItemNewUserOnly {
         }
     }
 }
-impl ::serde::Serialize for EarnGetStakingProductsResponseDataItemNewUserOnly {
+impl ::serde::Serialize for EarnGetStakingProductsResponseItemNewUserOnly {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -8394,8 +7667,7 @@ impl ::serde::Serialize for EarnGetStakingProductsResponseDataItemNewUserOnly {
         serializer.serialize_i64(self.value())
     }
 }
-impl<'de> ::serde::Deserialize<'de>
-for EarnGetStakingProductsResponseDataItemNewUserOnly {
+impl<'de> ::serde::Deserialize<'de> for EarnGetStakingProductsResponseItemNewUserOnly {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8415,7 +7687,7 @@ for EarnGetStakingProductsResponseDataItemNewUserOnly {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemRedeemType {
+pub enum EarnGetStakingProductsResponseItemRedeemType {
     /// `MANUAL`
     #[serde(rename = "MANUAL")]
     Manual,
@@ -8442,7 +7714,7 @@ pub enum EarnGetStakingProductsResponseDataItemRedeemType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemStatus {
+pub enum EarnGetStakingProductsResponseItemStatus {
     /// `ONGOING`
     #[serde(rename = "ONGOING")]
     Ongoing,
@@ -8472,7 +7744,7 @@ pub enum EarnGetStakingProductsResponseDataItemStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnGetStakingProductsResponseDataItemType {
+pub enum EarnGetStakingProductsResponseItemType {
     /// `TIME`
     #[serde(rename = "TIME")]
     Time,
@@ -8522,14 +7794,6 @@ pub enum EarnPurchaseRequestAccountType {
 /// `EarnPurchaseResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EarnPurchaseResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: EarnPurchaseResponseData,
-}
-/// `EarnPurchaseResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnPurchaseResponseData {
     /// Holding ID
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -8581,14 +7845,6 @@ pub struct EarnRedeemRequest {
 /// `EarnRedeemResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EarnRedeemResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: EarnRedeemResponseData,
-}
-/// `EarnRedeemResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EarnRedeemResponseData {
     /// Redemption amount
     pub amount: String,
     /// Expected deliver time (milliseconds)
@@ -8598,7 +7854,7 @@ pub struct EarnRedeemResponseData {
     #[serde(rename = "orderTxId")]
     pub order_tx_id: String,
     /// Redemption status: SUCCESS (successful), PENDING (redemption pending)
-    pub status: EarnRedeemResponseDataStatus,
+    pub status: EarnRedeemResponseStatus,
 }
 /// Redemption status: SUCCESS (successful), PENDING (redemption pending)
 #[derive(
@@ -8613,7 +7869,7 @@ pub struct EarnRedeemResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum EarnRedeemResponseDataStatus {
+pub enum EarnRedeemResponseStatus {
     /// `SUCCESS`
     #[serde(rename = "SUCCESS")]
     Success,
@@ -8633,14 +7889,6 @@ pub struct FuturesFundingFeesGetCurrentFundingRateRequest {
 /// `FuturesFundingFeesGetCurrentFundingRateResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesFundingFeesGetCurrentFundingRateResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesFundingFeesGetCurrentFundingRateResponseData,
-}
-/// `FuturesFundingFeesGetCurrentFundingRateResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesFundingFeesGetCurrentFundingRateResponseData {
     /// Maximum Funding Rate
     #[serde(rename = "fundingRateCap")]
     pub funding_rate_cap: f64,
@@ -8653,7 +7901,7 @@ pub struct FuturesFundingFeesGetCurrentFundingRateResponseData {
     /// Granularity (milliseconds)
     pub granularity: i64,
     /// Indicates whether the current funding fee is charged within this cycle
-    pub period: FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod,
+    pub period: FuturesFundingFeesGetCurrentFundingRateResponsePeriod,
     /// Predicted funding rate
     #[serde(rename = "predictedValue")]
     pub predicted_value: f64,
@@ -8672,7 +7920,7 @@ pub struct FuturesFundingFeesGetCurrentFundingRateResponseData {
 /// Indicates whether the current funding fee is charged within this cycle
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod {
+pub enum FuturesFundingFeesGetCurrentFundingRateResponsePeriod {
     /// `1`
     V1,
     /// `0`
@@ -8680,7 +7928,7 @@ pub enum FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod {
+impl FuturesFundingFeesGetCurrentFundingRateResponsePeriod {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -8698,7 +7946,7 @@ impl FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod {
         }
     }
 }
-impl ::serde::Serialize for FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod {
+impl ::serde::Serialize for FuturesFundingFeesGetCurrentFundingRateResponsePeriod {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -8707,7 +7955,7 @@ impl ::serde::Serialize for FuturesFundingFeesGetCurrentFundingRateResponseDataP
     }
 }
 impl<'de> ::serde::Deserialize<'de>
-for FuturesFundingFeesGetCurrentFundingRateResponseDataPeriod {
+for FuturesFundingFeesGetCurrentFundingRateResponsePeriod {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -8744,26 +7992,16 @@ pub struct FuturesFundingFeesGetPrivateFundingHistoryRequest {
 /// `FuturesFundingFeesGetPrivateFundingHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesFundingFeesGetPrivateFundingHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesFundingFeesGetPrivateFundingHistoryResponseData,
-}
-/// `FuturesFundingFeesGetPrivateFundingHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesFundingFeesGetPrivateFundingHistoryResponseData {
     /// The `dataList` field.
     #[serde(rename = "dataList")]
-    pub data_list: Vec<
-        FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItem,
-    >,
+    pub data_list: Vec<FuturesFundingFeesGetPrivateFundingHistoryResponseDataListItem>,
     /// Whether there are more pages
     #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
-/// `FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItem`, as the spec defines it.
+/// `FuturesFundingFeesGetPrivateFundingHistoryResponseDataListItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItem {
+pub struct FuturesFundingFeesGetPrivateFundingHistoryResponseDataListItem {
     /// Context
     pub context: String,
     /// Settled funding fees A positive number means that the user received the funding fee, and vice versa.
@@ -8775,7 +8013,7 @@ pub struct FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItem {
     pub id: i64,
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItemMarginMode,
+    pub margin_mode: FuturesFundingFeesGetPrivateFundingHistoryResponseDataListItemMarginMode,
     /// Mark price
     #[serde(rename = "markPrice")]
     pub mark_price: f64,
@@ -8807,7 +8045,7 @@ pub struct FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesFundingFeesGetPrivateFundingHistoryResponseDataDataListItemMarginMode {
+pub enum FuturesFundingFeesGetPrivateFundingHistoryResponseDataListItemMarginMode {
     /// `ISOLATED`
     #[serde(rename = "ISOLATED")]
     Isolated,
@@ -8828,17 +8066,9 @@ pub struct FuturesFundingFeesGetPublicFundingHistoryRequest {
     /// End time (milliseconds)
     pub to: i64,
 }
-/// `FuturesFundingFeesGetPublicFundingHistoryResponse`, as the spec defines it.
+/// `FuturesFundingFeesGetPublicFundingHistoryResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesFundingFeesGetPublicFundingHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesFundingFeesGetPublicFundingHistoryResponseDataItem>,
-}
-/// `FuturesFundingFeesGetPublicFundingHistoryResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesFundingFeesGetPublicFundingHistoryResponseDataItem {
+pub struct FuturesFundingFeesGetPublicFundingHistoryResponseItem {
     /// Funding rate
     #[serde(rename = "fundingRate")]
     pub funding_rate: f64,
@@ -8850,29 +8080,13 @@ pub struct FuturesFundingFeesGetPublicFundingHistoryResponseDataItem {
 /// `FuturesMarketGet24hrStatsResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGet24hrStatsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGet24hrStatsResponseData,
-}
-/// `FuturesMarketGet24hrStatsResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGet24hrStatsResponseData {
     /// 24-hour platform Futures trading volume. Unit is USD
     #[serde(rename = "turnoverOf24h")]
     pub turnover_of24h: f64,
 }
-/// `FuturesMarketGetAllSymbolsResponse`, as the spec defines it.
+/// `FuturesMarketGetAllSymbolsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetAllSymbolsResponse {
-    /// 200000 is for success, other is error
-    pub code: String,
-    /// List of all contracts
-    pub data: Vec<FuturesMarketGetAllSymbolsResponseDataItem>,
-}
-/// `FuturesMarketGetAllSymbolsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetAllSymbolsResponseDataItem {
+pub struct FuturesMarketGetAllSymbolsResponseItem {
     /// Base currency
     #[serde(rename = "baseCurrency")]
     pub base_currency: String,
@@ -8888,7 +8102,7 @@ pub struct FuturesMarketGetAllSymbolsResponseDataItem {
     /// Fair price marking method; the Futures contract is null
     #[serde(rename = "fairMethod")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fair_method: Option<FuturesMarketGetAllSymbolsResponseDataItemFairMethod>,
+    pub fair_method: Option<FuturesMarketGetAllSymbolsResponseItemFairMethod>,
     /// First Open Date (milliseconds)
     #[serde(rename = "firstOpenDate")]
     pub first_open_date: i64,
@@ -8964,7 +8178,7 @@ pub struct FuturesMarketGetAllSymbolsResponseDataItem {
     pub maker_fix_fee: f64,
     /// Marking method
     #[serde(rename = "markMethod")]
-    pub mark_method: FuturesMarketGetAllSymbolsResponseDataItemMarkMethod,
+    pub mark_method: FuturesMarketGetAllSymbolsResponseItemMarkMethod,
     /// Mark price
     #[serde(rename = "markPrice")]
     pub mark_price: f64,
@@ -9042,7 +8256,7 @@ pub struct FuturesMarketGetAllSymbolsResponseDataItem {
     #[serde(rename = "sourceExchanges")]
     pub source_exchanges: Vec<String>,
     /// Contract status
-    pub status: FuturesMarketGetAllSymbolsResponseDataItemStatus,
+    pub status: FuturesMarketGetAllSymbolsResponseItemStatus,
     /// Whether support Cross Margin
     #[serde(rename = "supportCross")]
     pub support_cross: bool,
@@ -9062,7 +8276,7 @@ pub struct FuturesMarketGetAllSymbolsResponseDataItem {
     pub turnover_of24h: f64,
     /// Type of contract
     #[serde(rename = "type")]
-    pub type_: FuturesMarketGetAllSymbolsResponseDataItemType,
+    pub type_: FuturesMarketGetAllSymbolsResponseItemType,
     /// 24-hour volume
     #[serde(rename = "volumeOf24h")]
     pub volume_of24h: f64,
@@ -9080,7 +8294,7 @@ pub struct FuturesMarketGetAllSymbolsResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetAllSymbolsResponseDataItemFairMethod {
+pub enum FuturesMarketGetAllSymbolsResponseItemFairMethod {
     /// `FundingRate`
     FundingRate,
     /// A value this client does not know yet, kept as the exchange sent it.
@@ -9100,7 +8314,7 @@ pub enum FuturesMarketGetAllSymbolsResponseDataItemFairMethod {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetAllSymbolsResponseDataItemMarkMethod {
+pub enum FuturesMarketGetAllSymbolsResponseItemMarkMethod {
     /// `FairPrice`
     FairPrice,
     /// A value this client does not know yet, kept as the exchange sent it.
@@ -9120,7 +8334,7 @@ pub enum FuturesMarketGetAllSymbolsResponseDataItemMarkMethod {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetAllSymbolsResponseDataItemStatus {
+pub enum FuturesMarketGetAllSymbolsResponseItemStatus {
     /// `Init`
     Init,
     /// `Open`
@@ -9152,7 +8366,7 @@ pub enum FuturesMarketGetAllSymbolsResponseDataItemStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetAllSymbolsResponseDataItemType {
+pub enum FuturesMarketGetAllSymbolsResponseItemType {
     /// `FFWCSX`
     #[serde(rename = "FFWCSX")]
     Ffwcsx,
@@ -9163,17 +8377,9 @@ pub enum FuturesMarketGetAllSymbolsResponseDataItemType {
     #[serde(untagged)]
     Other(String),
 }
-/// `FuturesMarketGetAllTickersResponse`, as the spec defines it.
+/// `FuturesMarketGetAllTickersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetAllTickersResponse {
-    /// 200000 is for success, other is error
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesMarketGetAllTickersResponseDataItem>,
-}
-/// `FuturesMarketGetAllTickersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetAllTickersResponseDataItem {
+pub struct FuturesMarketGetAllTickersResponseItem {
     /// Best ask price
     #[serde(rename = "bestAskPrice")]
     pub best_ask_price: String,
@@ -9191,7 +8397,7 @@ pub struct FuturesMarketGetAllTickersResponseDataItem {
     /// Sequence number, used to judge whether the messages pushed by Websocket are continuous.
     pub sequence: i64,
     /// Trade direction
-    pub side: FuturesMarketGetAllTickersResponseDataItemSide,
+    pub side: FuturesMarketGetAllTickersResponseItemSide,
     /// Filled side; the trade side indicates the taker order side. A taker order is the order that was matched with orders opened on the order book.
     pub size: i64,
     /// Symbol
@@ -9215,7 +8421,7 @@ pub struct FuturesMarketGetAllTickersResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetAllTickersResponseDataItemSide {
+pub enum FuturesMarketGetAllTickersResponseItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -9236,14 +8442,6 @@ pub struct FuturesMarketGetFullOrderBookRequest {
 /// `FuturesMarketGetFullOrderBookResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetFullOrderBookResponse {
-    /// 200000 is for success, other is error
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetFullOrderBookResponseData,
-}
-/// `FuturesMarketGetFullOrderBookResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetFullOrderBookResponseData {
     /// asks, from low to high
     pub asks: Vec<Vec<f64>>,
     /// bids, from high to low
@@ -9285,24 +8483,16 @@ pub struct FuturesMarketGetInterestRateIndexRequest {
 /// `FuturesMarketGetInterestRateIndexResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetInterestRateIndexResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetInterestRateIndexResponseData,
-}
-/// `FuturesMarketGetInterestRateIndexResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetInterestRateIndexResponseData {
     /// The `dataList` field.
     #[serde(rename = "dataList")]
-    pub data_list: Vec<FuturesMarketGetInterestRateIndexResponseDataDataListItem>,
+    pub data_list: Vec<FuturesMarketGetInterestRateIndexResponseDataListItem>,
     /// Whether there are more pages
     #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
-/// `FuturesMarketGetInterestRateIndexResponseDataDataListItem`, as the spec defines it.
+/// `FuturesMarketGetInterestRateIndexResponseDataListItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetInterestRateIndexResponseDataDataListItem {
+pub struct FuturesMarketGetInterestRateIndexResponseDataListItem {
     /// Granularity (milliseconds)
     pub granularity: i64,
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: fundingBaseSymbol, fundingQuoteSymbol, fundingBaseSymbol1M, fundingQuoteSymbol1M](https://www.kucoin.com/docs-new/api-3470220)
@@ -9407,14 +8597,6 @@ pub struct FuturesMarketGetKlinesRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<i64>,
 }
-/// `FuturesMarketGetKlinesResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetKlinesResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<Vec<f64>>,
-}
 /// The request of `futuresMarketGetMarkPrice`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetMarkPriceRequest {
@@ -9424,14 +8606,6 @@ pub struct FuturesMarketGetMarkPriceRequest {
 /// `FuturesMarketGetMarkPriceResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetMarkPriceResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetMarkPriceResponseData,
-}
-/// `FuturesMarketGetMarkPriceResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetMarkPriceResponseData {
     /// Granularity (milliseconds)
     pub granularity: i64,
     /// Index price
@@ -9456,14 +8630,6 @@ pub struct FuturesMarketGetPartOrderBookRequest {
 /// `FuturesMarketGetPartOrderBookResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetPartOrderBookResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetPartOrderBookResponseData,
-}
-/// `FuturesMarketGetPartOrderBookResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPartOrderBookResponseData {
     /// asks, from low to high
     pub asks: Vec<Vec<f64>>,
     /// bids, from high to low
@@ -9505,24 +8671,16 @@ pub struct FuturesMarketGetPremiumIndexRequest {
 /// `FuturesMarketGetPremiumIndexResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetPremiumIndexResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetPremiumIndexResponseData,
-}
-/// `FuturesMarketGetPremiumIndexResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPremiumIndexResponseData {
     /// The `dataList` field.
     #[serde(rename = "dataList")]
-    pub data_list: Vec<FuturesMarketGetPremiumIndexResponseDataDataListItem>,
+    pub data_list: Vec<FuturesMarketGetPremiumIndexResponseDataListItem>,
     /// Whether there are more pages
     #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
-/// `FuturesMarketGetPremiumIndexResponseDataDataListItem`, as the spec defines it.
+/// `FuturesMarketGetPremiumIndexResponseDataListItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPremiumIndexResponseDataDataListItem {
+pub struct FuturesMarketGetPremiumIndexResponseDataListItem {
     /// Granularity (milliseconds)
     pub granularity: i64,
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: premiumsSymbol1M, premiumsSymbol8H](https://www.kucoin.com/docs-new/api-3470220)
@@ -9536,25 +8694,15 @@ pub struct FuturesMarketGetPremiumIndexResponseDataDataListItem {
 /// `FuturesMarketGetPrivateTokenResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetPrivateTokenResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetPrivateTokenResponseData,
-}
-/// `FuturesMarketGetPrivateTokenResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPrivateTokenResponseData {
     /// The `instanceServers` field.
     #[serde(rename = "instanceServers")]
-    pub instance_servers: Vec<
-        FuturesMarketGetPrivateTokenResponseDataInstanceServersItem,
-    >,
+    pub instance_servers: Vec<FuturesMarketGetPrivateTokenResponseInstanceServersItem>,
     /// The token required to establish a Websocket connection
     pub token: String,
 }
-/// `FuturesMarketGetPrivateTokenResponseDataInstanceServersItem`, as the spec defines it.
+/// `FuturesMarketGetPrivateTokenResponseInstanceServersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPrivateTokenResponseDataInstanceServersItem {
+pub struct FuturesMarketGetPrivateTokenResponseInstanceServersItem {
     /// Whether to encrypt. Currently only supports wss, not ws
     pub encrypt: bool,
     /// Websocket domain URL. It is recommended to use a dynamic URL, as the URL may change.
@@ -9566,7 +8714,7 @@ pub struct FuturesMarketGetPrivateTokenResponseDataInstanceServersItem {
     #[serde(rename = "pingTimeout")]
     pub ping_timeout: i64,
     /// Network Protocol
-    pub protocol: FuturesMarketGetPrivateTokenResponseDataInstanceServersItemProtocol,
+    pub protocol: FuturesMarketGetPrivateTokenResponseInstanceServersItemProtocol,
 }
 /// Network Protocol
 #[derive(
@@ -9581,7 +8729,7 @@ pub struct FuturesMarketGetPrivateTokenResponseDataInstanceServersItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetPrivateTokenResponseDataInstanceServersItemProtocol {
+pub enum FuturesMarketGetPrivateTokenResponseInstanceServersItemProtocol {
     /// `websocket`
     #[serde(rename = "websocket")]
     Websocket,
@@ -9592,25 +8740,15 @@ pub enum FuturesMarketGetPrivateTokenResponseDataInstanceServersItemProtocol {
 /// `FuturesMarketGetPublicTokenResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetPublicTokenResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetPublicTokenResponseData,
-}
-/// `FuturesMarketGetPublicTokenResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPublicTokenResponseData {
     /// The `instanceServers` field.
     #[serde(rename = "instanceServers")]
-    pub instance_servers: Vec<
-        FuturesMarketGetPublicTokenResponseDataInstanceServersItem,
-    >,
+    pub instance_servers: Vec<FuturesMarketGetPublicTokenResponseInstanceServersItem>,
     /// The token required to establish a Websocket connection
     pub token: String,
 }
-/// `FuturesMarketGetPublicTokenResponseDataInstanceServersItem`, as the spec defines it.
+/// `FuturesMarketGetPublicTokenResponseInstanceServersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetPublicTokenResponseDataInstanceServersItem {
+pub struct FuturesMarketGetPublicTokenResponseInstanceServersItem {
     /// Whether to encrypt. Currently only supports wss, not ws
     pub encrypt: bool,
     /// Websocket domain URL. It is recommended to use a dynamic URL, as the URL may change.
@@ -9622,7 +8760,7 @@ pub struct FuturesMarketGetPublicTokenResponseDataInstanceServersItem {
     #[serde(rename = "pingTimeout")]
     pub ping_timeout: i64,
     /// Network Protocol
-    pub protocol: FuturesMarketGetPublicTokenResponseDataInstanceServersItemProtocol,
+    pub protocol: FuturesMarketGetPublicTokenResponseInstanceServersItemProtocol,
 }
 /// Network Protocol
 #[derive(
@@ -9637,7 +8775,7 @@ pub struct FuturesMarketGetPublicTokenResponseDataInstanceServersItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetPublicTokenResponseDataInstanceServersItemProtocol {
+pub enum FuturesMarketGetPublicTokenResponseInstanceServersItemProtocol {
     /// `websocket`
     #[serde(rename = "websocket")]
     Websocket,
@@ -9645,29 +8783,13 @@ pub enum FuturesMarketGetPublicTokenResponseDataInstanceServersItemProtocol {
     #[serde(untagged)]
     Other(String),
 }
-/// `FuturesMarketGetServerTimeResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetServerTimeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// ServerTime (milliseconds)
-    pub data: i64,
-}
 /// `FuturesMarketGetServiceStatusResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetServiceStatusResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetServiceStatusResponseData,
-}
-/// `FuturesMarketGetServiceStatusResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetServiceStatusResponseData {
     /// The `msg` field.
     pub msg: String,
     /// Status of service: open: normal transaction; close: Stop Trading/Maintenance; cancelonly: can only cancel the order but not place order
-    pub status: FuturesMarketGetServiceStatusResponseDataStatus,
+    pub status: FuturesMarketGetServiceStatusResponseStatus,
 }
 /// Status of service: open: normal transaction; close: Stop Trading/Maintenance; cancelonly: can only cancel the order but not place order
 #[derive(
@@ -9682,7 +8804,7 @@ pub struct FuturesMarketGetServiceStatusResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetServiceStatusResponseDataStatus {
+pub enum FuturesMarketGetServiceStatusResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -9726,28 +8848,20 @@ pub struct FuturesMarketGetSpotIndexPriceRequest {
 /// `FuturesMarketGetSpotIndexPriceResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetSpotIndexPriceResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetSpotIndexPriceResponseData,
-}
-/// `FuturesMarketGetSpotIndexPriceResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetSpotIndexPriceResponseData {
     /// The `dataList` field.
     #[serde(rename = "dataList")]
-    pub data_list: Vec<FuturesMarketGetSpotIndexPriceResponseDataDataListItem>,
+    pub data_list: Vec<FuturesMarketGetSpotIndexPriceResponseDataListItem>,
     /// Whether there are more pages
     #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
-/// `FuturesMarketGetSpotIndexPriceResponseDataDataListItem`, as the spec defines it.
+/// `FuturesMarketGetSpotIndexPriceResponseDataListItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetSpotIndexPriceResponseDataDataListItem {
+pub struct FuturesMarketGetSpotIndexPriceResponseDataListItem {
     /// Component List
     #[serde(rename = "decomposionList")]
     pub decomposion_list: Vec<
-        FuturesMarketGetSpotIndexPriceResponseDataDataListItemDecomposionListItem,
+        FuturesMarketGetSpotIndexPriceResponseDataListItemDecomposionListItem,
     >,
     /// Granularity (milliseconds)
     pub granularity: i64,
@@ -9759,9 +8873,9 @@ pub struct FuturesMarketGetSpotIndexPriceResponseDataDataListItem {
     /// Index Value
     pub value: f64,
 }
-/// `FuturesMarketGetSpotIndexPriceResponseDataDataListItemDecomposionListItem`, as the spec defines it.
+/// `FuturesMarketGetSpotIndexPriceResponseDataListItemDecomposionListItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetSpotIndexPriceResponseDataDataListItemDecomposionListItem {
+pub struct FuturesMarketGetSpotIndexPriceResponseDataListItemDecomposionListItem {
     /// Exchange
     pub exchange: String,
     /// Price
@@ -9778,14 +8892,6 @@ pub struct FuturesMarketGetSymbolRequest {
 /// `FuturesMarketGetSymbolResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetSymbolResponse {
-    /// 200000 is for success, other is error
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetSymbolResponseData,
-}
-/// `FuturesMarketGetSymbolResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetSymbolResponseData {
     /// Base currency
     #[serde(rename = "baseCurrency")]
     pub base_currency: String,
@@ -9799,7 +8905,7 @@ pub struct FuturesMarketGetSymbolResponseData {
     pub f: f64,
     /// Fair price marking method; the Futures contract is null
     #[serde(rename = "fairMethod")]
-    pub fair_method: FuturesMarketGetSymbolResponseDataFairMethod,
+    pub fair_method: FuturesMarketGetSymbolResponseFairMethod,
     /// First Open Date (milliseconds)
     #[serde(rename = "firstOpenDate")]
     pub first_open_date: i64,
@@ -9872,7 +8978,7 @@ pub struct FuturesMarketGetSymbolResponseData {
     pub maker_fix_fee: f64,
     /// Marking method
     #[serde(rename = "markMethod")]
-    pub mark_method: FuturesMarketGetSymbolResponseDataMarkMethod,
+    pub mark_method: FuturesMarketGetSymbolResponseMarkMethod,
     /// Mark price
     #[serde(rename = "markPrice")]
     pub mark_price: f64,
@@ -9948,7 +9054,7 @@ pub struct FuturesMarketGetSymbolResponseData {
     #[serde(rename = "sourceExchanges")]
     pub source_exchanges: Vec<String>,
     /// Contract status
-    pub status: FuturesMarketGetSymbolResponseDataStatus,
+    pub status: FuturesMarketGetSymbolResponseStatus,
     /// Whether support Cross Margin
     #[serde(rename = "supportCross")]
     pub support_cross: bool,
@@ -9968,7 +9074,7 @@ pub struct FuturesMarketGetSymbolResponseData {
     pub turnover_of24h: f64,
     /// Type of contract
     #[serde(rename = "type")]
-    pub type_: FuturesMarketGetSymbolResponseDataType,
+    pub type_: FuturesMarketGetSymbolResponseType,
     /// 24-hour volume
     #[serde(rename = "volumeOf24h")]
     pub volume_of24h: f64,
@@ -9986,7 +9092,7 @@ pub struct FuturesMarketGetSymbolResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetSymbolResponseDataFairMethod {
+pub enum FuturesMarketGetSymbolResponseFairMethod {
     /// `FundingRate`
     FundingRate,
     /// A value this client does not know yet, kept as the exchange sent it.
@@ -10006,7 +9112,7 @@ pub enum FuturesMarketGetSymbolResponseDataFairMethod {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetSymbolResponseDataMarkMethod {
+pub enum FuturesMarketGetSymbolResponseMarkMethod {
     /// `FairPrice`
     FairPrice,
     /// A value this client does not know yet, kept as the exchange sent it.
@@ -10026,7 +9132,7 @@ pub enum FuturesMarketGetSymbolResponseDataMarkMethod {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetSymbolResponseDataStatus {
+pub enum FuturesMarketGetSymbolResponseStatus {
     /// `Init`
     Init,
     /// `Open`
@@ -10058,7 +9164,7 @@ pub enum FuturesMarketGetSymbolResponseDataStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetSymbolResponseDataType {
+pub enum FuturesMarketGetSymbolResponseType {
     /// `FFWCSX`
     #[serde(rename = "FFWCSX")]
     Ffwcsx,
@@ -10078,14 +9184,6 @@ pub struct FuturesMarketGetTickerRequest {
 /// `FuturesMarketGetTickerResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesMarketGetTickerResponse {
-    /// 200000 is for success, other is error
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesMarketGetTickerResponseData,
-}
-/// `FuturesMarketGetTickerResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetTickerResponseData {
     /// Best ask price
     #[serde(rename = "bestAskPrice")]
     pub best_ask_price: String,
@@ -10103,7 +9201,7 @@ pub struct FuturesMarketGetTickerResponseData {
     /// Sequence number, used to judge whether the messages pushed by Websocket are continuous.
     pub sequence: i64,
     /// Filled side; the trade side indicates the taker order side. A taker order is the order that was matched with orders opened on the order book.
-    pub side: FuturesMarketGetTickerResponseDataSide,
+    pub side: FuturesMarketGetTickerResponseSide,
     /// Filled quantity
     pub size: i64,
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
@@ -10127,7 +9225,7 @@ pub struct FuturesMarketGetTickerResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetTickerResponseDataSide {
+pub enum FuturesMarketGetTickerResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -10144,17 +9242,9 @@ pub struct FuturesMarketGetTradeHistoryRequest {
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `FuturesMarketGetTradeHistoryResponse`, as the spec defines it.
+/// `FuturesMarketGetTradeHistoryResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetTradeHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesMarketGetTradeHistoryResponseDataItem>,
-}
-/// `FuturesMarketGetTradeHistoryResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesMarketGetTradeHistoryResponseDataItem {
+pub struct FuturesMarketGetTradeHistoryResponseItem {
     /// Deprecated param
     #[serde(rename = "contractId")]
     pub contract_id: i64,
@@ -10166,7 +9256,7 @@ pub struct FuturesMarketGetTradeHistoryResponseDataItem {
     /// Sequence number
     pub sequence: i64,
     /// Filled side; the trade side indicates the taker order side. A taker order is the order that was matched with orders opened on the order book.
-    pub side: FuturesMarketGetTradeHistoryResponseDataItemSide,
+    pub side: FuturesMarketGetTradeHistoryResponseItemSide,
     /// Filled amount
     pub size: i64,
     /// Taker order ID
@@ -10191,7 +9281,7 @@ pub struct FuturesMarketGetTradeHistoryResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesMarketGetTradeHistoryResponseDataItemSide {
+pub enum FuturesMarketGetTradeHistoryResponseItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -10460,14 +9550,6 @@ pub enum FuturesOrderAddOrderRequestType {
 /// `FuturesOrderAddOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderAddOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderAddOrderResponseData,
-}
-/// `FuturesOrderAddOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderAddOrderResponseData {
     /// The user self-defined order ID.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -10732,14 +9814,6 @@ pub enum FuturesOrderAddOrderTestRequestType {
 /// `FuturesOrderAddOrderTestResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderAddOrderTestResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderAddOrderTestResponseData,
-}
-/// `FuturesOrderAddOrderTestResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderAddOrderTestResponseData {
     /// The user self-defined order id.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -10981,14 +10055,6 @@ pub enum FuturesOrderAddTpslOrderRequestType {
 /// `FuturesOrderAddTpslOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderAddTpslOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderAddTpslOrderResponseData,
-}
-/// `FuturesOrderAddTpslOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderAddTpslOrderResponseData {
     /// The user self-defined order id.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -11257,17 +10323,9 @@ pub struct FuturesOrderBatchAddOrdersRequest {
     /// The request body, sent as it is.
     pub body: Vec<FuturesOrderBatchAddOrdersBodyItem>,
 }
-/// `FuturesOrderBatchAddOrdersResponse`, as the spec defines it.
+/// `FuturesOrderBatchAddOrdersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderBatchAddOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesOrderBatchAddOrdersResponseDataItem>,
-}
-/// `FuturesOrderBatchAddOrdersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderBatchAddOrdersResponseDataItem {
+pub struct FuturesOrderBatchAddOrdersResponseItem {
     /// Unique order id created by users to identify their orders, the maximum length cannot exceed 40, e.g. UUID, Only allows numbers, characters, underline(_), and separator(-)
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -11300,17 +10358,9 @@ pub struct FuturesOrderBatchCancelOrdersRequestClientOidsListItem {
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `FuturesOrderBatchCancelOrdersResponse`, as the spec defines it.
+/// `FuturesOrderBatchCancelOrdersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderBatchCancelOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesOrderBatchCancelOrdersResponseDataItem>,
-}
-/// `FuturesOrderBatchCancelOrdersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderBatchCancelOrdersResponseDataItem {
+pub struct FuturesOrderBatchCancelOrdersResponseItem {
     /// The `clientOid` field.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -11332,14 +10382,6 @@ pub struct FuturesOrderCancelAllOrdersV1Request {
 /// `FuturesOrderCancelAllOrdersV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderCancelAllOrdersV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderCancelAllOrdersV1ResponseData,
-}
-/// `FuturesOrderCancelAllOrdersV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderCancelAllOrdersV1ResponseData {
     /// Unique ID of the canceled order
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -11353,14 +10395,6 @@ pub struct FuturesOrderCancelAllOrdersV3Request {
 /// `FuturesOrderCancelAllOrdersV3Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderCancelAllOrdersV3Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderCancelAllOrdersV3ResponseData,
-}
-/// `FuturesOrderCancelAllOrdersV3ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderCancelAllOrdersV3ResponseData {
     /// Unique ID of the cancelled order
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -11375,14 +10409,6 @@ pub struct FuturesOrderCancelAllStopOrdersRequest {
 /// `FuturesOrderCancelAllStopOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderCancelAllStopOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderCancelAllStopOrdersResponseData,
-}
-/// `FuturesOrderCancelAllStopOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderCancelAllStopOrdersResponseData {
     /// Unique ID of the cancelled order
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -11399,14 +10425,6 @@ pub struct FuturesOrderCancelOrderByClientOidRequest {
 /// `FuturesOrderCancelOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderCancelOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderCancelOrderByClientOidResponseData,
-}
-/// `FuturesOrderCancelOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderCancelOrderByClientOidResponseData {
     /// The `clientOid` field.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -11421,14 +10439,6 @@ pub struct FuturesOrderCancelOrderByIdRequest {
 /// `FuturesOrderCancelOrderByIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderCancelOrderByIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderCancelOrderByIdResponseData,
-}
-/// `FuturesOrderCancelOrderByIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderCancelOrderByIdResponseData {
     /// The orderId that is to be canceled
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -11442,14 +10452,6 @@ pub struct FuturesOrderGetOpenOrderValueRequest {
 /// `FuturesOrderGetOpenOrderValueResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderGetOpenOrderValueResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderGetOpenOrderValueResponseData,
-}
-/// `FuturesOrderGetOpenOrderValueResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetOpenOrderValueResponseData {
     /// Value of all unexecuted buy orders
     #[serde(rename = "openOrderBuyCost")]
     pub open_order_buy_cost: String,
@@ -11476,14 +10478,6 @@ pub struct FuturesOrderGetOrderByClientOidRequest {
 /// `FuturesOrderGetOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderGetOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderGetOrderByClientOidResponseData,
-}
-/// `FuturesOrderGetOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetOrderByClientOidResponseData {
     /// Average transaction price, forward contract average transaction price = sum (transaction value) / sum (transaction quantity); reverse contract average transaction price = sum (transaction quantity) / sum (transaction value). Transaction quantity = lots * multiplier
     #[serde(rename = "avgDealPrice")]
     pub avg_deal_price: String,
@@ -11530,7 +10524,7 @@ pub struct FuturesOrderGetOrderByClientOidResponseData {
     pub leverage: String,
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesOrderGetOrderByClientOidResponseDataMarginMode,
+    pub margin_mode: FuturesOrderGetOrderByClientOidResponseMarginMode,
     /// Order creation time in nanoseconds
     #[serde(rename = "orderTime")]
     pub order_time: i64,
@@ -11548,24 +10542,24 @@ pub struct FuturesOrderGetOrderByClientOidResponseData {
     #[serde(rename = "settleCurrency")]
     pub settle_currency: String,
     /// Transaction side
-    pub side: FuturesOrderGetOrderByClientOidResponseDataSide,
+    pub side: FuturesOrderGetOrderByClientOidResponseSide,
     /// Order quantity
     pub size: i64,
     /// order status: “open” or “done”
-    pub status: FuturesOrderGetOrderByClientOidResponseDataStatus,
+    pub status: FuturesOrderGetOrderByClientOidResponseStatus,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetOrderByClientOidResponseDataStop,
+    pub stop: FuturesOrderGetOrderByClientOidResponseStop,
     /// Trigger price of stop orders
     #[serde(rename = "stopPrice")]
     pub stop_price: f64,
     /// Trigger price type of stop orders
     #[serde(rename = "stopPriceType")]
-    pub stop_price_type: FuturesOrderGetOrderByClientOidResponseDataStopPriceType,
+    pub stop_price_type: FuturesOrderGetOrderByClientOidResponseStopPriceType,
     /// Mark to show whether the stop order is triggered
     #[serde(rename = "stopTriggered")]
     pub stop_triggered: bool,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/doc-338146) is divided into these strategies: CN, CO, CB. DC not currently supported.
-    pub stp: FuturesOrderGetOrderByClientOidResponseDataStp,
+    pub stp: FuturesOrderGetOrderByClientOidResponseStp,
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
     /// Tag order source
@@ -11575,7 +10569,7 @@ pub struct FuturesOrderGetOrderByClientOidResponseData {
     pub time_in_force: String,
     /// Order type, market order or limit order
     #[serde(rename = "type")]
-    pub type_: FuturesOrderGetOrderByClientOidResponseDataType,
+    pub type_: FuturesOrderGetOrderByClientOidResponseType,
     /// Last update time
     #[serde(rename = "updatedAt")]
     pub updated_at: i64,
@@ -11598,7 +10592,7 @@ pub struct FuturesOrderGetOrderByClientOidResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataMarginMode {
+pub enum FuturesOrderGetOrderByClientOidResponseMarginMode {
     /// `CROSS`
     #[serde(rename = "CROSS")]
     Cross,
@@ -11622,7 +10616,7 @@ pub enum FuturesOrderGetOrderByClientOidResponseDataMarginMode {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataSide {
+pub enum FuturesOrderGetOrderByClientOidResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -11646,7 +10640,7 @@ pub enum FuturesOrderGetOrderByClientOidResponseDataSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataStatus {
+pub enum FuturesOrderGetOrderByClientOidResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -11670,7 +10664,7 @@ pub enum FuturesOrderGetOrderByClientOidResponseDataStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataStop {
+pub enum FuturesOrderGetOrderByClientOidResponseStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -11697,7 +10691,7 @@ pub enum FuturesOrderGetOrderByClientOidResponseDataStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataStopPriceType {
+pub enum FuturesOrderGetOrderByClientOidResponseStopPriceType {
     /// `TP`
     #[serde(rename = "TP")]
     Tp,
@@ -11727,7 +10721,7 @@ pub enum FuturesOrderGetOrderByClientOidResponseDataStopPriceType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataStp {
+pub enum FuturesOrderGetOrderByClientOidResponseStp {
     /// ``
     #[serde(rename = "")]
     Unnamed,
@@ -11757,7 +10751,7 @@ pub enum FuturesOrderGetOrderByClientOidResponseDataStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByClientOidResponseDataType {
+pub enum FuturesOrderGetOrderByClientOidResponseType {
     /// `market`
     #[serde(rename = "market")]
     Market,
@@ -11778,14 +10772,6 @@ pub struct FuturesOrderGetOrderByOrderIdRequest {
 /// `FuturesOrderGetOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderGetOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderGetOrderByOrderIdResponseData,
-}
-/// `FuturesOrderGetOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetOrderByOrderIdResponseData {
     /// Average transaction price, forward contract average transaction price = sum (transaction value) / sum (transaction quantity), reverse contract average transaction price = sum (transaction quantity) / sum (transaction value). Transaction quantity = lots * multiplier
     #[serde(rename = "avgDealPrice")]
     pub avg_deal_price: String,
@@ -11833,7 +10819,7 @@ pub struct FuturesOrderGetOrderByOrderIdResponseData {
     pub leverage: String,
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesOrderGetOrderByOrderIdResponseDataMarginMode,
+    pub margin_mode: FuturesOrderGetOrderByOrderIdResponseMarginMode,
     /// Order create time in nanosecond
     #[serde(rename = "orderTime")]
     pub order_time: i64,
@@ -11851,24 +10837,24 @@ pub struct FuturesOrderGetOrderByOrderIdResponseData {
     #[serde(rename = "settleCurrency")]
     pub settle_currency: String,
     /// Transaction side
-    pub side: FuturesOrderGetOrderByOrderIdResponseDataSide,
+    pub side: FuturesOrderGetOrderByOrderIdResponseSide,
     /// Order quantity
     pub size: i64,
     /// order status: “open” or “done”
-    pub status: FuturesOrderGetOrderByOrderIdResponseDataStatus,
+    pub status: FuturesOrderGetOrderByOrderIdResponseStatus,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetOrderByOrderIdResponseDataStop,
+    pub stop: FuturesOrderGetOrderByOrderIdResponseStop,
     /// Trigger price of stop orders
     #[serde(rename = "stopPrice")]
     pub stop_price: f64,
     /// Trigger price type of stop orders
     #[serde(rename = "stopPriceType")]
-    pub stop_price_type: FuturesOrderGetOrderByOrderIdResponseDataStopPriceType,
+    pub stop_price_type: FuturesOrderGetOrderByOrderIdResponseStopPriceType,
     /// Mark to show whether the stop order is triggered
     #[serde(rename = "stopTriggered")]
     pub stop_triggered: bool,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/doc-338146) is divided into these strategies: CN, CO, CB. Not supported DC at the moment.
-    pub stp: FuturesOrderGetOrderByOrderIdResponseDataStp,
+    pub stp: FuturesOrderGetOrderByOrderIdResponseStp,
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
     /// tag order source
@@ -11878,7 +10864,7 @@ pub struct FuturesOrderGetOrderByOrderIdResponseData {
     pub time_in_force: String,
     /// Order type, market order or limit order
     #[serde(rename = "type")]
-    pub type_: FuturesOrderGetOrderByOrderIdResponseDataType,
+    pub type_: FuturesOrderGetOrderByOrderIdResponseType,
     /// last update time
     #[serde(rename = "updatedAt")]
     pub updated_at: i64,
@@ -11901,7 +10887,7 @@ pub struct FuturesOrderGetOrderByOrderIdResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataMarginMode {
+pub enum FuturesOrderGetOrderByOrderIdResponseMarginMode {
     /// `CROSS`
     #[serde(rename = "CROSS")]
     Cross,
@@ -11925,7 +10911,7 @@ pub enum FuturesOrderGetOrderByOrderIdResponseDataMarginMode {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataSide {
+pub enum FuturesOrderGetOrderByOrderIdResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -11949,7 +10935,7 @@ pub enum FuturesOrderGetOrderByOrderIdResponseDataSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataStatus {
+pub enum FuturesOrderGetOrderByOrderIdResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -11973,7 +10959,7 @@ pub enum FuturesOrderGetOrderByOrderIdResponseDataStatus {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataStop {
+pub enum FuturesOrderGetOrderByOrderIdResponseStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -12000,7 +10986,7 @@ pub enum FuturesOrderGetOrderByOrderIdResponseDataStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataStopPriceType {
+pub enum FuturesOrderGetOrderByOrderIdResponseStopPriceType {
     /// `TP`
     #[serde(rename = "TP")]
     Tp,
@@ -12030,7 +11016,7 @@ pub enum FuturesOrderGetOrderByOrderIdResponseDataStopPriceType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataStp {
+pub enum FuturesOrderGetOrderByOrderIdResponseStp {
     /// ``
     #[serde(rename = "")]
     Unnamed,
@@ -12060,7 +11046,7 @@ pub enum FuturesOrderGetOrderByOrderIdResponseDataStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderByOrderIdResponseDataType {
+pub enum FuturesOrderGetOrderByOrderIdResponseType {
     /// `market`
     #[serde(rename = "market")]
     Market,
@@ -12107,19 +11093,11 @@ pub struct FuturesOrderGetOrderListRequest {
 /// `FuturesOrderGetOrderListResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderGetOrderListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderGetOrderListResponseData,
-}
-/// `FuturesOrderGetOrderListResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetOrderListResponseData {
     /// Current request page, The default currentPage is 1
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<FuturesOrderGetOrderListResponseDataItemsItem>,
+    pub items: Vec<FuturesOrderGetOrderListResponseItemsItem>,
     /// pageSize, The default pageSize is 50, The maximum cannot exceed 1000
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -12130,9 +11108,9 @@ pub struct FuturesOrderGetOrderListResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `FuturesOrderGetOrderListResponseDataItemsItem`, as the spec defines it.
+/// `FuturesOrderGetOrderListResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetOrderListResponseDataItemsItem {
+pub struct FuturesOrderGetOrderListResponseItemsItem {
     /// Average transaction price, forward contract average transaction price = sum (transaction value) / sum (transaction quantity), reverse contract average transaction price = sum (transaction quantity) / sum (transaction value). Transaction quantity = lots * multiplier
     #[serde(rename = "avgDealPrice")]
     pub avg_deal_price: String,
@@ -12203,13 +11181,13 @@ pub struct FuturesOrderGetOrderListResponseDataItemsItem {
     /// order status: “open” or “done”
     pub status: String,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetOrderListResponseDataItemsItemStop,
+    pub stop: FuturesOrderGetOrderListResponseItemsItemStop,
     /// Trigger price of stop orders
     #[serde(rename = "stopPrice")]
     pub stop_price: i64,
     /// Trigger price type of stop orders
     #[serde(rename = "stopPriceType")]
-    pub stop_price_type: FuturesOrderGetOrderListResponseDataItemsItemStopPriceType,
+    pub stop_price_type: FuturesOrderGetOrderListResponseItemsItemStopPriceType,
     /// Mark to show whether the stop order is triggered
     #[serde(rename = "stopTriggered")]
     pub stop_triggered: bool,
@@ -12247,7 +11225,7 @@ pub struct FuturesOrderGetOrderListResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderListResponseDataItemsItemStop {
+pub enum FuturesOrderGetOrderListResponseItemsItemStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -12274,7 +11252,7 @@ pub enum FuturesOrderGetOrderListResponseDataItemsItemStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetOrderListResponseDataItemsItemStopPriceType {
+pub enum FuturesOrderGetOrderListResponseItemsItemStopPriceType {
     /// `TP`
     #[serde(rename = "TP")]
     Tp,
@@ -12382,17 +11360,9 @@ pub struct FuturesOrderGetRecentClosedOrdersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
 }
-/// `FuturesOrderGetRecentClosedOrdersResponse`, as the spec defines it.
+/// `FuturesOrderGetRecentClosedOrdersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetRecentClosedOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesOrderGetRecentClosedOrdersResponseDataItem>,
-}
-/// `FuturesOrderGetRecentClosedOrdersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetRecentClosedOrdersResponseDataItem {
+pub struct FuturesOrderGetRecentClosedOrdersResponseItem {
     /// Average transaction price, forward contract average transaction price = sum (transaction value) / sum (transaction quantity), reverse contract average transaction price = sum (transaction quantity) / sum (transaction value). Transaction quantity = lots * multiplier
     #[serde(rename = "avgDealPrice")]
     pub avg_deal_price: String,
@@ -12463,13 +11433,13 @@ pub struct FuturesOrderGetRecentClosedOrdersResponseDataItem {
     /// order status: “open” or “done”
     pub status: String,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetRecentClosedOrdersResponseDataItemStop,
+    pub stop: FuturesOrderGetRecentClosedOrdersResponseItemStop,
     /// Trigger price of stop orders
     #[serde(rename = "stopPrice")]
     pub stop_price: i64,
     /// Trigger price type of stop orders
     #[serde(rename = "stopPriceType")]
-    pub stop_price_type: FuturesOrderGetRecentClosedOrdersResponseDataItemStopPriceType,
+    pub stop_price_type: FuturesOrderGetRecentClosedOrdersResponseItemStopPriceType,
     /// Mark to show whether the stop order is triggered
     #[serde(rename = "stopTriggered")]
     pub stop_triggered: bool,
@@ -12507,7 +11477,7 @@ pub struct FuturesOrderGetRecentClosedOrdersResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentClosedOrdersResponseDataItemStop {
+pub enum FuturesOrderGetRecentClosedOrdersResponseItemStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -12534,7 +11504,7 @@ pub enum FuturesOrderGetRecentClosedOrdersResponseDataItemStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentClosedOrdersResponseDataItemStopPriceType {
+pub enum FuturesOrderGetRecentClosedOrdersResponseItemStopPriceType {
     /// `TP`
     #[serde(rename = "TP")]
     Tp,
@@ -12558,17 +11528,9 @@ pub struct FuturesOrderGetRecentTradeHistoryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
 }
-/// `FuturesOrderGetRecentTradeHistoryResponse`, as the spec defines it.
+/// `FuturesOrderGetRecentTradeHistoryResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetRecentTradeHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesOrderGetRecentTradeHistoryResponseDataItem>,
-}
-/// `FuturesOrderGetRecentTradeHistoryResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetRecentTradeHistoryResponseDataItem {
+pub struct FuturesOrderGetRecentTradeHistoryResponseItem {
     /// Closing transaction fee
     #[serde(rename = "closeFeePay")]
     pub close_fee_pay: String,
@@ -12577,7 +11539,7 @@ pub struct FuturesOrderGetRecentTradeHistoryResponseDataItem {
     pub created_at: i64,
     /// Order Type
     #[serde(rename = "displayType")]
-    pub display_type: FuturesOrderGetRecentTradeHistoryResponseDataItemDisplayType,
+    pub display_type: FuturesOrderGetRecentTradeHistoryResponseItemDisplayType,
     /// Transaction fee
     pub fee: String,
     /// Charging currency
@@ -12593,10 +11555,10 @@ pub struct FuturesOrderGetRecentTradeHistoryResponseDataItem {
     #[serde(rename = "forceTaker")]
     pub force_taker: bool,
     /// Liquidity-taker or -maker
-    pub liquidity: FuturesOrderGetRecentTradeHistoryResponseDataItemLiquidity,
+    pub liquidity: FuturesOrderGetRecentTradeHistoryResponseItemLiquidity,
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesOrderGetRecentTradeHistoryResponseDataItemMarginMode,
+    pub margin_mode: FuturesOrderGetRecentTradeHistoryResponseItemMarginMode,
     /// Opening transaction fee
     #[serde(rename = "openFeePay")]
     pub open_fee_pay: String,
@@ -12605,18 +11567,18 @@ pub struct FuturesOrderGetRecentTradeHistoryResponseDataItem {
     pub order_id: String,
     /// Order type
     #[serde(rename = "orderType")]
-    pub order_type: FuturesOrderGetRecentTradeHistoryResponseDataItemOrderType,
+    pub order_type: FuturesOrderGetRecentTradeHistoryResponseItemOrderType,
     /// Filled price
     pub price: String,
     /// Settle Currency
     #[serde(rename = "settleCurrency")]
     pub settle_currency: String,
     /// Transaction side
-    pub side: FuturesOrderGetRecentTradeHistoryResponseDataItemSide,
+    pub side: FuturesOrderGetRecentTradeHistoryResponseItemSide,
     /// Filled amount
     pub size: i64,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetRecentTradeHistoryResponseDataItemStop,
+    pub stop: FuturesOrderGetRecentTradeHistoryResponseItemStop,
     /// Deprecated field, no actual use of the value field
     #[serde(rename = "subTradeType")]
     pub sub_trade_type: String,
@@ -12630,7 +11592,7 @@ pub struct FuturesOrderGetRecentTradeHistoryResponseDataItem {
     pub trade_time: i64,
     /// Trade type (trade, liquid, cancel, adl or settlement)
     #[serde(rename = "tradeType")]
-    pub trade_type: FuturesOrderGetRecentTradeHistoryResponseDataItemTradeType,
+    pub trade_type: FuturesOrderGetRecentTradeHistoryResponseItemTradeType,
     /// Order value
     pub value: String,
 }
@@ -12647,7 +11609,7 @@ pub struct FuturesOrderGetRecentTradeHistoryResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemDisplayType {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemDisplayType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -12677,7 +11639,7 @@ pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemDisplayType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemLiquidity {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemLiquidity {
     /// `taker`
     #[serde(rename = "taker")]
     Taker,
@@ -12701,7 +11663,7 @@ pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemLiquidity {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemMarginMode {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemMarginMode {
     /// `ISOLATED`
     #[serde(rename = "ISOLATED")]
     Isolated,
@@ -12725,7 +11687,7 @@ pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemMarginMode {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemOrderType {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemOrderType {
     /// `market`
     #[serde(rename = "market")]
     Market,
@@ -12749,7 +11711,7 @@ pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemOrderType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemSide {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -12773,7 +11735,7 @@ pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemStop {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -12800,7 +11762,7 @@ pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetRecentTradeHistoryResponseDataItemTradeType {
+pub enum FuturesOrderGetRecentTradeHistoryResponseItemTradeType {
     /// `trade`
     #[serde(rename = "trade")]
     Trade,
@@ -12853,19 +11815,11 @@ pub struct FuturesOrderGetStopOrderListRequest {
 /// `FuturesOrderGetStopOrderListResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderGetStopOrderListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderGetStopOrderListResponseData,
-}
-/// `FuturesOrderGetStopOrderListResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetStopOrderListResponseData {
     /// Current request page, The default currentPage is 1
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<FuturesOrderGetStopOrderListResponseDataItemsItem>,
+    pub items: Vec<FuturesOrderGetStopOrderListResponseItemsItem>,
     /// pageSize, The default pageSize is 50, The maximum cannot exceed 1000
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -12876,9 +11830,9 @@ pub struct FuturesOrderGetStopOrderListResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `FuturesOrderGetStopOrderListResponseDataItemsItem`, as the spec defines it.
+/// `FuturesOrderGetStopOrderListResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetStopOrderListResponseDataItemsItem {
+pub struct FuturesOrderGetStopOrderListResponseItemsItem {
     /// Average transaction price, forward contract average transaction price = sum (transaction value) / sum (transaction quantity), reverse contract average transaction price = sum (transaction quantity) / sum (transaction value). Transaction quantity = lots * multiplier
     #[serde(rename = "avgDealPrice")]
     pub avg_deal_price: String,
@@ -12949,13 +11903,13 @@ pub struct FuturesOrderGetStopOrderListResponseDataItemsItem {
     /// order status: “open” or “done”
     pub status: String,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetStopOrderListResponseDataItemsItemStop,
+    pub stop: FuturesOrderGetStopOrderListResponseItemsItemStop,
     /// Trigger price of stop orders
     #[serde(rename = "stopPrice")]
     pub stop_price: String,
     /// Trigger price type of stop orders
     #[serde(rename = "stopPriceType")]
-    pub stop_price_type: FuturesOrderGetStopOrderListResponseDataItemsItemStopPriceType,
+    pub stop_price_type: FuturesOrderGetStopOrderListResponseItemsItemStopPriceType,
     /// Mark to show whether the stop order is triggered
     #[serde(rename = "stopTriggered")]
     pub stop_triggered: bool,
@@ -12993,7 +11947,7 @@ pub struct FuturesOrderGetStopOrderListResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetStopOrderListResponseDataItemsItemStop {
+pub enum FuturesOrderGetStopOrderListResponseItemsItemStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -13020,7 +11974,7 @@ pub enum FuturesOrderGetStopOrderListResponseDataItemsItemStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetStopOrderListResponseDataItemsItemStopPriceType {
+pub enum FuturesOrderGetStopOrderListResponseItemsItemStopPriceType {
     /// `TP`
     #[serde(rename = "TP")]
     Tp,
@@ -13126,19 +12080,11 @@ pub struct FuturesOrderGetTradeHistoryRequest {
 /// `FuturesOrderGetTradeHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesOrderGetTradeHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesOrderGetTradeHistoryResponseData,
-}
-/// `FuturesOrderGetTradeHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetTradeHistoryResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<FuturesOrderGetTradeHistoryResponseDataItemsItem>,
+    pub items: Vec<FuturesOrderGetTradeHistoryResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -13149,9 +12095,9 @@ pub struct FuturesOrderGetTradeHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `FuturesOrderGetTradeHistoryResponseDataItemsItem`, as the spec defines it.
+/// `FuturesOrderGetTradeHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesOrderGetTradeHistoryResponseDataItemsItem {
+pub struct FuturesOrderGetTradeHistoryResponseItemsItem {
     /// Closing transaction fee
     #[serde(rename = "closeFeePay")]
     pub close_fee_pay: String,
@@ -13163,7 +12109,7 @@ pub struct FuturesOrderGetTradeHistoryResponseDataItemsItem {
     pub created_at: i64,
     /// Order type
     #[serde(rename = "displayType")]
-    pub display_type: FuturesOrderGetTradeHistoryResponseDataItemsItemDisplayType,
+    pub display_type: FuturesOrderGetTradeHistoryResponseItemsItemDisplayType,
     /// Trading fee
     pub fee: String,
     /// Charging currency
@@ -13179,10 +12125,10 @@ pub struct FuturesOrderGetTradeHistoryResponseDataItemsItem {
     #[serde(rename = "forceTaker")]
     pub force_taker: bool,
     /// Liquidity-taker or -maker
-    pub liquidity: FuturesOrderGetTradeHistoryResponseDataItemsItemLiquidity,
+    pub liquidity: FuturesOrderGetTradeHistoryResponseItemsItemLiquidity,
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesOrderGetTradeHistoryResponseDataItemsItemMarginMode,
+    pub margin_mode: FuturesOrderGetTradeHistoryResponseItemsItemMarginMode,
     /// Opening transaction fee
     #[serde(rename = "openFeePay")]
     pub open_fee_pay: String,
@@ -13194,18 +12140,18 @@ pub struct FuturesOrderGetTradeHistoryResponseDataItemsItem {
     pub order_id: String,
     /// Order type
     #[serde(rename = "orderType")]
-    pub order_type: FuturesOrderGetTradeHistoryResponseDataItemsItemOrderType,
+    pub order_type: FuturesOrderGetTradeHistoryResponseItemsItemOrderType,
     /// Filled price
     pub price: String,
     /// Settle currency
     #[serde(rename = "settleCurrency")]
     pub settle_currency: String,
     /// Transaction side
-    pub side: FuturesOrderGetTradeHistoryResponseDataItemsItemSide,
+    pub side: FuturesOrderGetTradeHistoryResponseItemsItemSide,
     /// Filled amount
     pub size: i64,
     /// A mark to the stop order type
-    pub stop: FuturesOrderGetTradeHistoryResponseDataItemsItemStop,
+    pub stop: FuturesOrderGetTradeHistoryResponseItemsItemStop,
     /// Deprecated field, no actual use of the value field
     #[serde(rename = "subTradeType")]
     pub sub_trade_type: String,
@@ -13219,7 +12165,7 @@ pub struct FuturesOrderGetTradeHistoryResponseDataItemsItem {
     pub trade_time: i64,
     /// Trade type (trade, liquid, adl or settlement)
     #[serde(rename = "tradeType")]
-    pub trade_type: FuturesOrderGetTradeHistoryResponseDataItemsItemTradeType,
+    pub trade_type: FuturesOrderGetTradeHistoryResponseItemsItemTradeType,
     /// Order value
     pub value: String,
 }
@@ -13236,7 +12182,7 @@ pub struct FuturesOrderGetTradeHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemDisplayType {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemDisplayType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -13266,7 +12212,7 @@ pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemDisplayType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemLiquidity {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemLiquidity {
     /// `taker`
     #[serde(rename = "taker")]
     Taker,
@@ -13290,7 +12236,7 @@ pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemLiquidity {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemMarginMode {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemMarginMode {
     /// `ISOLATED`
     #[serde(rename = "ISOLATED")]
     Isolated,
@@ -13314,7 +12260,7 @@ pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemMarginMode {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemOrderType {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemOrderType {
     /// `market`
     #[serde(rename = "market")]
     Market,
@@ -13338,7 +12284,7 @@ pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemOrderType {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemSide {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -13362,7 +12308,7 @@ pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemStop {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemStop {
     /// `down`
     #[serde(rename = "down")]
     Down,
@@ -13389,7 +12335,7 @@ pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemStop {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesOrderGetTradeHistoryResponseDataItemsItemTradeType {
+pub enum FuturesOrderGetTradeHistoryResponseItemsItemTradeType {
     /// `trade`
     #[serde(rename = "trade")]
     Trade,
@@ -13474,14 +12420,6 @@ pub struct FuturesPositionsAddIsolatedMarginRequest {
 /// `FuturesPositionsAddIsolatedMarginResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsAddIsolatedMarginResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsAddIsolatedMarginResponseData,
-}
-/// `FuturesPositionsAddIsolatedMarginResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsAddIsolatedMarginResponseData {
     /// Auto deposit margin or not
     #[serde(rename = "autoDeposit")]
     pub auto_deposit: bool,
@@ -13628,23 +12566,15 @@ pub enum FuturesPositionsBatchSwitchMarginModeRequestMarginMode {
 /// `FuturesPositionsBatchSwitchMarginModeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsBatchSwitchMarginModeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsBatchSwitchMarginModeResponseData,
-}
-/// `FuturesPositionsBatchSwitchMarginModeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsBatchSwitchMarginModeResponseData {
     /// Symbol which modification failed
-    pub errors: Vec<FuturesPositionsBatchSwitchMarginModeResponseDataErrorsItem>,
+    pub errors: Vec<FuturesPositionsBatchSwitchMarginModeResponseErrorsItem>,
     /// Target Margin Model, Symbols that failed to be modified will also be included
     #[serde(rename = "marginMode")]
     pub margin_mode: ::std::collections::BTreeMap<String, String>,
 }
-/// `FuturesPositionsBatchSwitchMarginModeResponseDataErrorsItem`, as the spec defines it.
+/// `FuturesPositionsBatchSwitchMarginModeResponseErrorsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsBatchSwitchMarginModeResponseDataErrorsItem {
+pub struct FuturesPositionsBatchSwitchMarginModeResponseErrorsItem {
     /// Error code
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -13664,14 +12594,6 @@ pub struct FuturesPositionsGetCrossMarginLeverageRequest {
 /// `FuturesPositionsGetCrossMarginLeverageResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsGetCrossMarginLeverageResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsGetCrossMarginLeverageResponseData,
-}
-/// `FuturesPositionsGetCrossMarginLeverageResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetCrossMarginLeverageResponseData {
     /// Leverage multiple
     pub leverage: String,
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
@@ -13693,17 +12615,9 @@ pub struct FuturesPositionsGetCrossMarginRiskLimitRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_margin: Option<String>,
 }
-/// `FuturesPositionsGetCrossMarginRiskLimitResponse`, as the spec defines it.
+/// `FuturesPositionsGetCrossMarginRiskLimitResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetCrossMarginRiskLimitResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesPositionsGetCrossMarginRiskLimitResponseDataItem>,
-}
-/// `FuturesPositionsGetCrossMarginRiskLimitResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetCrossMarginRiskLimitResponseDataItem {
+pub struct FuturesPositionsGetCrossMarginRiskLimitResponseItem {
     /// Margin Currency
     pub currency: String,
     /// Initial Margin Rate
@@ -13732,17 +12646,9 @@ pub struct FuturesPositionsGetIsolatedMarginRiskLimitRequest {
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `FuturesPositionsGetIsolatedMarginRiskLimitResponse`, as the spec defines it.
+/// `FuturesPositionsGetIsolatedMarginRiskLimitResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetIsolatedMarginRiskLimitResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesPositionsGetIsolatedMarginRiskLimitResponseDataItem>,
-}
-/// `FuturesPositionsGetIsolatedMarginRiskLimitResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetIsolatedMarginRiskLimitResponseDataItem {
+pub struct FuturesPositionsGetIsolatedMarginRiskLimitResponseItem {
     /// Initial margin rate
     #[serde(rename = "initialMargin")]
     pub initial_margin: f64,
@@ -13772,17 +12678,9 @@ pub struct FuturesPositionsGetMarginModeRequest {
 /// `FuturesPositionsGetMarginModeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsGetMarginModeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsGetMarginModeResponseData,
-}
-/// `FuturesPositionsGetMarginModeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetMarginModeResponseData {
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesPositionsGetMarginModeResponseDataMarginMode,
+    pub margin_mode: FuturesPositionsGetMarginModeResponseMarginMode,
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
@@ -13799,7 +12697,7 @@ pub struct FuturesPositionsGetMarginModeResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsGetMarginModeResponseDataMarginMode {
+pub enum FuturesPositionsGetMarginModeResponseMarginMode {
     /// `ISOLATED`
     #[serde(rename = "ISOLATED")]
     Isolated,
@@ -13823,14 +12721,6 @@ pub struct FuturesPositionsGetMaxOpenSizeRequest {
 /// `FuturesPositionsGetMaxOpenSizeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsGetMaxOpenSizeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsGetMaxOpenSizeResponseData,
-}
-/// `FuturesPositionsGetMaxOpenSizeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetMaxOpenSizeResponseData {
     /// Maximum buy size (unit: lot)
     #[serde(rename = "maxBuyOpenSize")]
     pub max_buy_open_size: i64,
@@ -13846,14 +12736,6 @@ pub struct FuturesPositionsGetMaxWithdrawMarginRequest {
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `FuturesPositionsGetMaxWithdrawMarginResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetMaxWithdrawMarginResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The size of the position that can be deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
-    pub data: String,
-}
 /// The request of `futuresPositionsGetPositionDetails`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsGetPositionDetailsRequest {
@@ -13863,14 +12745,6 @@ pub struct FuturesPositionsGetPositionDetailsRequest {
 /// `FuturesPositionsGetPositionDetailsResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsGetPositionDetailsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsGetPositionDetailsResponseData,
-}
-/// `FuturesPositionsGetPositionDetailsResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetPositionDetailsResponseData {
     /// Auto deposit margin or not **Only applicable to Isolated Margin**
     #[serde(rename = "autoDeposit")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13926,7 +12800,7 @@ pub struct FuturesPositionsGetPositionDetailsResponseData {
     pub maintain_margin: Option<f64>,
     /// Margin Mode: CROSS，ISOLATED
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesPositionsGetPositionDetailsResponseDataMarginMode,
+    pub margin_mode: FuturesPositionsGetPositionDetailsResponseMarginMode,
     /// Mark price
     #[serde(rename = "markPrice")]
     pub mark_price: f64,
@@ -13975,7 +12849,7 @@ pub struct FuturesPositionsGetPositionDetailsResponseData {
     pub pos_margin: f64,
     /// Position Side
     #[serde(rename = "positionSide")]
-    pub position_side: FuturesPositionsGetPositionDetailsResponseDataPositionSide,
+    pub position_side: FuturesPositionsGetPositionDetailsResponsePositionSide,
     /// Leverage of the order **Only applicable to Isolated Margin**
     #[serde(rename = "realLeverage")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14027,7 +12901,7 @@ pub struct FuturesPositionsGetPositionDetailsResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsGetPositionDetailsResponseDataMarginMode {
+pub enum FuturesPositionsGetPositionDetailsResponseMarginMode {
     /// `CROSS`
     #[serde(rename = "CROSS")]
     Cross,
@@ -14051,7 +12925,7 @@ pub enum FuturesPositionsGetPositionDetailsResponseDataMarginMode {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsGetPositionDetailsResponseDataPositionSide {
+pub enum FuturesPositionsGetPositionDetailsResponsePositionSide {
     /// `BOTH`
     #[serde(rename = "BOTH")]
     Both,
@@ -14066,17 +12940,9 @@ pub struct FuturesPositionsGetPositionListRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `FuturesPositionsGetPositionListResponse`, as the spec defines it.
+/// `FuturesPositionsGetPositionListResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetPositionListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<FuturesPositionsGetPositionListResponseDataItem>,
-}
-/// `FuturesPositionsGetPositionListResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetPositionListResponseDataItem {
+pub struct FuturesPositionsGetPositionListResponseItem {
     /// Auto deposit margin or not **Only applicable to Isolated Margin**
     #[serde(rename = "autoDeposit")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14132,7 +12998,7 @@ pub struct FuturesPositionsGetPositionListResponseDataItem {
     pub maintain_margin: Option<f64>,
     /// Margin Mode: CROSS，ISOLATED
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesPositionsGetPositionListResponseDataItemMarginMode,
+    pub margin_mode: FuturesPositionsGetPositionListResponseItemMarginMode,
     /// Mark price
     #[serde(rename = "markPrice")]
     pub mark_price: f64,
@@ -14181,7 +13047,7 @@ pub struct FuturesPositionsGetPositionListResponseDataItem {
     pub pos_margin: f64,
     /// Position Side
     #[serde(rename = "positionSide")]
-    pub position_side: FuturesPositionsGetPositionListResponseDataItemPositionSide,
+    pub position_side: FuturesPositionsGetPositionListResponseItemPositionSide,
     /// Leverage of the order **Only applicable to Isolated Margin**
     #[serde(rename = "realLeverage")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14233,7 +13099,7 @@ pub struct FuturesPositionsGetPositionListResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsGetPositionListResponseDataItemMarginMode {
+pub enum FuturesPositionsGetPositionListResponseItemMarginMode {
     /// `CROSS`
     #[serde(rename = "CROSS")]
     Cross,
@@ -14257,7 +13123,7 @@ pub enum FuturesPositionsGetPositionListResponseDataItemMarginMode {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsGetPositionListResponseDataItemPositionSide {
+pub enum FuturesPositionsGetPositionListResponseItemPositionSide {
     /// `BOTH`
     #[serde(rename = "BOTH")]
     Both,
@@ -14288,19 +13154,11 @@ pub struct FuturesPositionsGetPositionsHistoryRequest {
 /// `FuturesPositionsGetPositionsHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsGetPositionsHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsGetPositionsHistoryResponseData,
-}
-/// `FuturesPositionsGetPositionsHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetPositionsHistoryResponseData {
     /// Current page number
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<FuturesPositionsGetPositionsHistoryResponseDataItemsItem>,
+    pub items: Vec<FuturesPositionsGetPositionsHistoryResponseItemsItem>,
     /// Number of results per page
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -14311,9 +13169,9 @@ pub struct FuturesPositionsGetPositionsHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `FuturesPositionsGetPositionsHistoryResponseDataItemsItem`, as the spec defines it.
+/// `FuturesPositionsGetPositionsHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsGetPositionsHistoryResponseDataItemsItem {
+pub struct FuturesPositionsGetPositionsHistoryResponseItemsItem {
     /// Close ID
     #[serde(rename = "closeId")]
     pub close_id: String,
@@ -14336,7 +13194,7 @@ pub struct FuturesPositionsGetPositionsHistoryResponseDataItemsItem {
     pub liquid_price: String,
     /// Margin Mode: CROSS，ISOLATED
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesPositionsGetPositionsHistoryResponseDataItemsItemMarginMode,
+    pub margin_mode: FuturesPositionsGetPositionsHistoryResponseItemsItemMarginMode,
     /// Opening price of the position
     #[serde(rename = "openPrice")]
     pub open_price: String,
@@ -14389,7 +13247,7 @@ pub struct FuturesPositionsGetPositionsHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsGetPositionsHistoryResponseDataItemsItemMarginMode {
+pub enum FuturesPositionsGetPositionsHistoryResponseItemsItemMarginMode {
     /// `CROSS`
     #[serde(rename = "CROSS")]
     Cross,
@@ -14408,14 +13266,6 @@ pub struct FuturesPositionsModifyAutoDepositStatusRequest {
     /// Symbol of the contract
     pub symbol: String,
 }
-/// `FuturesPositionsModifyAutoDepositStatusResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsModifyAutoDepositStatusResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: bool,
-}
 /// The request of `futuresPositionsModifyIsolatedMarginRiskLimt`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsModifyIsolatedMarginRiskLimtRequest {
@@ -14423,14 +13273,6 @@ pub struct FuturesPositionsModifyIsolatedMarginRiskLimtRequest {
     pub level: i64,
     /// Symbol of the contract. Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
-}
-/// `FuturesPositionsModifyIsolatedMarginRiskLimtResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsModifyIsolatedMarginRiskLimtResponse {
-    /// The `code` field.
-    pub code: String,
-    /// Adjusting the level will result in the cancellation of any open orders. The response will indicate only whether the adjustment request was successfully submitted.
-    pub data: bool,
 }
 /// The request of `futuresPositionsModifyMarginLeverage`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -14440,14 +13282,6 @@ pub struct FuturesPositionsModifyMarginLeverageRequest {
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
-/// `FuturesPositionsModifyMarginLeverageResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsModifyMarginLeverageResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: bool,
-}
 /// The request of `futuresPositionsRemoveIsolatedMargin`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsRemoveIsolatedMarginRequest {
@@ -14456,14 +13290,6 @@ pub struct FuturesPositionsRemoveIsolatedMarginRequest {
     /// The size of the position that can be deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
     #[serde(rename = "withdrawAmount")]
     pub withdraw_amount: String,
-}
-/// `FuturesPositionsRemoveIsolatedMarginResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsRemoveIsolatedMarginResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The size of the position deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
-    pub data: String,
 }
 /// The request of `futuresPositionsSwitchMarginMode`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -14501,17 +13327,9 @@ pub enum FuturesPositionsSwitchMarginModeRequestMarginMode {
 /// `FuturesPositionsSwitchMarginModeResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FuturesPositionsSwitchMarginModeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: FuturesPositionsSwitchMarginModeResponseData,
-}
-/// `FuturesPositionsSwitchMarginModeResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FuturesPositionsSwitchMarginModeResponseData {
     /// Margin mode: ISOLATED (isolated), CROSS (cross margin).
     #[serde(rename = "marginMode")]
-    pub margin_mode: FuturesPositionsSwitchMarginModeResponseDataMarginMode,
+    pub margin_mode: FuturesPositionsSwitchMarginModeResponseMarginMode,
     /// Symbol of the contract, Please refer to [Get Symbol endpoint: symbol](https://www.kucoin.com/docs-new/api-3470220)
     pub symbol: String,
 }
@@ -14528,7 +13346,7 @@ pub struct FuturesPositionsSwitchMarginModeResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum FuturesPositionsSwitchMarginModeResponseDataMarginMode {
+pub enum FuturesPositionsSwitchMarginModeResponseMarginMode {
     /// `ISOLATED`
     #[serde(rename = "ISOLATED")]
     Isolated,
@@ -14545,17 +13363,9 @@ pub struct MarginCreditGetLoanMarketInterestRateRequest {
     /// currency
     pub currency: String,
 }
-/// `MarginCreditGetLoanMarketInterestRateResponse`, as the spec defines it.
+/// `MarginCreditGetLoanMarketInterestRateResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetLoanMarketInterestRateResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginCreditGetLoanMarketInterestRateResponseDataItem>,
-}
-/// `MarginCreditGetLoanMarketInterestRateResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetLoanMarketInterestRateResponseDataItem {
+pub struct MarginCreditGetLoanMarketInterestRateResponseItem {
     /// Market lending rate
     #[serde(rename = "marketInterestRate")]
     pub market_interest_rate: String,
@@ -14569,17 +13379,9 @@ pub struct MarginCreditGetLoanMarketRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `MarginCreditGetLoanMarketResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetLoanMarketResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginCreditGetLoanMarketResponseDataItem>,
-}
-/// `MarginCreditGetLoanMarketResponseDataItem`, as the spec defines it.
+/// `MarginCreditGetLoanMarketResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetLoanMarketResponseDataItem {
+pub struct MarginCreditGetLoanMarketResponseItem {
     /// Whether to allow automatic purchase: True: on; false: off
     #[serde(rename = "autoPurchaseEnable")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14647,19 +13449,11 @@ pub struct MarginCreditGetPurchaseOrdersRequest {
 /// `MarginCreditGetPurchaseOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginCreditGetPurchaseOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginCreditGetPurchaseOrdersResponseData,
-}
-/// `MarginCreditGetPurchaseOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetPurchaseOrdersResponseData {
     /// Current Page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<MarginCreditGetPurchaseOrdersResponseDataItemsItem>,
+    pub items: Vec<MarginCreditGetPurchaseOrdersResponseItemsItem>,
     /// Page Size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -14670,9 +13464,9 @@ pub struct MarginCreditGetPurchaseOrdersResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `MarginCreditGetPurchaseOrdersResponseDataItemsItem`, as the spec defines it.
+/// `MarginCreditGetPurchaseOrdersResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetPurchaseOrdersResponseDataItemsItem {
+pub struct MarginCreditGetPurchaseOrdersResponseItemsItem {
     /// Time of purchase
     #[serde(rename = "applyTime")]
     pub apply_time: i64,
@@ -14694,7 +13488,7 @@ pub struct MarginCreditGetPurchaseOrdersResponseDataItemsItem {
     #[serde(rename = "purchaseSize")]
     pub purchase_size: String,
     /// Status: DONE-completed; PENDING-settling
-    pub status: MarginCreditGetPurchaseOrdersResponseDataItemsItemStatus,
+    pub status: MarginCreditGetPurchaseOrdersResponseItemsItemStatus,
 }
 /// Status: DONE-completed; PENDING-settling
 #[derive(
@@ -14709,7 +13503,7 @@ pub struct MarginCreditGetPurchaseOrdersResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginCreditGetPurchaseOrdersResponseDataItemsItemStatus {
+pub enum MarginCreditGetPurchaseOrdersResponseItemsItemStatus {
     /// `DONE`
     #[serde(rename = "DONE")]
     Done,
@@ -14768,19 +13562,11 @@ pub struct MarginCreditGetRedeemOrdersRequest {
 /// `MarginCreditGetRedeemOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginCreditGetRedeemOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginCreditGetRedeemOrdersResponseData,
-}
-/// `MarginCreditGetRedeemOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetRedeemOrdersResponseData {
     /// Current Page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<MarginCreditGetRedeemOrdersResponseDataItemsItem>,
+    pub items: Vec<MarginCreditGetRedeemOrdersResponseItemsItem>,
     /// Page Size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -14791,9 +13577,9 @@ pub struct MarginCreditGetRedeemOrdersResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `MarginCreditGetRedeemOrdersResponseDataItemsItem`, as the spec defines it.
+/// `MarginCreditGetRedeemOrdersResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditGetRedeemOrdersResponseDataItemsItem {
+pub struct MarginCreditGetRedeemOrdersResponseItemsItem {
     /// Time of redeem
     #[serde(rename = "applyTime")]
     pub apply_time: String,
@@ -14850,14 +13636,6 @@ pub struct MarginCreditModifyPurchaseRequest {
     #[serde(rename = "purchaseOrderNo")]
     pub purchase_order_no: String,
 }
-/// `MarginCreditModifyPurchaseResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditModifyPurchaseResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
-}
 /// The request of `marginCreditPurchase`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginCreditPurchaseRequest {
@@ -14872,14 +13650,6 @@ pub struct MarginCreditPurchaseRequest {
 /// `MarginCreditPurchaseResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginCreditPurchaseResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginCreditPurchaseResponseData,
-}
-/// `MarginCreditPurchaseResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditPurchaseResponseData {
     /// Purchase order ID
     #[serde(rename = "orderNo")]
     pub order_no: String,
@@ -14898,14 +13668,6 @@ pub struct MarginCreditRedeemRequest {
 /// `MarginCreditRedeemResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginCreditRedeemResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginCreditRedeemResponseData,
-}
-/// `MarginCreditRedeemResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginCreditRedeemResponseData {
     /// Redeem order ID
     #[serde(rename = "orderNo")]
     pub order_no: String,
@@ -14959,14 +13721,6 @@ pub enum MarginDebitBorrowRequestTimeInForce {
 /// `MarginDebitBorrowResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginDebitBorrowResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginDebitBorrowResponseData,
-}
-/// `MarginDebitBorrowResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitBorrowResponseData {
     /// Actual borrowed amount
     #[serde(rename = "actualSize")]
     pub actual_size: String,
@@ -15010,19 +13764,11 @@ pub struct MarginDebitGetBorrowHistoryRequest {
 /// `MarginDebitGetBorrowHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginDebitGetBorrowHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginDebitGetBorrowHistoryResponseData,
-}
-/// `MarginDebitGetBorrowHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitGetBorrowHistoryResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<MarginDebitGetBorrowHistoryResponseDataItemsItem>,
+    pub items: Vec<MarginDebitGetBorrowHistoryResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -15035,9 +13781,9 @@ pub struct MarginDebitGetBorrowHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `MarginDebitGetBorrowHistoryResponseDataItemsItem`, as the spec defines it.
+/// `MarginDebitGetBorrowHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitGetBorrowHistoryResponseDataItemsItem {
+pub struct MarginDebitGetBorrowHistoryResponseItemsItem {
     /// Actual borrow amount
     #[serde(rename = "actualSize")]
     pub actual_size: String,
@@ -15052,7 +13798,7 @@ pub struct MarginDebitGetBorrowHistoryResponseDataItemsItem {
     /// Initiated borrow amount
     pub size: String,
     /// PENDING: Processing, SUCCESS: Successful, FAILED: Failed
-    pub status: MarginDebitGetBorrowHistoryResponseDataItemsItemStatus,
+    pub status: MarginDebitGetBorrowHistoryResponseItemsItemStatus,
     /// Isolated Margin symbol; empty for cross margin
     pub symbol: String,
 }
@@ -15069,7 +13815,7 @@ pub struct MarginDebitGetBorrowHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginDebitGetBorrowHistoryResponseDataItemsItemStatus {
+pub enum MarginDebitGetBorrowHistoryResponseItemsItemStatus {
     /// `PENDING`
     #[serde(rename = "PENDING")]
     Pending,
@@ -15116,19 +13862,11 @@ pub struct MarginDebitGetInterestHistoryRequest {
 /// `MarginDebitGetInterestHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginDebitGetInterestHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginDebitGetInterestHistoryResponseData,
-}
-/// `MarginDebitGetInterestHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitGetInterestHistoryResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<MarginDebitGetInterestHistoryResponseDataItemsItem>,
+    pub items: Vec<MarginDebitGetInterestHistoryResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -15141,9 +13879,9 @@ pub struct MarginDebitGetInterestHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `MarginDebitGetInterestHistoryResponseDataItemsItem`, as the spec defines it.
+/// `MarginDebitGetInterestHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitGetInterestHistoryResponseDataItemsItem {
+pub struct MarginDebitGetInterestHistoryResponseItemsItem {
     /// Interest Timestamp
     #[serde(rename = "createdTime")]
     pub created_time: i64,
@@ -15192,19 +13930,11 @@ pub struct MarginDebitGetRepayHistoryRequest {
 /// `MarginDebitGetRepayHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginDebitGetRepayHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginDebitGetRepayHistoryResponseData,
-}
-/// `MarginDebitGetRepayHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitGetRepayHistoryResponseData {
     /// current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<MarginDebitGetRepayHistoryResponseDataItemsItem>,
+    pub items: Vec<MarginDebitGetRepayHistoryResponseItemsItem>,
     /// page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -15217,9 +13947,9 @@ pub struct MarginDebitGetRepayHistoryResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `MarginDebitGetRepayHistoryResponseDataItemsItem`, as the spec defines it.
+/// `MarginDebitGetRepayHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitGetRepayHistoryResponseDataItemsItem {
+pub struct MarginDebitGetRepayHistoryResponseItemsItem {
     /// Repayment time
     #[serde(rename = "createdTime")]
     pub created_time: i64,
@@ -15235,7 +13965,7 @@ pub struct MarginDebitGetRepayHistoryResponseDataItemsItem {
     /// Amount of initiated repay
     pub size: String,
     /// PENDING: Processing, SUCCESS: Successful, FAILED: Failed
-    pub status: MarginDebitGetRepayHistoryResponseDataItemsItemStatus,
+    pub status: MarginDebitGetRepayHistoryResponseItemsItemStatus,
     /// Isolated Margin symbol; empty for cross margin
     pub symbol: String,
 }
@@ -15252,7 +13982,7 @@ pub struct MarginDebitGetRepayHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginDebitGetRepayHistoryResponseDataItemsItemStatus {
+pub enum MarginDebitGetRepayHistoryResponseItemsItemStatus {
     /// `PENDING`
     #[serde(rename = "PENDING")]
     Pending,
@@ -15279,14 +14009,6 @@ pub struct MarginDebitModifyLeverageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
 }
-/// `MarginDebitModifyLeverageResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitModifyLeverageResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
-}
 /// The request of `marginDebitRepay`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginDebitRepayRequest {
@@ -15309,14 +14031,6 @@ pub struct MarginDebitRepayRequest {
 /// `MarginDebitRepayResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginDebitRepayResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginDebitRepayResponseData,
-}
-/// `MarginDebitRepayResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginDebitRepayResponseData {
     /// Actual repay amount
     #[serde(rename = "actualSize")]
     pub actual_size: String,
@@ -15336,22 +14050,14 @@ pub struct MarginMarketGetCrossMarginSymbolsRequest {
 /// `MarginMarketGetCrossMarginSymbolsResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginMarketGetCrossMarginSymbolsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginMarketGetCrossMarginSymbolsResponseData,
-}
-/// `MarginMarketGetCrossMarginSymbolsResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetCrossMarginSymbolsResponseData {
     /// The `items` field.
-    pub items: Vec<MarginMarketGetCrossMarginSymbolsResponseDataItemsItem>,
+    pub items: Vec<MarginMarketGetCrossMarginSymbolsResponseItemsItem>,
     /// The `timestamp` field.
     pub timestamp: i64,
 }
-/// `MarginMarketGetCrossMarginSymbolsResponseDataItemsItem`, as the spec defines it.
+/// `MarginMarketGetCrossMarginSymbolsResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetCrossMarginSymbolsResponseDataItemsItem {
+pub struct MarginMarketGetCrossMarginSymbolsResponseItemsItem {
     /// Base currency, e.g. BTC.
     #[serde(rename = "baseCurrency")]
     pub base_currency: String,
@@ -15407,17 +14113,9 @@ pub struct MarginMarketGetEtfInfoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
-/// `MarginMarketGetEtfInfoResponse`, as the spec defines it.
+/// `MarginMarketGetEtfInfoResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetEtfInfoResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginMarketGetEtfInfoResponseDataItem>,
-}
-/// `MarginMarketGetEtfInfoResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetEtfInfoResponseDataItem {
+pub struct MarginMarketGetEtfInfoResponseItem {
     /// Actual leverage
     #[serde(rename = "actualLeverage")]
     pub actual_leverage: String,
@@ -15435,17 +14133,9 @@ pub struct MarginMarketGetEtfInfoResponseDataItem {
     #[serde(rename = "targetLeverage")]
     pub target_leverage: String,
 }
-/// `MarginMarketGetIsolatedMarginSymbolsResponse`, as the spec defines it.
+/// `MarginMarketGetIsolatedMarginSymbolsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetIsolatedMarginSymbolsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginMarketGetIsolatedMarginSymbolsResponseDataItem>,
-}
-/// `MarginMarketGetIsolatedMarginSymbolsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetIsolatedMarginSymbolsResponseDataItem {
+pub struct MarginMarketGetIsolatedMarginSymbolsResponseItem {
     /// The `autoRenewMaxDebtRatio` field.
     #[serde(rename = "autoRenewMaxDebtRatio")]
     pub auto_renew_max_debt_ratio: String,
@@ -15491,14 +14181,6 @@ pub struct MarginMarketGetIsolatedMarginSymbolsResponseDataItem {
 /// `MarginMarketGetMarginConfigResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginMarketGetMarginConfigResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginMarketGetMarginConfigResponseData,
-}
-/// `MarginMarketGetMarginConfigResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetMarginConfigResponseData {
     /// Available currencies for margin trade
     #[serde(rename = "currencyList")]
     pub currency_list: Vec<String>,
@@ -15521,14 +14203,6 @@ pub struct MarginMarketGetMarkPriceDetailRequest {
 /// `MarginMarketGetMarkPriceDetailResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginMarketGetMarkPriceDetailResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginMarketGetMarkPriceDetailResponseData,
-}
-/// `MarginMarketGetMarkPriceDetailResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetMarkPriceDetailResponseData {
     /// symbol
     pub symbol: String,
     /// Timestamp (milliseconds)
@@ -15537,17 +14211,9 @@ pub struct MarginMarketGetMarkPriceDetailResponseData {
     /// Mark price
     pub value: f64,
 }
-/// `MarginMarketGetMarkPriceListResponse`, as the spec defines it.
+/// `MarginMarketGetMarkPriceListResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetMarkPriceListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginMarketGetMarkPriceListResponseDataItem>,
-}
-/// `MarginMarketGetMarkPriceListResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginMarketGetMarkPriceListResponseDataItem {
+pub struct MarginMarketGetMarkPriceListResponseItem {
     /// symbol
     pub symbol: String,
     /// Timestamp (milliseconds)
@@ -15748,14 +14414,6 @@ pub enum MarginOrderAddOrderRequestType {
 /// `MarginOrderAddOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderAddOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderAddOrderResponseData,
-}
-/// `MarginOrderAddOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderAddOrderResponseData {
     /// Borrowed amount. The field is returned only after placing the order under the mode of Auto-Borrow.
     #[serde(rename = "borrowSize")]
     pub borrow_size: String,
@@ -15961,14 +14619,6 @@ pub enum MarginOrderAddOrderTestRequestType {
 /// `MarginOrderAddOrderTestResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderAddOrderTestResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderAddOrderTestResponseData,
-}
-/// `MarginOrderAddOrderTestResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderAddOrderTestResponseData {
     /// ID of the borrowing response. The field is returned only after placing the order under the mode of Auto-Borrow.
     #[serde(rename = "borrowSize")]
     pub borrow_size: f64,
@@ -16198,14 +14848,6 @@ pub enum MarginOrderAddOrderTestV1RequestType {
 /// `MarginOrderAddOrderTestV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderAddOrderTestV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderAddOrderTestV1ResponseData,
-}
-/// `MarginOrderAddOrderTestV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderAddOrderTestV1ResponseData {
     /// Borrowed amount. The field is returned only after placing the order under the mode of Auto-Borrow.
     #[serde(rename = "borrowSize")]
     pub borrow_size: String,
@@ -16435,14 +15077,6 @@ pub enum MarginOrderAddOrderV1RequestType {
 /// `MarginOrderAddOrderV1Response`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderAddOrderV1Response {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderAddOrderV1ResponseData,
-}
-/// `MarginOrderAddOrderV1ResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderAddOrderV1ResponseData {
     /// Borrowed amount. The field is returned only after placing the order under the mode of Auto-Borrow.
     #[serde(rename = "borrowSize")]
     pub borrow_size: String,
@@ -16464,14 +15098,6 @@ pub struct MarginOrderCancelAllOrdersBySymbolRequest {
     /// Transaction type: MARGIN_TRADE - cross margin trade, MARGIN_ISOLATED_TRADE - isolated margin trade
     #[serde(rename = "tradeType")]
     pub trade_type: MarginOrderCancelAllOrdersBySymbolTradeType,
-}
-/// `MarginOrderCancelAllOrdersBySymbolResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderCancelAllOrdersBySymbolResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
 }
 /// `MarginOrderCancelAllOrdersBySymbolTradeType`, as the spec defines it.
 #[derive(
@@ -16509,14 +15135,6 @@ pub struct MarginOrderCancelOrderByClientOidRequest {
 /// `MarginOrderCancelOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderCancelOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderCancelOrderByClientOidResponseData,
-}
-/// `MarginOrderCancelOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderCancelOrderByClientOidResponseData {
     /// Client Order Id, unique identifier created by the user
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -16533,14 +15151,6 @@ pub struct MarginOrderCancelOrderByOrderIdRequest {
 /// `MarginOrderCancelOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderCancelOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderCancelOrderByOrderIdResponseData,
-}
-/// `MarginOrderCancelOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderCancelOrderByOrderIdResponseData {
     /// Order id
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -16580,24 +15190,16 @@ pub struct MarginOrderGetClosedOrdersRequest {
 /// `MarginOrderGetClosedOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderGetClosedOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderGetClosedOrdersResponseData,
-}
-/// `MarginOrderGetClosedOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetClosedOrdersResponseData {
     /// The `items` field.
-    pub items: Vec<MarginOrderGetClosedOrdersResponseDataItemsItem>,
+    pub items: Vec<MarginOrderGetClosedOrdersResponseItemsItem>,
     /// The ID of the last set of data from the previous data batch. By default, the latest information is given.
     /// lastId is used to filter data and paginate. If lastId is not entered, the default is a maximum of 100 returned data items. The return results include lastId, which can be used as a query parameter to look up new data from the next page.
     #[serde(rename = "lastId")]
     pub last_id: i64,
 }
-/// `MarginOrderGetClosedOrdersResponseDataItemsItem`, as the spec defines it.
+/// `MarginOrderGetClosedOrdersResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetClosedOrdersResponseDataItemsItem {
+pub struct MarginOrderGetClosedOrdersResponseItemsItem {
     /// Order status: true-The status of the order is active; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -16677,7 +15279,7 @@ pub struct MarginOrderGetClosedOrdersResponseDataItemsItem {
     pub stop_triggered: bool,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/doc-338146) is divided into these strategies: CN, CO, CB , and DC
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<MarginOrderGetClosedOrdersResponseDataItemsItemStp>,
+    pub stp: Option<MarginOrderGetClosedOrdersResponseItemsItemStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -16687,13 +15289,13 @@ pub struct MarginOrderGetClosedOrdersResponseDataItemsItem {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: MarginOrderGetClosedOrdersResponseDataItemsItemTimeInForce,
+    pub time_in_force: MarginOrderGetClosedOrdersResponseItemsItemTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is a 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: MarginOrderGetClosedOrdersResponseDataItemsItemType,
+    pub type_: MarginOrderGetClosedOrdersResponseItemsItemType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -16711,7 +15313,7 @@ pub struct MarginOrderGetClosedOrdersResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetClosedOrdersResponseDataItemsItemStp {
+pub enum MarginOrderGetClosedOrdersResponseItemsItemStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -16741,7 +15343,7 @@ pub enum MarginOrderGetClosedOrdersResponseDataItemsItemStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetClosedOrdersResponseDataItemsItemTimeInForce {
+pub enum MarginOrderGetClosedOrdersResponseItemsItemTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -16771,7 +15373,7 @@ pub enum MarginOrderGetClosedOrdersResponseDataItemsItemTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetClosedOrdersResponseDataItemsItemType {
+pub enum MarginOrderGetClosedOrdersResponseItemsItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -16863,17 +15465,9 @@ pub struct MarginOrderGetOpenOrdersRequest {
     #[serde(rename = "tradeType")]
     pub trade_type: MarginOrderGetOpenOrdersTradeType,
 }
-/// `MarginOrderGetOpenOrdersResponse`, as the spec defines it.
+/// `MarginOrderGetOpenOrdersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetOpenOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginOrderGetOpenOrdersResponseDataItem>,
-}
-/// `MarginOrderGetOpenOrdersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetOpenOrdersResponseDataItem {
+pub struct MarginOrderGetOpenOrdersResponseItem {
     /// Order status: true-The status of the order is active; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -16939,7 +15533,7 @@ pub struct MarginOrderGetOpenOrdersResponseDataItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: MarginOrderGetOpenOrdersResponseDataItemSide,
+    pub side: MarginOrderGetOpenOrdersResponseItemSide,
     /// Order Size
     pub size: String,
     /// The `stop` field.
@@ -16953,7 +15547,7 @@ pub struct MarginOrderGetOpenOrdersResponseDataItem {
     pub stop_triggered: bool,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/doc-338146) is divided into these strategies: CN, CO, CB , and DC
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<MarginOrderGetOpenOrdersResponseDataItemStp>,
+    pub stp: Option<MarginOrderGetOpenOrdersResponseItemStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -16963,13 +15557,13 @@ pub struct MarginOrderGetOpenOrdersResponseDataItem {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: MarginOrderGetOpenOrdersResponseDataItemTimeInForce,
+    pub time_in_force: MarginOrderGetOpenOrdersResponseItemTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is a 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: MarginOrderGetOpenOrdersResponseDataItemType,
+    pub type_: MarginOrderGetOpenOrdersResponseItemType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -16987,7 +15581,7 @@ pub struct MarginOrderGetOpenOrdersResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOpenOrdersResponseDataItemSide {
+pub enum MarginOrderGetOpenOrdersResponseItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -17011,7 +15605,7 @@ pub enum MarginOrderGetOpenOrdersResponseDataItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOpenOrdersResponseDataItemStp {
+pub enum MarginOrderGetOpenOrdersResponseItemStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -17041,7 +15635,7 @@ pub enum MarginOrderGetOpenOrdersResponseDataItemStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOpenOrdersResponseDataItemTimeInForce {
+pub enum MarginOrderGetOpenOrdersResponseItemTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -17071,7 +15665,7 @@ pub enum MarginOrderGetOpenOrdersResponseDataItemTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOpenOrdersResponseDataItemType {
+pub enum MarginOrderGetOpenOrdersResponseItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -17118,14 +15712,6 @@ pub struct MarginOrderGetOrderByClientOidRequest {
 /// `MarginOrderGetOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderGetOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderGetOrderByClientOidResponseData,
-}
-/// `MarginOrderGetOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetOrderByClientOidResponseData {
     /// Order status: true-The status of the order is active; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -17191,7 +15777,7 @@ pub struct MarginOrderGetOrderByClientOidResponseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: MarginOrderGetOrderByClientOidResponseDataSide,
+    pub side: MarginOrderGetOrderByClientOidResponseSide,
     /// Order Size
     pub size: String,
     /// The `stop` field.
@@ -17205,7 +15791,7 @@ pub struct MarginOrderGetOrderByClientOidResponseData {
     pub stop_triggered: bool,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/doc-338146) is divided into these strategies: CN, CO, CB , and DC
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<MarginOrderGetOrderByClientOidResponseDataStp>,
+    pub stp: Option<MarginOrderGetOrderByClientOidResponseStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -17215,13 +15801,13 @@ pub struct MarginOrderGetOrderByClientOidResponseData {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: MarginOrderGetOrderByClientOidResponseDataTimeInForce,
+    pub time_in_force: MarginOrderGetOrderByClientOidResponseTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is a 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: MarginOrderGetOrderByClientOidResponseDataType,
+    pub type_: MarginOrderGetOrderByClientOidResponseType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -17239,7 +15825,7 @@ pub struct MarginOrderGetOrderByClientOidResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByClientOidResponseDataSide {
+pub enum MarginOrderGetOrderByClientOidResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -17263,7 +15849,7 @@ pub enum MarginOrderGetOrderByClientOidResponseDataSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByClientOidResponseDataStp {
+pub enum MarginOrderGetOrderByClientOidResponseStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -17293,7 +15879,7 @@ pub enum MarginOrderGetOrderByClientOidResponseDataStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByClientOidResponseDataTimeInForce {
+pub enum MarginOrderGetOrderByClientOidResponseTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -17323,7 +15909,7 @@ pub enum MarginOrderGetOrderByClientOidResponseDataTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByClientOidResponseDataType {
+pub enum MarginOrderGetOrderByClientOidResponseType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -17346,14 +15932,6 @@ pub struct MarginOrderGetOrderByOrderIdRequest {
 /// `MarginOrderGetOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderGetOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderGetOrderByOrderIdResponseData,
-}
-/// `MarginOrderGetOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetOrderByOrderIdResponseData {
     /// Order status: true-The status of the order is active; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -17418,7 +15996,7 @@ pub struct MarginOrderGetOrderByOrderIdResponseData {
     /// Order placement remarks
     pub remark: String,
     /// Buy or sell
-    pub side: MarginOrderGetOrderByOrderIdResponseDataSide,
+    pub side: MarginOrderGetOrderByOrderIdResponseSide,
     /// Order Size
     pub size: String,
     /// The `stop` field.
@@ -17432,7 +16010,7 @@ pub struct MarginOrderGetOrderByOrderIdResponseData {
     pub stop_triggered: bool,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/doc-338146) is divided into these strategies: CN, CO, CB , and DC
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<MarginOrderGetOrderByOrderIdResponseDataStp>,
+    pub stp: Option<MarginOrderGetOrderByOrderIdResponseStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -17442,13 +16020,13 @@ pub struct MarginOrderGetOrderByOrderIdResponseData {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: MarginOrderGetOrderByOrderIdResponseDataTimeInForce,
+    pub time_in_force: MarginOrderGetOrderByOrderIdResponseTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is a 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: MarginOrderGetOrderByOrderIdResponseDataType,
+    pub type_: MarginOrderGetOrderByOrderIdResponseType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -17466,7 +16044,7 @@ pub struct MarginOrderGetOrderByOrderIdResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByOrderIdResponseDataSide {
+pub enum MarginOrderGetOrderByOrderIdResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -17490,7 +16068,7 @@ pub enum MarginOrderGetOrderByOrderIdResponseDataSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByOrderIdResponseDataStp {
+pub enum MarginOrderGetOrderByOrderIdResponseStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -17520,7 +16098,7 @@ pub enum MarginOrderGetOrderByOrderIdResponseDataStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByOrderIdResponseDataTimeInForce {
+pub enum MarginOrderGetOrderByOrderIdResponseTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -17550,7 +16128,7 @@ pub enum MarginOrderGetOrderByOrderIdResponseDataTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetOrderByOrderIdResponseDataType {
+pub enum MarginOrderGetOrderByOrderIdResponseType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -17571,14 +16149,6 @@ pub struct MarginOrderGetSymbolsWithOpenOrderRequest {
 /// `MarginOrderGetSymbolsWithOpenOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderGetSymbolsWithOpenOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderGetSymbolsWithOpenOrderResponseData,
-}
-/// `MarginOrderGetSymbolsWithOpenOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetSymbolsWithOpenOrderResponseData {
     /// Symbol Size
     #[serde(rename = "symbolSize")]
     pub symbol_size: i64,
@@ -17649,24 +16219,16 @@ pub struct MarginOrderGetTradeHistoryRequest {
 /// `MarginOrderGetTradeHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MarginOrderGetTradeHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: MarginOrderGetTradeHistoryResponseData,
-}
-/// `MarginOrderGetTradeHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetTradeHistoryResponseData {
     /// The `items` field.
-    pub items: Vec<MarginOrderGetTradeHistoryResponseDataItemsItem>,
+    pub items: Vec<MarginOrderGetTradeHistoryResponseItemsItem>,
     /// The ID of the last set of data from the previous data batch. By default, the latest information is given.
     /// lastId is used to filter data and paginate. If lastId is not entered, the default is a maximum of 100 returned data items. The return results include lastId, which can be used as a query parameter to look up new data from the next page.
     #[serde(rename = "lastId")]
     pub last_id: i64,
 }
-/// `MarginOrderGetTradeHistoryResponseDataItemsItem`, as the spec defines it.
+/// `MarginOrderGetTradeHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginOrderGetTradeHistoryResponseDataItemsItem {
+pub struct MarginOrderGetTradeHistoryResponseItemsItem {
     /// Counterparty order ID
     #[serde(rename = "counterOrderId")]
     pub counter_order_id: String,
@@ -17689,14 +16251,14 @@ pub struct MarginOrderGetTradeHistoryResponseDataItemsItem {
     /// ID of transaction detail
     pub id: i64,
     /// Liquidity type: taker or maker
-    pub liquidity: MarginOrderGetTradeHistoryResponseDataItemsItemLiquidity,
+    pub liquidity: MarginOrderGetTradeHistoryResponseItemsItemLiquidity,
     /// The unique order id generated by the trading system
     #[serde(rename = "orderId")]
     pub order_id: String,
     /// Order Price
     pub price: String,
     /// Buy or sell
-    pub side: MarginOrderGetTradeHistoryResponseDataItemsItemSide,
+    pub side: MarginOrderGetTradeHistoryResponseItemsItemSide,
     /// Order Size
     pub size: String,
     /// Take Profit and Stop Loss type, currently HFT does not support the Take Profit and Stop Loss type, so it is empty
@@ -17716,7 +16278,7 @@ pub struct MarginOrderGetTradeHistoryResponseDataItemsItem {
     pub trade_type: String,
     /// Specify if the order is a 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: MarginOrderGetTradeHistoryResponseDataItemsItemType,
+    pub type_: MarginOrderGetTradeHistoryResponseItemsItemType,
 }
 /// Liquidity type: taker or maker
 #[derive(
@@ -17731,7 +16293,7 @@ pub struct MarginOrderGetTradeHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetTradeHistoryResponseDataItemsItemLiquidity {
+pub enum MarginOrderGetTradeHistoryResponseItemsItemLiquidity {
     /// `taker`
     #[serde(rename = "taker")]
     Taker,
@@ -17755,7 +16317,7 @@ pub enum MarginOrderGetTradeHistoryResponseDataItemsItemLiquidity {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetTradeHistoryResponseDataItemsItemSide {
+pub enum MarginOrderGetTradeHistoryResponseItemsItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -17779,7 +16341,7 @@ pub enum MarginOrderGetTradeHistoryResponseDataItemsItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum MarginOrderGetTradeHistoryResponseDataItemsItemType {
+pub enum MarginOrderGetTradeHistoryResponseItemsItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -17876,17 +16438,9 @@ pub struct MarginRiskLimitGetMarginRiskLimitRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
 }
-/// `MarginRiskLimitGetMarginRiskLimitResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginRiskLimitGetMarginRiskLimitResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<MarginRiskLimitGetMarginRiskLimitResponseDataItem>,
-}
-/// `MarginRiskLimitGetMarginRiskLimitResponseDataItem`, as the spec defines it.
+/// `MarginRiskLimitGetMarginRiskLimitResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MarginRiskLimitGetMarginRiskLimitResponseDataItem {
+pub struct MarginRiskLimitGetMarginRiskLimitResponseItem {
     /// ISOLATED MARGIN RESPONSES, [Base Borrow Coefficient](https://www.kucoin.com/land/price-protect)
     #[serde(rename = "baseBorrowCoefficient")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18013,14 +16567,6 @@ pub struct SpotMarketGet24hrStatsRequest {
 /// `SpotMarketGet24hrStatsResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGet24hrStatsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGet24hrStatsResponseData,
-}
-/// `SpotMarketGet24hrStatsResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGet24hrStatsResponseData {
     /// Average trading price in the last 24 hours
     #[serde(rename = "averagePrice")]
     pub average_price: String,
@@ -18062,19 +16608,11 @@ pub struct SpotMarketGet24hrStatsResponseData {
     #[serde(rename = "volValue")]
     pub vol_value: String,
 }
-/// `SpotMarketGetAllCurrenciesResponse`, as the spec defines it.
+/// `SpotMarketGetAllCurrenciesResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllCurrenciesResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotMarketGetAllCurrenciesResponseDataItem>,
-}
-/// `SpotMarketGetAllCurrenciesResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllCurrenciesResponseDataItem {
+pub struct SpotMarketGetAllCurrenciesResponseItem {
     /// Chain list
-    pub chains: Vec<SpotMarketGetAllCurrenciesResponseDataItemChainsItem>,
+    pub chains: Vec<SpotMarketGetAllCurrenciesResponseItemChainsItem>,
     /// Number of block confirmations
     pub confirms: i64,
     /// Contract address
@@ -18096,9 +16634,9 @@ pub struct SpotMarketGetAllCurrenciesResponseDataItem {
     /// Currency precision
     pub precision: i64,
 }
-/// `SpotMarketGetAllCurrenciesResponseDataItemChainsItem`, as the spec defines it.
+/// `SpotMarketGetAllCurrenciesResponseItemChainsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllCurrenciesResponseDataItemChainsItem {
+pub struct SpotMarketGetAllCurrenciesResponseItemChainsItem {
     /// Chain id of currency
     #[serde(rename = "chainId")]
     pub chain_id: String,
@@ -18166,17 +16704,9 @@ pub struct SpotMarketGetAllSymbolsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market: Option<String>,
 }
-/// `SpotMarketGetAllSymbolsResponse`, as the spec defines it.
+/// `SpotMarketGetAllSymbolsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllSymbolsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotMarketGetAllSymbolsResponseDataItem>,
-}
-/// `SpotMarketGetAllSymbolsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllSymbolsResponseDataItem {
+pub struct SpotMarketGetAllSymbolsResponseItem {
     /// Base currency, e.g. BTC.
     #[serde(rename = "baseCurrency")]
     pub base_currency: String,
@@ -18217,7 +16747,7 @@ pub struct SpotMarketGetAllSymbolsResponseDataItem {
     pub enable_trading: bool,
     /// [Fee Type](https://www.kucoin.com/vip/privilege)
     #[serde(rename = "feeCategory")]
-    pub fee_category: SpotMarketGetAllSymbolsResponseDataItemFeeCategory,
+    pub fee_category: SpotMarketGetAllSymbolsResponseItemFeeCategory,
     /// The currency of charged fees.
     #[serde(rename = "feeCurrency")]
     pub fee_currency: String,
@@ -18269,7 +16799,7 @@ pub struct SpotMarketGetAllSymbolsResponseDataItem {
 /// [Fee Type](https://www.kucoin.com/vip/privilege)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
+pub enum SpotMarketGetAllSymbolsResponseItemFeeCategory {
     /// `1`
     V1,
     /// `2`
@@ -18279,7 +16809,7 @@ pub enum SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
+impl SpotMarketGetAllSymbolsResponseItemFeeCategory {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -18299,7 +16829,7 @@ impl SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
         }
     }
 }
-impl ::serde::Serialize for SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
+impl ::serde::Serialize for SpotMarketGetAllSymbolsResponseItemFeeCategory {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -18307,8 +16837,7 @@ impl ::serde::Serialize for SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
         serializer.serialize_i64(self.value())
     }
 }
-impl<'de> ::serde::Deserialize<'de>
-for SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
+impl<'de> ::serde::Deserialize<'de> for SpotMarketGetAllSymbolsResponseItemFeeCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -18318,22 +16847,14 @@ for SpotMarketGetAllSymbolsResponseDataItemFeeCategory {
 /// `SpotMarketGetAllTickersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetAllTickersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetAllTickersResponseData,
-}
-/// `SpotMarketGetAllTickersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllTickersResponseData {
     /// The `ticker` field.
-    pub ticker: Vec<SpotMarketGetAllTickersResponseDataTickerItem>,
+    pub ticker: Vec<SpotMarketGetAllTickersResponseTickerItem>,
     /// timestamp
     pub time: i64,
 }
-/// `SpotMarketGetAllTickersResponseDataTickerItem`, as the spec defines it.
+/// `SpotMarketGetAllTickersResponseTickerItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAllTickersResponseDataTickerItem {
+pub struct SpotMarketGetAllTickersResponseTickerItem {
     /// Average trading price in the last 24 hours
     #[serde(rename = "averagePrice")]
     pub average_price: String,
@@ -18359,7 +16880,7 @@ pub struct SpotMarketGetAllTickersResponseDataTickerItem {
     pub low: String,
     /// The maker fee coefficient. The actual fee needs to be multiplied by this coefficient to get the final fee. Most currencies have a coefficient of 1. If set to 0, it means no fee
     #[serde(rename = "makerCoefficient")]
-    pub maker_coefficient: SpotMarketGetAllTickersResponseDataTickerItemMakerCoefficient,
+    pub maker_coefficient: SpotMarketGetAllTickersResponseTickerItemMakerCoefficient,
     /// Basic Maker Fee
     #[serde(rename = "makerFeeRate")]
     pub maker_fee_rate: String,
@@ -18372,7 +16893,7 @@ pub struct SpotMarketGetAllTickersResponseDataTickerItem {
     pub symbol_name: String,
     /// The taker fee coefficient. The actual fee needs to be multiplied by this coefficient to get the final fee. Most currencies have a coefficient of 1. If set to 0, it means no fee
     #[serde(rename = "takerCoefficient")]
-    pub taker_coefficient: SpotMarketGetAllTickersResponseDataTickerItemTakerCoefficient,
+    pub taker_coefficient: SpotMarketGetAllTickersResponseTickerItemTakerCoefficient,
     /// Basic Taker Fee
     #[serde(rename = "takerFeeRate")]
     pub taker_fee_rate: String,
@@ -18395,7 +16916,7 @@ pub struct SpotMarketGetAllTickersResponseDataTickerItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotMarketGetAllTickersResponseDataTickerItemMakerCoefficient {
+pub enum SpotMarketGetAllTickersResponseTickerItemMakerCoefficient {
     /// `1`
     #[serde(rename = "1")]
     V1,
@@ -18419,7 +16940,7 @@ pub enum SpotMarketGetAllTickersResponseDataTickerItemMakerCoefficient {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotMarketGetAllTickersResponseDataTickerItemTakerCoefficient {
+pub enum SpotMarketGetAllTickersResponseTickerItemTakerCoefficient {
     /// `1`
     #[serde(rename = "1")]
     V1,
@@ -18589,19 +17110,11 @@ pub struct SpotMarketGetAnnouncementsRequest {
 /// `SpotMarketGetAnnouncementsResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetAnnouncementsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetAnnouncementsResponseData,
-}
-/// `SpotMarketGetAnnouncementsResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAnnouncementsResponseData {
     /// Current page
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<SpotMarketGetAnnouncementsResponseDataItemsItem>,
+    pub items: Vec<SpotMarketGetAnnouncementsResponseItemsItem>,
     /// Page size
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -18612,9 +17125,9 @@ pub struct SpotMarketGetAnnouncementsResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `SpotMarketGetAnnouncementsResponseDataItemsItem`, as the spec defines it.
+/// `SpotMarketGetAnnouncementsResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetAnnouncementsResponseDataItemsItem {
+pub struct SpotMarketGetAnnouncementsResponseItemsItem {
     /// Announcement description
     #[serde(rename = "annDesc")]
     pub ann_desc: String,
@@ -18645,14 +17158,6 @@ pub struct SpotMarketGetCallAuctionInfoRequest {
 /// `SpotMarketGetCallAuctionInfoResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetCallAuctionInfoResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetCallAuctionInfoResponseData,
-}
-/// `SpotMarketGetCallAuctionInfoResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetCallAuctionInfoResponseData {
     /// Buy ​​order maximum price
     #[serde(rename = "buyOrderRangeHighPrice")]
     pub buy_order_range_high_price: String,
@@ -18687,14 +17192,6 @@ pub struct SpotMarketGetCallAuctionPartOrderBookRequest {
 /// `SpotMarketGetCallAuctionPartOrderBookResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetCallAuctionPartOrderBookResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetCallAuctionPartOrderBookResponseData,
-}
-/// `SpotMarketGetCallAuctionPartOrderBookResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetCallAuctionPartOrderBookResponseData {
     /// asks, from low to high
     pub asks: Vec<Vec<String>>,
     /// bids, from high to low
@@ -18703,14 +17200,6 @@ pub struct SpotMarketGetCallAuctionPartOrderBookResponseData {
     pub sequence: String,
     /// Timestamp (milliseconds)
     pub time: i64,
-}
-/// `SpotMarketGetClientIpAddressResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetClientIpAddressResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
 }
 /// The request of `spotMarketGetCurrency`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -18724,16 +17213,8 @@ pub struct SpotMarketGetCurrencyRequest {
 /// `SpotMarketGetCurrencyResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetCurrencyResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetCurrencyResponseData,
-}
-/// `SpotMarketGetCurrencyResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetCurrencyResponseData {
     /// Chain list
-    pub chains: Vec<SpotMarketGetCurrencyResponseDataChainsItem>,
+    pub chains: Vec<SpotMarketGetCurrencyResponseChainsItem>,
     /// Number of block confirmations
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirms: Option<i64>,
@@ -18757,9 +17238,9 @@ pub struct SpotMarketGetCurrencyResponseData {
     /// Currency precision
     pub precision: i64,
 }
-/// `SpotMarketGetCurrencyResponseDataChainsItem`, as the spec defines it.
+/// `SpotMarketGetCurrencyResponseChainsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetCurrencyResponseDataChainsItem {
+pub struct SpotMarketGetCurrencyResponseChainsItem {
     /// Chain id of currency
     #[serde(rename = "chainId")]
     pub chain_id: String,
@@ -18818,14 +17299,6 @@ pub struct SpotMarketGetFiatPriceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currencies: Option<String>,
 }
-/// `SpotMarketGetFiatPriceResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetFiatPriceResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: ::std::collections::BTreeMap<String, String>,
-}
 /// The request of `spotMarketGetFullOrderBook`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetFullOrderBookRequest {
@@ -18835,14 +17308,6 @@ pub struct SpotMarketGetFullOrderBookRequest {
 /// `SpotMarketGetFullOrderBookResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetFullOrderBookResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetFullOrderBookResponseData,
-}
-/// `SpotMarketGetFullOrderBookResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetFullOrderBookResponseData {
     /// asks, from low to high
     pub asks: Vec<Vec<String>>,
     /// bids, from high to low
@@ -18868,14 +17333,6 @@ pub struct SpotMarketGetKlinesRequest {
     /// Type of candlestick patterns: 1min, 3min, 5min, 15min, 30min, 1hour, 2hour, 4hour, 6hour, 8hour, 12hour, 1day, 1week, 1month
     #[serde(rename = "type")]
     pub type_: SpotMarketGetKlinesType,
-}
-/// `SpotMarketGetKlinesResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetKlinesResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<Vec<String>>,
 }
 /// `SpotMarketGetKlinesType`, as the spec defines it.
 #[derive(
@@ -18937,14 +17394,6 @@ pub enum SpotMarketGetKlinesType {
     #[serde(untagged)]
     Other(String),
 }
-/// `SpotMarketGetMarketListResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetMarketListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<String>,
-}
 /// The request of `spotMarketGetPartOrderBook`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetPartOrderBookRequest {
@@ -18956,14 +17405,6 @@ pub struct SpotMarketGetPartOrderBookRequest {
 /// `SpotMarketGetPartOrderBookResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetPartOrderBookResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetPartOrderBookResponseData,
-}
-/// `SpotMarketGetPartOrderBookResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetPartOrderBookResponseData {
     /// asks, from low to high
     pub asks: Vec<Vec<String>>,
     /// bids, from high to low
@@ -18976,23 +17417,15 @@ pub struct SpotMarketGetPartOrderBookResponseData {
 /// `SpotMarketGetPrivateTokenResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetPrivateTokenResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetPrivateTokenResponseData,
-}
-/// `SpotMarketGetPrivateTokenResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetPrivateTokenResponseData {
     /// The `instanceServers` field.
     #[serde(rename = "instanceServers")]
-    pub instance_servers: Vec<SpotMarketGetPrivateTokenResponseDataInstanceServersItem>,
+    pub instance_servers: Vec<SpotMarketGetPrivateTokenResponseInstanceServersItem>,
     /// The token required to establish a Websocket connection
     pub token: String,
 }
-/// `SpotMarketGetPrivateTokenResponseDataInstanceServersItem`, as the spec defines it.
+/// `SpotMarketGetPrivateTokenResponseInstanceServersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetPrivateTokenResponseDataInstanceServersItem {
+pub struct SpotMarketGetPrivateTokenResponseInstanceServersItem {
     /// Whether to encrypt. Currently only supports wss, not ws
     pub encrypt: bool,
     /// Websocket domain URL. It is recommended to use a dynamic URL, as the URL may change.
@@ -19004,7 +17437,7 @@ pub struct SpotMarketGetPrivateTokenResponseDataInstanceServersItem {
     #[serde(rename = "pingTimeout")]
     pub ping_timeout: i64,
     /// Network Protocol
-    pub protocol: SpotMarketGetPrivateTokenResponseDataInstanceServersItemProtocol,
+    pub protocol: SpotMarketGetPrivateTokenResponseInstanceServersItemProtocol,
 }
 /// Network Protocol
 #[derive(
@@ -19019,7 +17452,7 @@ pub struct SpotMarketGetPrivateTokenResponseDataInstanceServersItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotMarketGetPrivateTokenResponseDataInstanceServersItemProtocol {
+pub enum SpotMarketGetPrivateTokenResponseInstanceServersItemProtocol {
     /// `websocket`
     #[serde(rename = "websocket")]
     Websocket,
@@ -19030,23 +17463,15 @@ pub enum SpotMarketGetPrivateTokenResponseDataInstanceServersItemProtocol {
 /// `SpotMarketGetPublicTokenResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetPublicTokenResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetPublicTokenResponseData,
-}
-/// `SpotMarketGetPublicTokenResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetPublicTokenResponseData {
     /// The `instanceServers` field.
     #[serde(rename = "instanceServers")]
-    pub instance_servers: Vec<SpotMarketGetPublicTokenResponseDataInstanceServersItem>,
+    pub instance_servers: Vec<SpotMarketGetPublicTokenResponseInstanceServersItem>,
     /// The token required to establish a Websocket connection
     pub token: String,
 }
-/// `SpotMarketGetPublicTokenResponseDataInstanceServersItem`, as the spec defines it.
+/// `SpotMarketGetPublicTokenResponseInstanceServersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetPublicTokenResponseDataInstanceServersItem {
+pub struct SpotMarketGetPublicTokenResponseInstanceServersItem {
     /// Whether to encrypt. Currently only supports wss, not ws
     pub encrypt: bool,
     /// Websocket domain URL. It is recommended to use a dynamic URL, as the URL may change.
@@ -19058,7 +17483,7 @@ pub struct SpotMarketGetPublicTokenResponseDataInstanceServersItem {
     #[serde(rename = "pingTimeout")]
     pub ping_timeout: i64,
     /// Network Protocol
-    pub protocol: SpotMarketGetPublicTokenResponseDataInstanceServersItemProtocol,
+    pub protocol: SpotMarketGetPublicTokenResponseInstanceServersItemProtocol,
 }
 /// Network Protocol
 #[derive(
@@ -19073,7 +17498,7 @@ pub struct SpotMarketGetPublicTokenResponseDataInstanceServersItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotMarketGetPublicTokenResponseDataInstanceServersItemProtocol {
+pub enum SpotMarketGetPublicTokenResponseInstanceServersItemProtocol {
     /// `websocket`
     #[serde(rename = "websocket")]
     Websocket,
@@ -19081,29 +17506,13 @@ pub enum SpotMarketGetPublicTokenResponseDataInstanceServersItemProtocol {
     #[serde(untagged)]
     Other(String),
 }
-/// `SpotMarketGetServerTimeResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetServerTimeResponse {
-    /// The `code` field.
-    pub code: String,
-    /// ServerTime (milliseconds)
-    pub data: i64,
-}
 /// `SpotMarketGetServiceStatusResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetServiceStatusResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetServiceStatusResponseData,
-}
-/// `SpotMarketGetServiceStatusResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetServiceStatusResponseData {
     /// Remark for operation
     pub msg: String,
     /// Status of service: open: normal transaction; close: Stop Trading/Maintenance; cancelonly: can only cancel the order but not place order
-    pub status: SpotMarketGetServiceStatusResponseDataStatus,
+    pub status: SpotMarketGetServiceStatusResponseStatus,
 }
 /// Status of service: open: normal transaction; close: Stop Trading/Maintenance; cancelonly: can only cancel the order but not place order
 #[derive(
@@ -19118,7 +17527,7 @@ pub struct SpotMarketGetServiceStatusResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotMarketGetServiceStatusResponseDataStatus {
+pub enum SpotMarketGetServiceStatusResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -19141,14 +17550,6 @@ pub struct SpotMarketGetSymbolRequest {
 /// `SpotMarketGetSymbolResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetSymbolResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetSymbolResponseData,
-}
-/// `SpotMarketGetSymbolResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetSymbolResponseData {
     /// Base currency,e.g. BTC.
     #[serde(rename = "baseCurrency")]
     pub base_currency: String,
@@ -19189,7 +17590,7 @@ pub struct SpotMarketGetSymbolResponseData {
     pub enable_trading: bool,
     /// [Fee Type](https://www.kucoin.com/vip/privilege)
     #[serde(rename = "feeCategory")]
-    pub fee_category: SpotMarketGetSymbolResponseDataFeeCategory,
+    pub fee_category: SpotMarketGetSymbolResponseFeeCategory,
     /// The currency of charged fees.
     #[serde(rename = "feeCurrency")]
     pub fee_currency: String,
@@ -19239,7 +17640,7 @@ pub struct SpotMarketGetSymbolResponseData {
 /// [Fee Type](https://www.kucoin.com/vip/privilege)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum SpotMarketGetSymbolResponseDataFeeCategory {
+pub enum SpotMarketGetSymbolResponseFeeCategory {
     /// `1`
     V1,
     /// `2`
@@ -19249,7 +17650,7 @@ pub enum SpotMarketGetSymbolResponseDataFeeCategory {
     /// A value this client does not know yet, kept as the exchange sent it.
     Other(i64),
 }
-impl SpotMarketGetSymbolResponseDataFeeCategory {
+impl SpotMarketGetSymbolResponseFeeCategory {
     /// The value on the wire.
     pub fn value(self) -> i64 {
         match self {
@@ -19269,7 +17670,7 @@ impl SpotMarketGetSymbolResponseDataFeeCategory {
         }
     }
 }
-impl ::serde::Serialize for SpotMarketGetSymbolResponseDataFeeCategory {
+impl ::serde::Serialize for SpotMarketGetSymbolResponseFeeCategory {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -19277,7 +17678,7 @@ impl ::serde::Serialize for SpotMarketGetSymbolResponseDataFeeCategory {
         serializer.serialize_i64(self.value())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for SpotMarketGetSymbolResponseDataFeeCategory {
+impl<'de> ::serde::Deserialize<'de> for SpotMarketGetSymbolResponseFeeCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -19293,14 +17694,6 @@ pub struct SpotMarketGetTickerRequest {
 /// `SpotMarketGetTickerResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotMarketGetTickerResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotMarketGetTickerResponseData,
-}
-/// `SpotMarketGetTickerResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetTickerResponseData {
     /// Best ask price
     #[serde(rename = "bestAsk")]
     pub best_ask: String,
@@ -19328,23 +17721,15 @@ pub struct SpotMarketGetTradeHistoryRequest {
     /// symbol
     pub symbol: String,
 }
-/// `SpotMarketGetTradeHistoryResponse`, as the spec defines it.
+/// `SpotMarketGetTradeHistoryResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetTradeHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotMarketGetTradeHistoryResponseDataItem>,
-}
-/// `SpotMarketGetTradeHistoryResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotMarketGetTradeHistoryResponseDataItem {
+pub struct SpotMarketGetTradeHistoryResponseItem {
     /// Filled price
     pub price: String,
     /// Sequence number
     pub sequence: String,
     /// Filled side, The trade side indicates the taker order side. A taker order is the order that was matched with orders opened on the order book.
-    pub side: SpotMarketGetTradeHistoryResponseDataItemSide,
+    pub side: SpotMarketGetTradeHistoryResponseItemSide,
     /// Filled amount
     pub size: String,
     /// Filled timestamp(nanosecond)
@@ -19363,7 +17748,7 @@ pub struct SpotMarketGetTradeHistoryResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotMarketGetTradeHistoryResponseDataItemSide {
+pub enum SpotMarketGetTradeHistoryResponseItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -19452,14 +17837,6 @@ pub enum SpotOrderAddOcoOrderRequestTradeType {
 /// `SpotOrderAddOcoOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddOcoOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddOcoOrderResponseData,
-}
-/// `SpotOrderAddOcoOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddOcoOrderResponseData {
     /// The unique order id generated by the trading system,which can be used later for further actions such as canceling the order.
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -19675,14 +18052,6 @@ pub enum SpotOrderAddOrderOldRequestType {
 /// `SpotOrderAddOrderOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddOrderOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddOrderOldResponseData,
-}
-/// `SpotOrderAddOrderOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddOrderOldResponseData {
     /// The unique order id generated by the trading system,which can be used later for further actions such as canceling the order.
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -19883,14 +18252,6 @@ pub enum SpotOrderAddOrderRequestType {
 /// `SpotOrderAddOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddOrderResponseData,
-}
-/// `SpotOrderAddOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddOrderResponseData {
     /// The user self-defined order id.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -20092,14 +18453,6 @@ pub enum SpotOrderAddOrderSyncRequestType {
 /// `SpotOrderAddOrderSyncResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddOrderSyncResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddOrderSyncResponseData,
-}
-/// `SpotOrderAddOrderSyncResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddOrderSyncResponseData {
     /// Cumulative canceled size
     #[serde(rename = "canceledSize")]
     pub canceled_size: String,
@@ -20125,7 +18478,7 @@ pub struct SpotOrderAddOrderSyncResponseData {
     #[serde(rename = "remainSize")]
     pub remain_size: String,
     /// Order Status. open: order is active; done: order has been completed
-    pub status: SpotOrderAddOrderSyncResponseDataStatus,
+    pub status: SpotOrderAddOrderSyncResponseStatus,
 }
 /// Order Status. open: order is active; done: order has been completed
 #[derive(
@@ -20140,7 +18493,7 @@ pub struct SpotOrderAddOrderSyncResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderAddOrderSyncResponseDataStatus {
+pub enum SpotOrderAddOrderSyncResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -20362,14 +18715,6 @@ pub enum SpotOrderAddOrderTestOldRequestType {
 /// `SpotOrderAddOrderTestOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddOrderTestOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddOrderTestOldResponseData,
-}
-/// `SpotOrderAddOrderTestOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddOrderTestOldResponseData {
     /// The unique order id generated by the trading system,which can be used later for further actions such as canceling the order.
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -20568,14 +18913,6 @@ pub enum SpotOrderAddOrderTestRequestType {
 /// `SpotOrderAddOrderTestResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddOrderTestResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddOrderTestResponseData,
-}
-/// `SpotOrderAddOrderTestResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddOrderTestResponseData {
     /// The user self-defined order id.
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -20773,14 +19110,6 @@ pub enum SpotOrderAddStopOrderRequestType {
 /// `SpotOrderAddStopOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderAddStopOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderAddStopOrderResponseData,
-}
-/// `SpotOrderAddStopOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderAddStopOrderResponseData {
     /// The unique order id generated by the trading system,which can be used later for further actions such as canceling the order.
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -21014,20 +19343,12 @@ pub enum SpotOrderBatchAddOrdersOldRequestOrderListItemType {
 /// `SpotOrderBatchAddOrdersOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderBatchAddOrdersOldResponse {
-    /// The `code` field.
-    pub code: String,
     /// The `data` field.
-    pub data: SpotOrderBatchAddOrdersOldResponseData,
+    pub data: Vec<SpotOrderBatchAddOrdersOldResponseDataItem>,
 }
-/// `SpotOrderBatchAddOrdersOldResponseData`, as the spec defines it.
+/// `SpotOrderBatchAddOrdersOldResponseDataItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchAddOrdersOldResponseData {
-    /// The `data` field.
-    pub data: Vec<SpotOrderBatchAddOrdersOldResponseDataDataItem>,
-}
-/// `SpotOrderBatchAddOrdersOldResponseDataDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchAddOrdersOldResponseDataDataItem {
+pub struct SpotOrderBatchAddOrdersOldResponseDataItem {
     /// The `cancelAfter` field.
     #[serde(rename = "cancelAfter")]
     pub cancel_after: i64,
@@ -21257,17 +19578,9 @@ pub enum SpotOrderBatchAddOrdersRequestOrderListItemType {
     #[serde(untagged)]
     Other(String),
 }
-/// `SpotOrderBatchAddOrdersResponse`, as the spec defines it.
+/// `SpotOrderBatchAddOrdersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchAddOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotOrderBatchAddOrdersResponseDataItem>,
-}
-/// `SpotOrderBatchAddOrdersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchAddOrdersResponseDataItem {
+pub struct SpotOrderBatchAddOrdersResponseItem {
     /// The user self-defined order ID.
     #[serde(rename = "clientOid")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21463,17 +19776,9 @@ pub enum SpotOrderBatchAddOrdersSyncRequestOrderListItemType {
     #[serde(untagged)]
     Other(String),
 }
-/// `SpotOrderBatchAddOrdersSyncResponse`, as the spec defines it.
+/// `SpotOrderBatchAddOrdersSyncResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchAddOrdersSyncResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotOrderBatchAddOrdersSyncResponseDataItem>,
-}
-/// `SpotOrderBatchAddOrdersSyncResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchAddOrdersSyncResponseDataItem {
+pub struct SpotOrderBatchAddOrdersSyncResponseItem {
     /// Cumulative canceled size
     #[serde(rename = "canceledSize")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21512,7 +19817,7 @@ pub struct SpotOrderBatchAddOrdersSyncResponseDataItem {
     pub remain_size: Option<String>,
     /// Order Status. open: order is active; done: order has been completed
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<SpotOrderBatchAddOrdersSyncResponseDataItemStatus>,
+    pub status: Option<SpotOrderBatchAddOrdersSyncResponseItemStatus>,
     /// Add order success/failure
     pub success: bool,
 }
@@ -21529,7 +19834,7 @@ pub struct SpotOrderBatchAddOrdersSyncResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderBatchAddOrdersSyncResponseDataItemStatus {
+pub enum SpotOrderBatchAddOrdersSyncResponseItemStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -21554,14 +19859,6 @@ pub struct SpotOrderBatchCancelOcoOrdersRequest {
 /// `SpotOrderBatchCancelOcoOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderBatchCancelOcoOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderBatchCancelOcoOrdersResponseData,
-}
-/// `SpotOrderBatchCancelOcoOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchCancelOcoOrdersResponseData {
     /// List of two order IDs related to the canceled OCO order
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -21580,14 +19877,6 @@ pub struct SpotOrderBatchCancelOrderOldRequest {
 /// `SpotOrderBatchCancelOrderOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderBatchCancelOrderOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderBatchCancelOrderOldResponseData,
-}
-/// `SpotOrderBatchCancelOrderOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchCancelOrderOldResponseData {
     /// The `cancelledOrderIds` field.
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -21637,14 +19926,6 @@ pub struct SpotOrderBatchCancelStopOrderRequest {
 /// `SpotOrderBatchCancelStopOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderBatchCancelStopOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderBatchCancelStopOrderResponseData,
-}
-/// `SpotOrderBatchCancelStopOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderBatchCancelStopOrderResponseData {
     /// order id array
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -21655,35 +19936,19 @@ pub struct SpotOrderCancelAllOrdersBySymbolRequest {
     /// symbol
     pub symbol: String,
 }
-/// `SpotOrderCancelAllOrdersBySymbolResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelAllOrdersBySymbolResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: String,
-}
 /// `SpotOrderCancelAllOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelAllOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelAllOrdersResponseData,
-}
-/// `SpotOrderCancelAllOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelAllOrdersResponseData {
     /// The Symbols Failed to cancel
     #[serde(rename = "failedSymbols")]
-    pub failed_symbols: Vec<SpotOrderCancelAllOrdersResponseDataFailedSymbolsItem>,
+    pub failed_symbols: Vec<SpotOrderCancelAllOrdersResponseFailedSymbolsItem>,
     /// The Symbols Successfully cancelled
     #[serde(rename = "succeedSymbols")]
     pub succeed_symbols: Vec<String>,
 }
-/// `SpotOrderCancelAllOrdersResponseDataFailedSymbolsItem`, as the spec defines it.
+/// `SpotOrderCancelAllOrdersResponseFailedSymbolsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelAllOrdersResponseDataFailedSymbolsItem {
+pub struct SpotOrderCancelAllOrdersResponseFailedSymbolsItem {
     /// error message
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -21701,14 +19966,6 @@ pub struct SpotOrderCancelOcoOrderByClientOidRequest {
 /// `SpotOrderCancelOcoOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOcoOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOcoOrderByClientOidResponseData,
-}
-/// `SpotOrderCancelOcoOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOcoOrderByClientOidResponseData {
     /// List of two order IDs related to the canceled OCO order
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -21723,14 +19980,6 @@ pub struct SpotOrderCancelOcoOrderByOrderIdRequest {
 /// `SpotOrderCancelOcoOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOcoOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOcoOrderByOrderIdResponseData,
-}
-/// `SpotOrderCancelOcoOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOcoOrderByOrderIdResponseData {
     /// List of two order IDs related to the canceled OCO order
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -21745,14 +19994,6 @@ pub struct SpotOrderCancelOrderByClientOidOldRequest {
 /// `SpotOrderCancelOrderByClientOidOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOrderByClientOidOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOrderByClientOidOldResponseData,
-}
-/// `SpotOrderCancelOrderByClientOidOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOrderByClientOidOldResponseData {
     /// The `cancelledOcoOrderIds` field.
     #[serde(rename = "cancelledOcoOrderIds")]
     pub cancelled_oco_order_ids: Vec<String>,
@@ -21775,14 +20016,6 @@ pub struct SpotOrderCancelOrderByClientOidRequest {
 /// `SpotOrderCancelOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOrderByClientOidResponseData,
-}
-/// `SpotOrderCancelOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOrderByClientOidResponseData {
     /// Client Order Id，unique identifier created by the user
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -21799,14 +20032,6 @@ pub struct SpotOrderCancelOrderByClientOidSyncRequest {
 /// `SpotOrderCancelOrderByClientOidSyncResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOrderByClientOidSyncResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOrderByClientOidSyncResponseData,
-}
-/// `SpotOrderCancelOrderByClientOidSyncResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOrderByClientOidSyncResponseData {
     /// Cumulative canceled size
     #[serde(rename = "canceledSize")]
     pub canceled_size: String,
@@ -21823,7 +20048,7 @@ pub struct SpotOrderCancelOrderByClientOidSyncResponseData {
     #[serde(rename = "remainSize")]
     pub remain_size: String,
     /// Order Status. open：order is active; done：order has been completed
-    pub status: SpotOrderCancelOrderByClientOidSyncResponseDataStatus,
+    pub status: SpotOrderCancelOrderByClientOidSyncResponseStatus,
 }
 /// Order Status. open：order is active; done：order has been completed
 #[derive(
@@ -21838,7 +20063,7 @@ pub struct SpotOrderCancelOrderByClientOidSyncResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderCancelOrderByClientOidSyncResponseDataStatus {
+pub enum SpotOrderCancelOrderByClientOidSyncResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -21859,14 +20084,6 @@ pub struct SpotOrderCancelOrderByOrderIdOldRequest {
 /// `SpotOrderCancelOrderByOrderIdOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOrderByOrderIdOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOrderByOrderIdOldResponseData,
-}
-/// `SpotOrderCancelOrderByOrderIdOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOrderByOrderIdOldResponseData {
     /// The `cancelledOrderIds` field.
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -21883,14 +20100,6 @@ pub struct SpotOrderCancelOrderByOrderIdRequest {
 /// `SpotOrderCancelOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOrderByOrderIdResponseData,
-}
-/// `SpotOrderCancelOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOrderByOrderIdResponseData {
     /// Order id
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -21907,14 +20116,6 @@ pub struct SpotOrderCancelOrderByOrderIdSyncRequest {
 /// `SpotOrderCancelOrderByOrderIdSyncResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelOrderByOrderIdSyncResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelOrderByOrderIdSyncResponseData,
-}
-/// `SpotOrderCancelOrderByOrderIdSyncResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelOrderByOrderIdSyncResponseData {
     /// Cumulative canceled size
     #[serde(rename = "canceledSize")]
     pub canceled_size: String,
@@ -21931,7 +20132,7 @@ pub struct SpotOrderCancelOrderByOrderIdSyncResponseData {
     #[serde(rename = "remainSize")]
     pub remain_size: String,
     /// Order Status. open：order is active; done：order has been completed
-    pub status: SpotOrderCancelOrderByOrderIdSyncResponseDataStatus,
+    pub status: SpotOrderCancelOrderByOrderIdSyncResponseStatus,
 }
 /// Order Status. open：order is active; done：order has been completed
 #[derive(
@@ -21946,7 +20147,7 @@ pub struct SpotOrderCancelOrderByOrderIdSyncResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderCancelOrderByOrderIdSyncResponseDataStatus {
+pub enum SpotOrderCancelOrderByOrderIdSyncResponseStatus {
     /// `open`
     #[serde(rename = "open")]
     Open,
@@ -21972,14 +20173,6 @@ pub struct SpotOrderCancelPartialOrderRequest {
 /// `SpotOrderCancelPartialOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelPartialOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelPartialOrderResponseData,
-}
-/// `SpotOrderCancelPartialOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelPartialOrderResponseData {
     /// The size you canceled
     #[serde(rename = "cancelSize")]
     pub cancel_size: String,
@@ -22000,14 +20193,6 @@ pub struct SpotOrderCancelStopOrderByClientOidRequest {
 /// `SpotOrderCancelStopOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelStopOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelStopOrderByClientOidResponseData,
-}
-/// `SpotOrderCancelStopOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelStopOrderByClientOidResponseData {
     /// Unique ID of the cancelled order
     #[serde(rename = "cancelledOrderId")]
     pub cancelled_order_id: String,
@@ -22025,14 +20210,6 @@ pub struct SpotOrderCancelStopOrderByOrderIdRequest {
 /// `SpotOrderCancelStopOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderCancelStopOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderCancelStopOrderByOrderIdResponseData,
-}
-/// `SpotOrderCancelStopOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderCancelStopOrderByOrderIdResponseData {
     /// order ID array
     #[serde(rename = "cancelledOrderIds")]
     pub cancelled_order_ids: Vec<String>,
@@ -22069,24 +20246,16 @@ pub struct SpotOrderGetClosedOrdersRequest {
 /// `SpotOrderGetClosedOrdersResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetClosedOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetClosedOrdersResponseData,
-}
-/// `SpotOrderGetClosedOrdersResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetClosedOrdersResponseData {
     /// The `items` field.
-    pub items: Vec<SpotOrderGetClosedOrdersResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetClosedOrdersResponseItemsItem>,
     /// The id of the last set of data from the previous batch of data. By default, the latest information is given.
     /// lastId is used to filter data and paginate. If lastId is not entered, the default is a maximum of 100 returned data items. The return results include lastId，which can be used as a query parameter to look up new data from the next page.
     #[serde(rename = "lastId")]
     pub last_id: i64,
 }
-/// `SpotOrderGetClosedOrdersResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetClosedOrdersResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetClosedOrdersResponseDataItemsItem {
+pub struct SpotOrderGetClosedOrdersResponseItemsItem {
     /// Order status: true-The status of the order isactive; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -22152,12 +20321,12 @@ pub struct SpotOrderGetClosedOrdersResponseDataItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: SpotOrderGetClosedOrdersResponseDataItemsItemSide,
+    pub side: SpotOrderGetClosedOrdersResponseItemsItemSide,
     /// Order size
     pub size: String,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/api-5176570)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<SpotOrderGetClosedOrdersResponseDataItemsItemStp>,
+    pub stp: Option<SpotOrderGetClosedOrdersResponseItemsItemStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -22167,13 +20336,13 @@ pub struct SpotOrderGetClosedOrdersResponseDataItemsItem {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: SpotOrderGetClosedOrdersResponseDataItemsItemTimeInForce,
+    pub time_in_force: SpotOrderGetClosedOrdersResponseItemsItemTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is an 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetClosedOrdersResponseDataItemsItemType,
+    pub type_: SpotOrderGetClosedOrdersResponseItemsItemType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -22191,7 +20360,7 @@ pub struct SpotOrderGetClosedOrdersResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetClosedOrdersResponseDataItemsItemSide {
+pub enum SpotOrderGetClosedOrdersResponseItemsItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -22215,7 +20384,7 @@ pub enum SpotOrderGetClosedOrdersResponseDataItemsItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetClosedOrdersResponseDataItemsItemStp {
+pub enum SpotOrderGetClosedOrdersResponseItemsItemStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -22245,7 +20414,7 @@ pub enum SpotOrderGetClosedOrdersResponseDataItemsItemStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetClosedOrdersResponseDataItemsItemTimeInForce {
+pub enum SpotOrderGetClosedOrdersResponseItemsItemTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -22275,7 +20444,7 @@ pub enum SpotOrderGetClosedOrdersResponseDataItemsItemTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetClosedOrdersResponseDataItemsItemType {
+pub enum SpotOrderGetClosedOrdersResponseItemsItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -22334,17 +20503,9 @@ pub enum SpotOrderGetClosedOrdersType {
     #[serde(untagged)]
     Other(String),
 }
-/// `SpotOrderGetDcpResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetDcpResponse {
-    /// The `code` field.
-    pub code: String,
-    /// If the data is empty, it means that DCP is not set.
-    pub data: SpotOrderGetDcpResponseData,
-}
 /// If the data is empty, it means that DCP is not set.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetDcpResponseData {
+pub struct SpotOrderGetDcpResponse {
     /// System current time (in seconds)
     #[serde(rename = "currentTime")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22370,14 +20531,6 @@ pub struct SpotOrderGetOcoOrderByClientOidRequest {
 /// `SpotOrderGetOcoOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOcoOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOcoOrderByClientOidResponseData,
-}
-/// `SpotOrderGetOcoOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOcoOrderByClientOidResponseData {
     /// Client Order Id
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -22402,14 +20555,6 @@ pub struct SpotOrderGetOcoOrderByOrderIdRequest {
 /// `SpotOrderGetOcoOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOcoOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOcoOrderByOrderIdResponseData,
-}
-/// `SpotOrderGetOcoOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOcoOrderByOrderIdResponseData {
     /// Client Order ID
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -22420,7 +20565,7 @@ pub struct SpotOrderGetOcoOrderByOrderIdResponseData {
     #[serde(rename = "orderTime")]
     pub order_time: i64,
     /// Order status: NEW: New, DONE: Completed, TRIGGERED: Triggered, CANCELED: Canceled
-    pub status: SpotOrderGetOcoOrderByOrderIdResponseDataStatus,
+    pub status: SpotOrderGetOcoOrderByOrderIdResponseStatus,
     /// symbol
     pub symbol: String,
 }
@@ -22437,7 +20582,7 @@ pub struct SpotOrderGetOcoOrderByOrderIdResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOcoOrderByOrderIdResponseDataStatus {
+pub enum SpotOrderGetOcoOrderByOrderIdResponseStatus {
     /// `NEW`
     #[serde(rename = "NEW")]
     New,
@@ -22464,14 +20609,6 @@ pub struct SpotOrderGetOcoOrderDetailByOrderIdRequest {
 /// `SpotOrderGetOcoOrderDetailByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOcoOrderDetailByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOcoOrderDetailByOrderIdResponseData,
-}
-/// `SpotOrderGetOcoOrderDetailByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOcoOrderDetailByOrderIdResponseData {
     /// Client Order Id
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -22482,15 +20619,15 @@ pub struct SpotOrderGetOcoOrderDetailByOrderIdResponseData {
     #[serde(rename = "orderTime")]
     pub order_time: i64,
     /// The `orders` field.
-    pub orders: Vec<SpotOrderGetOcoOrderDetailByOrderIdResponseDataOrdersItem>,
+    pub orders: Vec<SpotOrderGetOcoOrderDetailByOrderIdResponseOrdersItem>,
     /// Order status: NEW: New, DONE: Completed, TRIGGERED: Triggered, CANCELLED: Cancelled
     pub status: String,
     /// symbol
     pub symbol: String,
 }
-/// `SpotOrderGetOcoOrderDetailByOrderIdResponseDataOrdersItem`, as the spec defines it.
+/// `SpotOrderGetOcoOrderDetailByOrderIdResponseOrdersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOcoOrderDetailByOrderIdResponseDataOrdersItem {
+pub struct SpotOrderGetOcoOrderDetailByOrderIdResponseOrdersItem {
     /// The `id` field.
     pub id: String,
     /// The `price` field.
@@ -22537,19 +20674,11 @@ pub struct SpotOrderGetOcoOrderListRequest {
 /// `SpotOrderGetOcoOrderListResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOcoOrderListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOcoOrderListResponseData,
-}
-/// `SpotOrderGetOcoOrderListResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOcoOrderListResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<SpotOrderGetOcoOrderListResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetOcoOrderListResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -22560,9 +20689,9 @@ pub struct SpotOrderGetOcoOrderListResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `SpotOrderGetOcoOrderListResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetOcoOrderListResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOcoOrderListResponseDataItemsItem {
+pub struct SpotOrderGetOcoOrderListResponseItemsItem {
     /// Client Order ID
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -22573,7 +20702,7 @@ pub struct SpotOrderGetOcoOrderListResponseDataItemsItem {
     #[serde(rename = "orderTime")]
     pub order_time: i64,
     /// Order status: NEW: New, DONE: Completed, TRIGGERED: Triggered, CANCELED: Canceled
-    pub status: SpotOrderGetOcoOrderListResponseDataItemsItemStatus,
+    pub status: SpotOrderGetOcoOrderListResponseItemsItemStatus,
     /// symbol
     pub symbol: String,
 }
@@ -22590,7 +20719,7 @@ pub struct SpotOrderGetOcoOrderListResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOcoOrderListResponseDataItemsItemStatus {
+pub enum SpotOrderGetOcoOrderListResponseItemsItemStatus {
     /// `NEW`
     #[serde(rename = "NEW")]
     New,
@@ -22624,19 +20753,11 @@ pub struct SpotOrderGetOpenOrdersByPageRequest {
 /// `SpotOrderGetOpenOrdersByPageResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOpenOrdersByPageResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOpenOrdersByPageResponseData,
-}
-/// `SpotOrderGetOpenOrdersByPageResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOpenOrdersByPageResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<SpotOrderGetOpenOrdersByPageResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetOpenOrdersByPageResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -22647,9 +20768,9 @@ pub struct SpotOrderGetOpenOrdersByPageResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `SpotOrderGetOpenOrdersByPageResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetOpenOrdersByPageResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOpenOrdersByPageResponseDataItemsItem {
+pub struct SpotOrderGetOpenOrdersByPageResponseItemsItem {
     /// Order status: true-The status of the order isactive; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -22715,12 +20836,12 @@ pub struct SpotOrderGetOpenOrdersByPageResponseDataItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: SpotOrderGetOpenOrdersByPageResponseDataItemsItemSide,
+    pub side: SpotOrderGetOpenOrdersByPageResponseItemsItemSide,
     /// Order size
     pub size: String,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/api-5176570)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<SpotOrderGetOpenOrdersByPageResponseDataItemsItemStp>,
+    pub stp: Option<SpotOrderGetOpenOrdersByPageResponseItemsItemStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -22730,13 +20851,13 @@ pub struct SpotOrderGetOpenOrdersByPageResponseDataItemsItem {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: SpotOrderGetOpenOrdersByPageResponseDataItemsItemTimeInForce,
+    pub time_in_force: SpotOrderGetOpenOrdersByPageResponseItemsItemTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is an 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetOpenOrdersByPageResponseDataItemsItemType,
+    pub type_: SpotOrderGetOpenOrdersByPageResponseItemsItemType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -22754,7 +20875,7 @@ pub struct SpotOrderGetOpenOrdersByPageResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemSide {
+pub enum SpotOrderGetOpenOrdersByPageResponseItemsItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -22778,7 +20899,7 @@ pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemStp {
+pub enum SpotOrderGetOpenOrdersByPageResponseItemsItemStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -22808,7 +20929,7 @@ pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemTimeInForce {
+pub enum SpotOrderGetOpenOrdersByPageResponseItemsItemTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -22838,7 +20959,7 @@ pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersByPageResponseDataItemsItemType {
+pub enum SpotOrderGetOpenOrdersByPageResponseItemsItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -22855,17 +20976,9 @@ pub struct SpotOrderGetOpenOrdersRequest {
     /// symbol
     pub symbol: String,
 }
-/// `SpotOrderGetOpenOrdersResponse`, as the spec defines it.
+/// `SpotOrderGetOpenOrdersResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOpenOrdersResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotOrderGetOpenOrdersResponseDataItem>,
-}
-/// `SpotOrderGetOpenOrdersResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOpenOrdersResponseDataItem {
+pub struct SpotOrderGetOpenOrdersResponseItem {
     /// Order status: true-The status of the order isactive; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -22931,12 +21044,12 @@ pub struct SpotOrderGetOpenOrdersResponseDataItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: SpotOrderGetOpenOrdersResponseDataItemSide,
+    pub side: SpotOrderGetOpenOrdersResponseItemSide,
     /// Order size
     pub size: String,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/api-5176570)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<SpotOrderGetOpenOrdersResponseDataItemStp>,
+    pub stp: Option<SpotOrderGetOpenOrdersResponseItemStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -22946,13 +21059,13 @@ pub struct SpotOrderGetOpenOrdersResponseDataItem {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: SpotOrderGetOpenOrdersResponseDataItemTimeInForce,
+    pub time_in_force: SpotOrderGetOpenOrdersResponseItemTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is an 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetOpenOrdersResponseDataItemType,
+    pub type_: SpotOrderGetOpenOrdersResponseItemType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -22970,7 +21083,7 @@ pub struct SpotOrderGetOpenOrdersResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersResponseDataItemSide {
+pub enum SpotOrderGetOpenOrdersResponseItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -22994,7 +21107,7 @@ pub enum SpotOrderGetOpenOrdersResponseDataItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersResponseDataItemStp {
+pub enum SpotOrderGetOpenOrdersResponseItemStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -23024,7 +21137,7 @@ pub enum SpotOrderGetOpenOrdersResponseDataItemStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersResponseDataItemTimeInForce {
+pub enum SpotOrderGetOpenOrdersResponseItemTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -23054,7 +21167,7 @@ pub enum SpotOrderGetOpenOrdersResponseDataItemTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOpenOrdersResponseDataItemType {
+pub enum SpotOrderGetOpenOrdersResponseItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -23075,14 +21188,6 @@ pub struct SpotOrderGetOrderByClientOidOldRequest {
 /// `SpotOrderGetOrderByClientOidOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOrderByClientOidOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOrderByClientOidOldResponseData,
-}
-/// `SpotOrderGetOrderByClientOidOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOrderByClientOidOldResponseData {
     /// The `cancelAfter` field.
     #[serde(rename = "cancelAfter")]
     pub cancel_after: i64,
@@ -23183,14 +21288,6 @@ pub struct SpotOrderGetOrderByClientOidRequest {
 /// `SpotOrderGetOrderByClientOidResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOrderByClientOidResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOrderByClientOidResponseData,
-}
-/// `SpotOrderGetOrderByClientOidResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOrderByClientOidResponseData {
     /// Order status: true-The status of the order isactive; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -23256,12 +21353,12 @@ pub struct SpotOrderGetOrderByClientOidResponseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: SpotOrderGetOrderByClientOidResponseDataSide,
+    pub side: SpotOrderGetOrderByClientOidResponseSide,
     /// Order size
     pub size: String,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/api-5176570)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<SpotOrderGetOrderByClientOidResponseDataStp>,
+    pub stp: Option<SpotOrderGetOrderByClientOidResponseStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -23271,13 +21368,13 @@ pub struct SpotOrderGetOrderByClientOidResponseData {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: SpotOrderGetOrderByClientOidResponseDataTimeInForce,
+    pub time_in_force: SpotOrderGetOrderByClientOidResponseTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is an 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetOrderByClientOidResponseDataType,
+    pub type_: SpotOrderGetOrderByClientOidResponseType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -23295,7 +21392,7 @@ pub struct SpotOrderGetOrderByClientOidResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByClientOidResponseDataSide {
+pub enum SpotOrderGetOrderByClientOidResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -23319,7 +21416,7 @@ pub enum SpotOrderGetOrderByClientOidResponseDataSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByClientOidResponseDataStp {
+pub enum SpotOrderGetOrderByClientOidResponseStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -23349,7 +21446,7 @@ pub enum SpotOrderGetOrderByClientOidResponseDataStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByClientOidResponseDataTimeInForce {
+pub enum SpotOrderGetOrderByClientOidResponseTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -23379,7 +21476,7 @@ pub enum SpotOrderGetOrderByClientOidResponseDataTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByClientOidResponseDataType {
+pub enum SpotOrderGetOrderByClientOidResponseType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -23400,14 +21497,6 @@ pub struct SpotOrderGetOrderByOrderIdOldRequest {
 /// `SpotOrderGetOrderByOrderIdOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOrderByOrderIdOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOrderByOrderIdOldResponseData,
-}
-/// `SpotOrderGetOrderByOrderIdOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOrderByOrderIdOldResponseData {
     /// The `cancelAfter` field.
     #[serde(rename = "cancelAfter")]
     pub cancel_after: i64,
@@ -23508,14 +21597,6 @@ pub struct SpotOrderGetOrderByOrderIdRequest {
 /// `SpotOrderGetOrderByOrderIdResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOrderByOrderIdResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOrderByOrderIdResponseData,
-}
-/// `SpotOrderGetOrderByOrderIdResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOrderByOrderIdResponseData {
     /// Order status: true-The status of the order isactive; false-The status of the order is done
     pub active: bool,
     /// A GTT timeInForce that expires in n seconds
@@ -23581,12 +21662,12 @@ pub struct SpotOrderGetOrderByOrderIdResponseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Buy or sell
-    pub side: SpotOrderGetOrderByOrderIdResponseDataSide,
+    pub side: SpotOrderGetOrderByOrderIdResponseSide,
     /// Order size
     pub size: String,
     /// [Self Trade Prevention](https://www.kucoin.com/docs-new/api-5176570)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stp: Option<SpotOrderGetOrderByOrderIdResponseDataStp>,
+    pub stp: Option<SpotOrderGetOrderByOrderIdResponseStp>,
     /// symbol
     pub symbol: String,
     /// Order tag
@@ -23596,13 +21677,13 @@ pub struct SpotOrderGetOrderByOrderIdResponseData {
     pub tax: String,
     /// Time in force
     #[serde(rename = "timeInForce")]
-    pub time_in_force: SpotOrderGetOrderByOrderIdResponseDataTimeInForce,
+    pub time_in_force: SpotOrderGetOrderByOrderIdResponseTimeInForce,
     /// Trade type, redundancy param
     #[serde(rename = "tradeType")]
     pub trade_type: String,
     /// Specify if the order is an 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetOrderByOrderIdResponseDataType,
+    pub type_: SpotOrderGetOrderByOrderIdResponseType,
     /// Visible size of iceberg order in order book.
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
@@ -23620,7 +21701,7 @@ pub struct SpotOrderGetOrderByOrderIdResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByOrderIdResponseDataSide {
+pub enum SpotOrderGetOrderByOrderIdResponseSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -23644,7 +21725,7 @@ pub enum SpotOrderGetOrderByOrderIdResponseDataSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByOrderIdResponseDataStp {
+pub enum SpotOrderGetOrderByOrderIdResponseStp {
     /// `DC`
     #[serde(rename = "DC")]
     Dc,
@@ -23674,7 +21755,7 @@ pub enum SpotOrderGetOrderByOrderIdResponseDataStp {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByOrderIdResponseDataTimeInForce {
+pub enum SpotOrderGetOrderByOrderIdResponseTimeInForce {
     /// `GTC`
     #[serde(rename = "GTC")]
     Gtc,
@@ -23704,7 +21785,7 @@ pub enum SpotOrderGetOrderByOrderIdResponseDataTimeInForce {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetOrderByOrderIdResponseDataType {
+pub enum SpotOrderGetOrderByOrderIdResponseType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -23755,19 +21836,11 @@ pub struct SpotOrderGetOrdersListOldRequest {
 /// `SpotOrderGetOrdersListOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetOrdersListOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetOrdersListOldResponseData,
-}
-/// `SpotOrderGetOrdersListOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOrdersListOldResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<SpotOrderGetOrdersListOldResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetOrdersListOldResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -23778,9 +21851,9 @@ pub struct SpotOrderGetOrdersListOldResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `SpotOrderGetOrdersListOldResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetOrdersListOldResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetOrdersListOldResponseDataItemsItem {
+pub struct SpotOrderGetOrdersListOldResponseItemsItem {
     /// The `cancelAfter` field.
     #[serde(rename = "cancelAfter")]
     pub cancel_after: i64,
@@ -23980,17 +22053,9 @@ pub enum SpotOrderGetOrdersListOldType {
     #[serde(untagged)]
     Other(String),
 }
-/// `SpotOrderGetRecentOrdersListOldResponse`, as the spec defines it.
+/// `SpotOrderGetRecentOrdersListOldResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetRecentOrdersListOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotOrderGetRecentOrdersListOldResponseDataItem>,
-}
-/// `SpotOrderGetRecentOrdersListOldResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetRecentOrdersListOldResponseDataItem {
+pub struct SpotOrderGetRecentOrdersListOldResponseItem {
     /// The `cancelAfter` field.
     #[serde(rename = "cancelAfter")]
     pub cancel_after: i64,
@@ -24079,17 +22144,9 @@ pub struct SpotOrderGetRecentOrdersListOldResponseDataItem {
     #[serde(rename = "visibleSize")]
     pub visible_size: String,
 }
-/// `SpotOrderGetRecentTradeHistoryOldResponse`, as the spec defines it.
+/// `SpotOrderGetRecentTradeHistoryOldResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetRecentTradeHistoryOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<SpotOrderGetRecentTradeHistoryOldResponseDataItem>,
-}
-/// `SpotOrderGetRecentTradeHistoryOldResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetRecentTradeHistoryOldResponseDataItem {
+pub struct SpotOrderGetRecentTradeHistoryOldResponseItem {
     /// The `counterOrderId` field.
     #[serde(rename = "counterOrderId")]
     pub counter_order_id: String,
@@ -24155,17 +22212,9 @@ pub struct SpotOrderGetStopOrderByClientOidRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
 }
-/// `SpotOrderGetStopOrderByClientOidResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetStopOrderByClientOidResponse {
-    /// the return code
-    pub code: String,
-    /// the return code
-    pub data: Vec<SpotOrderGetStopOrderByClientOidResponseDataItem>,
-}
-/// `SpotOrderGetStopOrderByClientOidResponseDataItem`, as the spec defines it.
+/// `SpotOrderGetStopOrderByClientOidResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetStopOrderByClientOidResponseDataItem {
+pub struct SpotOrderGetStopOrderByClientOidResponseItem {
     /// cancel orders after n seconds，requires timeInForce to be GTT
     #[serde(rename = "cancelAfter")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24267,7 +22316,7 @@ pub struct SpotOrderGetStopOrderByClientOidResponseDataItem {
     /// Order type
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<SpotOrderGetStopOrderByClientOidResponseDataItemType>,
+    pub type_: Option<SpotOrderGetStopOrderByClientOidResponseItemType>,
     /// User ID
     #[serde(rename = "userId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24290,7 +22339,7 @@ pub struct SpotOrderGetStopOrderByClientOidResponseDataItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetStopOrderByClientOidResponseDataItemType {
+pub enum SpotOrderGetStopOrderByClientOidResponseItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -24308,17 +22357,9 @@ pub struct SpotOrderGetStopOrderByOrderIdRequest {
     #[serde(rename = "orderId")]
     pub order_id: String,
 }
-/// `SpotOrderGetStopOrderByOrderIdResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetStopOrderByOrderIdResponse {
-    /// return status code
-    pub code: String,
-    /// the details
-    pub data: SpotOrderGetStopOrderByOrderIdResponseData,
-}
 /// the details
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetStopOrderByOrderIdResponseData {
+pub struct SpotOrderGetStopOrderByOrderIdResponse {
     /// cancel orders after n seconds，requires timeInForce to be GTT
     #[serde(rename = "cancelAfter")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24420,7 +22461,7 @@ pub struct SpotOrderGetStopOrderByOrderIdResponseData {
     /// Order type
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<SpotOrderGetStopOrderByOrderIdResponseDataType>,
+    pub type_: Option<SpotOrderGetStopOrderByOrderIdResponseType>,
     /// User ID
     #[serde(rename = "userId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24443,7 +22484,7 @@ pub struct SpotOrderGetStopOrderByOrderIdResponseData {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetStopOrderByOrderIdResponseDataType {
+pub enum SpotOrderGetStopOrderByOrderIdResponseType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -24498,19 +22539,11 @@ pub struct SpotOrderGetStopOrdersListRequest {
 /// `SpotOrderGetStopOrdersListResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetStopOrdersListResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetStopOrdersListResponseData,
-}
-/// `SpotOrderGetStopOrdersListResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetStopOrdersListResponseData {
     /// current page id
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// the list of stop orders
-    pub items: Vec<SpotOrderGetStopOrdersListResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetStopOrdersListResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -24521,9 +22554,9 @@ pub struct SpotOrderGetStopOrdersListResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `SpotOrderGetStopOrdersListResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetStopOrdersListResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetStopOrdersListResponseDataItemsItem {
+pub struct SpotOrderGetStopOrdersListResponseItemsItem {
     /// The `activateCondition` field.
     #[serde(rename = "activateCondition")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24615,7 +22648,7 @@ pub struct SpotOrderGetStopOrdersListResponseDataItemsItem {
     pub trade_type: String,
     /// Order type
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetStopOrdersListResponseDataItemsItemType,
+    pub type_: SpotOrderGetStopOrdersListResponseItemsItemType,
     /// User ID
     #[serde(rename = "userId")]
     pub user_id: String,
@@ -24637,7 +22670,7 @@ pub struct SpotOrderGetStopOrdersListResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetStopOrdersListResponseDataItemsItemType {
+pub enum SpotOrderGetStopOrdersListResponseItemsItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -24675,14 +22708,6 @@ pub enum SpotOrderGetStopOrdersListType {
 /// `SpotOrderGetSymbolsWithOpenOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetSymbolsWithOpenOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetSymbolsWithOpenOrderResponseData,
-}
-/// `SpotOrderGetSymbolsWithOpenOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetSymbolsWithOpenOrderResponseData {
     /// The symbol that has active orders
     pub symbols: Vec<String>,
 }
@@ -24726,19 +22751,11 @@ pub struct SpotOrderGetTradeHistoryOldRequest {
 /// `SpotOrderGetTradeHistoryOldResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetTradeHistoryOldResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetTradeHistoryOldResponseData,
-}
-/// `SpotOrderGetTradeHistoryOldResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetTradeHistoryOldResponseData {
     /// The `currentPage` field.
     #[serde(rename = "currentPage")]
     pub current_page: i64,
     /// The `items` field.
-    pub items: Vec<SpotOrderGetTradeHistoryOldResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetTradeHistoryOldResponseItemsItem>,
     /// The `pageSize` field.
     #[serde(rename = "pageSize")]
     pub page_size: i64,
@@ -24749,9 +22766,9 @@ pub struct SpotOrderGetTradeHistoryOldResponseData {
     #[serde(rename = "totalPage")]
     pub total_page: i64,
 }
-/// `SpotOrderGetTradeHistoryOldResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetTradeHistoryOldResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetTradeHistoryOldResponseDataItemsItem {
+pub struct SpotOrderGetTradeHistoryOldResponseItemsItem {
     /// Counterparty order ID
     #[serde(rename = "counterOrderId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24931,24 +22948,16 @@ pub struct SpotOrderGetTradeHistoryRequest {
 /// `SpotOrderGetTradeHistoryResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderGetTradeHistoryResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderGetTradeHistoryResponseData,
-}
-/// `SpotOrderGetTradeHistoryResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetTradeHistoryResponseData {
     /// The `items` field.
-    pub items: Vec<SpotOrderGetTradeHistoryResponseDataItemsItem>,
+    pub items: Vec<SpotOrderGetTradeHistoryResponseItemsItem>,
     /// The id of the last set of data from the previous batch of data. By default, the latest information is given.
     /// lastId is used to filter data and paginate. If lastId is not entered, the default is a maximum of 100 returned data items. The return results include lastId，which can be used as a query parameter to look up new data from the next page.
     #[serde(rename = "lastId")]
     pub last_id: i64,
 }
-/// `SpotOrderGetTradeHistoryResponseDataItemsItem`, as the spec defines it.
+/// `SpotOrderGetTradeHistoryResponseItemsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderGetTradeHistoryResponseDataItemsItem {
+pub struct SpotOrderGetTradeHistoryResponseItemsItem {
     /// Counterparty order Id
     #[serde(rename = "counterOrderId")]
     pub counter_order_id: String,
@@ -24971,14 +22980,14 @@ pub struct SpotOrderGetTradeHistoryResponseDataItemsItem {
     /// Id of transaction detail
     pub id: i64,
     /// Liquidity type: taker or maker
-    pub liquidity: SpotOrderGetTradeHistoryResponseDataItemsItemLiquidity,
+    pub liquidity: SpotOrderGetTradeHistoryResponseItemsItemLiquidity,
     /// The unique order id generated by the trading system
     #[serde(rename = "orderId")]
     pub order_id: String,
     /// Order price
     pub price: String,
     /// Buy or sell
-    pub side: SpotOrderGetTradeHistoryResponseDataItemsItemSide,
+    pub side: SpotOrderGetTradeHistoryResponseItemsItemSide,
     /// Order size
     pub size: String,
     /// Take Profit and Stop Loss type, currently HFT does not support the Take Profit and Stop Loss type, so it is empty
@@ -24998,7 +23007,7 @@ pub struct SpotOrderGetTradeHistoryResponseDataItemsItem {
     pub trade_type: String,
     /// Specify if the order is an 'limit' order or 'market' order.
     #[serde(rename = "type")]
-    pub type_: SpotOrderGetTradeHistoryResponseDataItemsItemType,
+    pub type_: SpotOrderGetTradeHistoryResponseItemsItemType,
 }
 /// Liquidity type: taker or maker
 #[derive(
@@ -25013,7 +23022,7 @@ pub struct SpotOrderGetTradeHistoryResponseDataItemsItem {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetTradeHistoryResponseDataItemsItemLiquidity {
+pub enum SpotOrderGetTradeHistoryResponseItemsItemLiquidity {
     /// `taker`
     #[serde(rename = "taker")]
     Taker,
@@ -25037,7 +23046,7 @@ pub enum SpotOrderGetTradeHistoryResponseDataItemsItemLiquidity {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetTradeHistoryResponseDataItemsItemSide {
+pub enum SpotOrderGetTradeHistoryResponseItemsItemSide {
     /// `buy`
     #[serde(rename = "buy")]
     Buy,
@@ -25061,7 +23070,7 @@ pub enum SpotOrderGetTradeHistoryResponseDataItemsItemSide {
     ::serde::Deserialize
 )]
 #[non_exhaustive]
-pub enum SpotOrderGetTradeHistoryResponseDataItemsItemType {
+pub enum SpotOrderGetTradeHistoryResponseItemsItemType {
     /// `limit`
     #[serde(rename = "limit")]
     Limit,
@@ -25145,14 +23154,6 @@ pub struct SpotOrderModifyOrderRequest {
 /// `SpotOrderModifyOrderResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpotOrderModifyOrderResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: SpotOrderModifyOrderResponseData,
-}
-/// `SpotOrderModifyOrderResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderModifyOrderResponseData {
     /// The original client order ID
     #[serde(rename = "clientOid")]
     pub client_oid: String,
@@ -25169,17 +23170,9 @@ pub struct SpotOrderSetDcpRequest {
     /// Auto cancel order trigger setting time, the unit is second. Range: timeout=-1 (meaning unset) or 5 <= timeout <= 86400. For example, timeout=5 means that the order will be automatically canceled if no user request is received for more than 5 seconds. When this parameter is changed, the previous setting will be overwritten.
     pub timeout: i64,
 }
-/// `SpotOrderSetDcpResponse`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderSetDcpResponse {
-    /// The `code` field.
-    pub code: String,
-    /// If the data is empty, it means that DCP is not set.
-    pub data: SpotOrderSetDcpResponseData,
-}
 /// If the data is empty, it means that DCP is not set.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct SpotOrderSetDcpResponseData {
+pub struct SpotOrderSetDcpResponse {
     /// System current time (in seconds)
     #[serde(rename = "currentTime")]
     pub current_time: i64,
@@ -25187,17 +23180,9 @@ pub struct SpotOrderSetDcpResponseData {
     #[serde(rename = "triggerTime")]
     pub trigger_time: i64,
 }
-/// `VipLendingGetAccountsResponse`, as the spec defines it.
+/// `VipLendingGetAccountsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetAccountsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<VipLendingGetAccountsResponseDataItem>,
-}
-/// `VipLendingGetAccountsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetAccountsResponseDataItem {
+pub struct VipLendingGetAccountsResponseItem {
     /// Account Type: TRADE - Trading Account CONTRACT - Futures Account (for Total Futures Equity)
     #[serde(rename = "accountType")]
     pub account_type: String,
@@ -25216,26 +23201,18 @@ pub struct VipLendingGetAccountsResponseDataItem {
     /// UID
     pub uid: String,
 }
-/// `VipLendingGetDiscountRateConfigsResponse`, as the spec defines it.
+/// `VipLendingGetDiscountRateConfigsResponseItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetDiscountRateConfigsResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: Vec<VipLendingGetDiscountRateConfigsResponseDataItem>,
-}
-/// `VipLendingGetDiscountRateConfigsResponseDataItem`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetDiscountRateConfigsResponseDataItem {
+pub struct VipLendingGetDiscountRateConfigsResponseItem {
     /// Currency
     pub currency: String,
     /// Gradient configuration list, amount converted into USDT
     #[serde(rename = "usdtLevels")]
-    pub usdt_levels: Vec<VipLendingGetDiscountRateConfigsResponseDataItemUsdtLevelsItem>,
+    pub usdt_levels: Vec<VipLendingGetDiscountRateConfigsResponseItemUsdtLevelsItem>,
 }
-/// `VipLendingGetDiscountRateConfigsResponseDataItemUsdtLevelsItem`, as the spec defines it.
+/// `VipLendingGetDiscountRateConfigsResponseItemUsdtLevelsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetDiscountRateConfigsResponseDataItemUsdtLevelsItem {
+pub struct VipLendingGetDiscountRateConfigsResponseItemUsdtLevelsItem {
     /// Discount rate
     #[serde(rename = "discountRate")]
     pub discount_rate: String,
@@ -25247,20 +23224,12 @@ pub struct VipLendingGetDiscountRateConfigsResponseDataItemUsdtLevelsItem {
 /// `VipLendingGetLoanInfoResponse`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VipLendingGetLoanInfoResponse {
-    /// The `code` field.
-    pub code: String,
-    /// The `data` field.
-    pub data: VipLendingGetLoanInfoResponseData,
-}
-/// `VipLendingGetLoanInfoResponseData`, as the spec defines it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetLoanInfoResponseData {
     /// Loan-to-Value Ratio
-    pub ltv: VipLendingGetLoanInfoResponseDataLtv,
+    pub ltv: VipLendingGetLoanInfoResponseLtv,
     /// The `margins` field.
-    pub margins: Vec<VipLendingGetLoanInfoResponseDataMarginsItem>,
+    pub margins: Vec<VipLendingGetLoanInfoResponseMarginsItem>,
     /// Loan Orders
-    pub orders: Vec<VipLendingGetLoanInfoResponseDataOrdersItem>,
+    pub orders: Vec<VipLendingGetLoanInfoResponseOrdersItem>,
     /// Master UID
     #[serde(rename = "parentUid")]
     pub parent_uid: String,
@@ -25273,7 +23242,7 @@ pub struct VipLendingGetLoanInfoResponseData {
 }
 /// Loan-to-Value Ratio
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetLoanInfoResponseDataLtv {
+pub struct VipLendingGetLoanInfoResponseLtv {
     /// Current LTV
     #[serde(rename = "currentLtv")]
     pub current_ltv: String,
@@ -25290,9 +23259,9 @@ pub struct VipLendingGetLoanInfoResponseDataLtv {
     #[serde(rename = "transferLtv")]
     pub transfer_ltv: String,
 }
-/// `VipLendingGetLoanInfoResponseDataMarginsItem`, as the spec defines it.
+/// `VipLendingGetLoanInfoResponseMarginsItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetLoanInfoResponseDataMarginsItem {
+pub struct VipLendingGetLoanInfoResponseMarginsItem {
     /// Margin Currency
     #[serde(rename = "marginCcy")]
     pub margin_ccy: String,
@@ -25303,9 +23272,9 @@ pub struct VipLendingGetLoanInfoResponseDataMarginsItem {
     #[serde(rename = "marginQty")]
     pub margin_qty: String,
 }
-/// `VipLendingGetLoanInfoResponseDataOrdersItem`, as the spec defines it.
+/// `VipLendingGetLoanInfoResponseOrdersItem`, as the spec defines it.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct VipLendingGetLoanInfoResponseDataOrdersItem {
+pub struct VipLendingGetLoanInfoResponseOrdersItem {
     /// Loan Currency
     pub currency: String,
     /// Interest to Be Repaid
@@ -36773,7 +34742,7 @@ pub struct Client {
 impl Client {
     /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
     /// builds this client's signer from credentials given by name.
-    pub const SIGNING_SCHEME: &'static str = "none";
+    pub const SIGNING_SCHEME: &'static str = "kucoin";
     /// The base URL of the `production` environment.
     pub const PRODUCTION_URL: &'static str = "https://api.kucoin.com";
     /// The base URL of each host of the `production` environment, by the name operations give their host (`Operation::host`): for `xgen_runtime::Client::with_hosts` over a client of `PRODUCTION_URL`.
@@ -36783,23 +34752,24 @@ impl Client {
         ("Spot", "https://api.kucoin.com"),
     ];
     /// A client for the production environment, each operation sent to its host.
-    pub fn new() -> Result<Self, ::xgen_runtime::Error> {
+    pub fn new(
+        signer: ::xgen_runtime::kucoin::KucoinSigner,
+    ) -> Result<Self, ::xgen_runtime::Error> {
         let runtime = ::xgen_runtime::Client::new(
                 Self::PRODUCTION_URL,
-                ::std::sync::Arc::new(
-                    <::xgen_runtime::openapi::NoAuth as ::core::default::Default>::default(),
-                ),
+                ::std::sync::Arc::new(signer),
             )?
             .with_hosts(Self::PRODUCTION_HOSTS)?;
         Ok(Self { runtime })
     }
     /// A client that sends every operation, whatever its host, to one base URL: a test server. For another environment's hosts, build the runtime client with `with_hosts` and pass it to `from_runtime`.
-    pub fn with_base_url(base_url: &str) -> Result<Self, ::xgen_runtime::Error> {
+    pub fn with_base_url(
+        signer: ::xgen_runtime::kucoin::KucoinSigner,
+        base_url: &str,
+    ) -> Result<Self, ::xgen_runtime::Error> {
         let runtime = ::xgen_runtime::Client::new(
             base_url,
-            ::std::sync::Arc::new(
-                <::xgen_runtime::openapi::NoAuth as ::core::default::Default>::default(),
-            ),
+            ::std::sync::Arc::new(signer),
         )?;
         Ok(Self { runtime })
     }
@@ -36833,7 +34803,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_ADD_DEPOSIT_ADDRESS_V1, request)
             .await
@@ -36860,7 +34830,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_ADD_DEPOSIT_ADDRESS_V3, request)
             .await
@@ -36887,7 +34857,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_GET_DEPOSIT_ADDRESS_V1, request)
             .await
@@ -36910,11 +34880,14 @@ impl Client {
     pub async fn account_deposit_get_deposit_address_v2(
         &self,
         request: &AccountDepositGetDepositAddressV2Request,
-    ) -> Result<AccountDepositGetDepositAddressV2Response, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<AccountDepositGetDepositAddressV2ResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_GET_DEPOSIT_ADDRESS_V2, request)
             .await
@@ -36937,11 +34910,14 @@ impl Client {
     pub async fn account_deposit_get_deposit_address_v3(
         &self,
         request: &AccountDepositGetDepositAddressV3Request,
-    ) -> Result<AccountDepositGetDepositAddressV3Response, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<AccountDepositGetDepositAddressV3ResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_GET_DEPOSIT_ADDRESS_V3, request)
             .await
@@ -36968,7 +34944,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_GET_DEPOSIT_HISTORY, request)
             .await
@@ -36995,7 +34971,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_DEPOSIT_GET_DEPOSIT_HISTORY_OLD, request)
             .await
@@ -37022,7 +34998,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_FEE_GET_BASIC_FEE, request)
             .await
@@ -37049,7 +35025,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_FEE_GET_FUTURES_ACTUAL_FEE, request)
             .await
@@ -37072,11 +35048,11 @@ impl Client {
     pub async fn account_fee_get_spot_actual_fee(
         &self,
         request: &AccountFeeGetSpotActualFeeRequest,
-    ) -> Result<AccountFeeGetSpotActualFeeResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<AccountFeeGetSpotActualFeeResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_FEE_GET_SPOT_ACTUAL_FEE, request)
             .await
@@ -37102,7 +35078,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_ACCOUNT_INFO, &())
             .await
@@ -37128,7 +35104,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_APIKEY_INFO, &())
             .await
@@ -37155,7 +35131,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_CROSS_MARGIN_ACCOUNT, request)
             .await
@@ -37182,7 +35158,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_FUTURES_ACCOUNT, request)
             .await
@@ -37209,7 +35185,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_FUTURES_LEDGER, request)
             .await
@@ -37236,7 +35212,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_ISOLATED_MARGIN_ACCOUNT, request)
             .await
@@ -37263,7 +35239,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_ISOLATED_MARGIN_ACCOUNT_DETAIL_V1, request)
             .await
@@ -37290,7 +35266,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_ISOLATED_MARGIN_ACCOUNT_LIST_V1, request)
             .await
@@ -37316,7 +35292,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_MARGIN_ACCOUNT_DETAIL, &())
             .await
@@ -37339,11 +35315,11 @@ impl Client {
     pub async fn account_get_margin_hf_ledger(
         &self,
         request: &AccountGetMarginHfLedgerRequest,
-    ) -> Result<AccountGetMarginHfLedgerResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<AccountGetMarginHfLedgerResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_MARGIN_HF_LEDGER, request)
             .await
@@ -37370,7 +35346,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_SPOT_ACCOUNT_DETAIL, request)
             .await
@@ -37393,11 +35369,11 @@ impl Client {
     pub async fn account_get_spot_account_list(
         &self,
         request: &AccountGetSpotAccountListRequest,
-    ) -> Result<AccountGetSpotAccountListResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<AccountGetSpotAccountListResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_SPOT_ACCOUNT_LIST, request)
             .await
@@ -37408,7 +35384,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// Spot account type. True means the current user is a high-frequency spot user, False means the current user is a low-frequency spot user
     ///
     /// # Request
     ///
@@ -37419,11 +35395,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn account_get_spot_account_type(
         &self,
-    ) -> Result<AccountGetSpotAccountTypeResponse, ::xgen_runtime::Error> {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_SPOT_ACCOUNT_TYPE, &())
             .await
@@ -37446,11 +35422,11 @@ impl Client {
     pub async fn account_get_spot_hf_ledger(
         &self,
         request: &AccountGetSpotHfLedgerRequest,
-    ) -> Result<AccountGetSpotHfLedgerResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<AccountGetSpotHfLedgerResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_SPOT_HF_LEDGER, request)
             .await
@@ -37477,7 +35453,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_GET_SPOT_LEDGER, request)
             .await
@@ -37504,7 +35480,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_ADD_SUB_ACCOUNT, request)
             .await
@@ -37531,7 +35507,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_ADD_SUB_ACCOUNT_API, request)
             .await
@@ -37554,14 +35530,11 @@ impl Client {
     pub async fn account_sub_account_add_sub_account_futures_permission(
         &self,
         request: &AccountSubAccountAddSubAccountFuturesPermissionRequest,
-    ) -> Result<
-        AccountSubAccountAddSubAccountFuturesPermissionResponse,
-        ::xgen_runtime::Error,
-    > {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(
                 &operations::ACCOUNT_SUB_ACCOUNT_ADD_SUB_ACCOUNT_FUTURES_PERMISSION,
@@ -37587,14 +35560,11 @@ impl Client {
     pub async fn account_sub_account_add_sub_account_margin_permission(
         &self,
         request: &AccountSubAccountAddSubAccountMarginPermissionRequest,
-    ) -> Result<
-        AccountSubAccountAddSubAccountMarginPermissionResponse,
-        ::xgen_runtime::Error,
-    > {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(
                 &operations::ACCOUNT_SUB_ACCOUNT_ADD_SUB_ACCOUNT_MARGIN_PERMISSION,
@@ -37624,7 +35594,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_DELETE_SUB_ACCOUNT_API, request)
             .await
@@ -37654,7 +35624,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_FUTURES_SUB_ACCOUNT_LIST_V2, request)
             .await
@@ -37684,7 +35654,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_SPOT_SUB_ACCOUNT_DETAIL, request)
             .await
@@ -37707,13 +35677,13 @@ impl Client {
     pub async fn account_sub_account_get_spot_sub_account_list_v1(
         &self,
     ) -> Result<
-        AccountSubAccountGetSpotSubAccountListV1Response,
+        Vec<AccountSubAccountGetSpotSubAccountListV1ResponseItem>,
         ::xgen_runtime::Error,
     > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_SPOT_SUB_ACCOUNT_LIST_V1, &())
             .await
@@ -37743,7 +35713,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_SPOT_SUB_ACCOUNT_LIST_V2, request)
             .await
@@ -37766,13 +35736,13 @@ impl Client {
     pub async fn account_sub_account_get_spot_sub_accounts_summary_v1(
         &self,
     ) -> Result<
-        AccountSubAccountGetSpotSubAccountsSummaryV1Response,
+        Vec<AccountSubAccountGetSpotSubAccountsSummaryV1ResponseItem>,
         ::xgen_runtime::Error,
     > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_SPOT_SUB_ACCOUNTS_SUMMARY_V1, &())
             .await
@@ -37802,7 +35772,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_SPOT_SUB_ACCOUNTS_SUMMARY_V2, request)
             .await
@@ -37825,11 +35795,14 @@ impl Client {
     pub async fn account_sub_account_get_sub_account_api_list(
         &self,
         request: &AccountSubAccountGetSubAccountApiListRequest,
-    ) -> Result<AccountSubAccountGetSubAccountApiListResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<AccountSubAccountGetSubAccountApiListResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_GET_SUB_ACCOUNT_API_LIST, request)
             .await
@@ -37856,7 +35829,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_SUB_ACCOUNT_MODIFY_SUB_ACCOUNT_API, request)
             .await
@@ -37883,7 +35856,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_TRANSFER_FLEX_TRANSFER, request)
             .await
@@ -37906,11 +35879,11 @@ impl Client {
     pub async fn account_transfer_futures_account_transfer_in(
         &self,
         request: &AccountTransferFuturesAccountTransferInRequest,
-    ) -> Result<AccountTransferFuturesAccountTransferInResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_TRANSFER_FUTURES_ACCOUNT_TRANSFER_IN, request)
             .await
@@ -37940,7 +35913,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_TRANSFER_FUTURES_ACCOUNT_TRANSFER_OUT, request)
             .await
@@ -37970,7 +35943,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(
                 &operations::ACCOUNT_TRANSFER_GET_FUTURES_ACCOUNT_TRANSFER_OUT_LEDGER,
@@ -38000,7 +35973,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_TRANSFER_GET_TRANSFER_QUOTAS, request)
             .await
@@ -38027,7 +36000,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_TRANSFER_INNER_TRANSFER, request)
             .await
@@ -38054,7 +36027,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_TRANSFER_SUB_ACCOUNT_TRANSFER, request)
             .await
@@ -38077,11 +36050,11 @@ impl Client {
     pub async fn account_withdrawal_cancel_withdrawal(
         &self,
         request: &AccountWithdrawalCancelWithdrawalRequest,
-    ) -> Result<AccountWithdrawalCancelWithdrawalResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_CANCEL_WITHDRAWAL, request)
             .await
@@ -38108,7 +36081,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_GET_WITHDRAWAL_HISTORY, request)
             .await
@@ -38138,7 +36111,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_GET_WITHDRAWAL_HISTORY_BY_ID, request)
             .await
@@ -38168,7 +36141,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_GET_WITHDRAWAL_HISTORY_OLD, request)
             .await
@@ -38195,7 +36168,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_GET_WITHDRAWAL_QUOTAS, request)
             .await
@@ -38222,7 +36195,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_WITHDRAWAL_V1, request)
             .await
@@ -38249,7 +36222,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::ACCOUNT_WITHDRAWAL_WITHDRAWAL_V3, request)
             .await
@@ -38275,7 +36248,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::AFFILIATE_GET_ACCOUNT, &())
             .await
@@ -38302,7 +36275,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_API_BROKER_GET_REBASE, request)
             .await
@@ -38329,7 +36302,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_ADD_SUB_ACCOUNT, request)
             .await
@@ -38356,7 +36329,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_ADD_SUB_ACCOUNT_API, request)
             .await
@@ -38379,11 +36352,11 @@ impl Client {
     pub async fn broker_nd_broker_delete_sub_account_api(
         &self,
         request: &BrokerNdBrokerDeleteSubAccountApiRequest,
-    ) -> Result<BrokerNdBrokerDeleteSubAccountApiResponse, ::xgen_runtime::Error> {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_DELETE_SUB_ACCOUNT_API, request)
             .await
@@ -38410,7 +36383,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_BROKER_INFO, request)
             .await
@@ -38437,7 +36410,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_DEPOSIT_DETAIL, request)
             .await
@@ -38460,11 +36433,11 @@ impl Client {
     pub async fn broker_nd_broker_get_deposit_list(
         &self,
         request: &BrokerNdBrokerGetDepositListRequest,
-    ) -> Result<BrokerNdBrokerGetDepositListResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<BrokerNdBrokerGetDepositListResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_DEPOSIT_LIST, request)
             .await
@@ -38487,11 +36460,11 @@ impl Client {
     pub async fn broker_nd_broker_get_kyc_status(
         &self,
         request: &BrokerNdBrokerGetKycStatusRequest,
-    ) -> Result<BrokerNdBrokerGetKycStatusResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<BrokerNdBrokerGetKycStatusResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_KYC_STATUS, request)
             .await
@@ -38518,7 +36491,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_KYC_STATUS_LIST, request)
             .await
@@ -38545,7 +36518,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_REBASE, request)
             .await
@@ -38572,7 +36545,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_SUB_ACCOUNT, request)
             .await
@@ -38595,11 +36568,11 @@ impl Client {
     pub async fn broker_nd_broker_get_sub_account_api(
         &self,
         request: &BrokerNdBrokerGetSubAccountApiRequest,
-    ) -> Result<BrokerNdBrokerGetSubAccountApiResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<BrokerNdBrokerGetSubAccountApiResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_SUB_ACCOUNT_API, request)
             .await
@@ -38626,7 +36599,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_TRANSFER_HISTORY, request)
             .await
@@ -38653,7 +36626,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_GET_WITHDRAW_DETAIL, request)
             .await
@@ -38680,7 +36653,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_MODIFY_SUB_ACCOUNT_API, request)
             .await
@@ -38703,11 +36676,11 @@ impl Client {
     pub async fn broker_nd_broker_submit_kyc(
         &self,
         request: &BrokerNdBrokerSubmitKycRequest,
-    ) -> Result<BrokerNdBrokerSubmitKycResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_SUBMIT_KYC, request)
             .await
@@ -38734,7 +36707,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::BROKER_ND_BROKER_TRANSFER, request)
             .await
@@ -38761,7 +36734,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_ADD_ISOLATED_MARGIN, request)
             .await
@@ -38788,7 +36761,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_ADD_ORDER, request)
             .await
@@ -38815,7 +36788,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_ADD_ORDER_TEST, request)
             .await
@@ -38842,7 +36815,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_ADD_TPSL_ORDER, request)
             .await
@@ -38872,7 +36845,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_CANCEL_ORDER_BY_CLIENT_OID, request)
             .await
@@ -38899,7 +36872,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_CANCEL_ORDER_BY_ID, request)
             .await
@@ -38926,7 +36899,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_GET_MAX_OPEN_SIZE, request)
             .await
@@ -38937,7 +36910,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// The size of the position that can be deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
     ///
     /// # Request
     ///
@@ -38949,11 +36922,11 @@ impl Client {
     pub async fn copy_trading_futures_get_max_withdraw_margin(
         &self,
         request: &CopyTradingFuturesGetMaxWithdrawMarginRequest,
-    ) -> Result<CopyTradingFuturesGetMaxWithdrawMarginResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_GET_MAX_WITHDRAW_MARGIN, request)
             .await
@@ -38976,14 +36949,11 @@ impl Client {
     pub async fn copy_trading_futures_modify_auto_deposit_status(
         &self,
         request: &CopyTradingFuturesModifyAutoDepositStatusRequest,
-    ) -> Result<
-        CopyTradingFuturesModifyAutoDepositStatusResponse,
-        ::xgen_runtime::Error,
-    > {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_MODIFY_AUTO_DEPOSIT_STATUS, request)
             .await
@@ -38994,7 +36964,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// Adjusting the level will result in the cancellation of any open orders. The response will indicate only whether the adjustment request was successfully submitted.
     ///
     /// # Request
     ///
@@ -39006,14 +36976,11 @@ impl Client {
     pub async fn copy_trading_futures_modify_isolated_margin_risk_limt(
         &self,
         request: &CopyTradingFuturesModifyIsolatedMarginRiskLimtRequest,
-    ) -> Result<
-        CopyTradingFuturesModifyIsolatedMarginRiskLimtResponse,
-        ::xgen_runtime::Error,
-    > {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(
                 &operations::COPY_TRADING_FUTURES_MODIFY_ISOLATED_MARGIN_RISK_LIMT,
@@ -39027,7 +36994,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// The size of the position deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
     ///
     /// # Request
     ///
@@ -39039,11 +37006,11 @@ impl Client {
     pub async fn copy_trading_futures_remove_isolated_margin(
         &self,
         request: &CopyTradingFuturesRemoveIsolatedMarginRequest,
-    ) -> Result<CopyTradingFuturesRemoveIsolatedMarginResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::COPY_TRADING_FUTURES_REMOVE_ISOLATED_MARGIN, request)
             .await
@@ -39070,7 +37037,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_ACCOUNT_HOLDING, request)
             .await
@@ -39093,11 +37060,11 @@ impl Client {
     pub async fn earn_get_eth_staking_products(
         &self,
         request: &EarnGetEthStakingProductsRequest,
-    ) -> Result<EarnGetEthStakingProductsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<EarnGetEthStakingProductsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_ETH_STAKING_PRODUCTS, request)
             .await
@@ -39120,11 +37087,11 @@ impl Client {
     pub async fn earn_get_kcs_staking_products(
         &self,
         request: &EarnGetKcsStakingProductsRequest,
-    ) -> Result<EarnGetKcsStakingProductsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<EarnGetKcsStakingProductsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_KCS_STAKING_PRODUCTS, request)
             .await
@@ -39147,11 +37114,11 @@ impl Client {
     pub async fn earn_get_promotion_products(
         &self,
         request: &EarnGetPromotionProductsRequest,
-    ) -> Result<EarnGetPromotionProductsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<EarnGetPromotionProductsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_PROMOTION_PRODUCTS, request)
             .await
@@ -39178,7 +37145,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_REDEEM_PREVIEW, request)
             .await
@@ -39201,11 +37168,11 @@ impl Client {
     pub async fn earn_get_savings_products(
         &self,
         request: &EarnGetSavingsProductsRequest,
-    ) -> Result<EarnGetSavingsProductsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<EarnGetSavingsProductsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_SAVINGS_PRODUCTS, request)
             .await
@@ -39228,11 +37195,11 @@ impl Client {
     pub async fn earn_get_staking_products(
         &self,
         request: &EarnGetStakingProductsRequest,
-    ) -> Result<EarnGetStakingProductsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<EarnGetStakingProductsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::EARN_GET_STAKING_PRODUCTS, request)
             .await
@@ -39257,7 +37224,11 @@ impl Client {
         request: &EarnPurchaseRequest,
     ) -> Result<EarnPurchaseResponse, ::xgen_runtime::Error> {
         self.runtime
-            .send::<_, ::xgen_runtime::PlainJson, _>(&operations::EARN_PURCHASE, request)
+            .send::<
+                _,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
+                _,
+            >(&operations::EARN_PURCHASE, request)
             .await
     }
     /// Redeem
@@ -39280,7 +37251,11 @@ impl Client {
         request: &EarnRedeemRequest,
     ) -> Result<EarnRedeemResponse, ::xgen_runtime::Error> {
         self.runtime
-            .send::<_, ::xgen_runtime::PlainJson, _>(&operations::EARN_REDEEM, request)
+            .send::<
+                _,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
+                _,
+            >(&operations::EARN_REDEEM, request)
             .await
     }
     /// Get Current Funding Rate
@@ -39305,7 +37280,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_FUNDING_FEES_GET_CURRENT_FUNDING_RATE, request)
             .await
@@ -39335,7 +37310,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_FUNDING_FEES_GET_PRIVATE_FUNDING_HISTORY, request)
             .await
@@ -39359,13 +37334,13 @@ impl Client {
         &self,
         request: &FuturesFundingFeesGetPublicFundingHistoryRequest,
     ) -> Result<
-        FuturesFundingFeesGetPublicFundingHistoryResponse,
+        Vec<FuturesFundingFeesGetPublicFundingHistoryResponseItem>,
         ::xgen_runtime::Error,
     > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_FUNDING_FEES_GET_PUBLIC_FUNDING_HISTORY, request)
             .await
@@ -39391,7 +37366,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET24HR_STATS, &())
             .await
@@ -39402,7 +37377,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// List of all contracts
     ///
     /// # Request
     ///
@@ -39413,11 +37388,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn futures_market_get_all_symbols(
         &self,
-    ) -> Result<FuturesMarketGetAllSymbolsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<FuturesMarketGetAllSymbolsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_ALL_SYMBOLS, &())
             .await
@@ -39439,11 +37414,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn futures_market_get_all_tickers(
         &self,
-    ) -> Result<FuturesMarketGetAllTickersResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<FuturesMarketGetAllTickersResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_ALL_TICKERS, &())
             .await
@@ -39470,7 +37445,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_FULL_ORDER_BOOK, request)
             .await
@@ -39497,7 +37472,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_INTEREST_RATE_INDEX, request)
             .await
@@ -39520,11 +37495,11 @@ impl Client {
     pub async fn futures_market_get_klines(
         &self,
         request: &FuturesMarketGetKlinesRequest,
-    ) -> Result<FuturesMarketGetKlinesResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<Vec<f64>>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_KLINES, request)
             .await
@@ -39551,7 +37526,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_MARK_PRICE, request)
             .await
@@ -39578,7 +37553,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_PART_ORDER_BOOK, request)
             .await
@@ -39605,7 +37580,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_PREMIUM_INDEX, request)
             .await
@@ -39631,7 +37606,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_PRIVATE_TOKEN, &())
             .await
@@ -39657,7 +37632,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_PUBLIC_TOKEN, &())
             .await
@@ -39668,7 +37643,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// ServerTime (milliseconds)
     ///
     /// # Request
     ///
@@ -39679,11 +37654,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn futures_market_get_server_time(
         &self,
-    ) -> Result<FuturesMarketGetServerTimeResponse, ::xgen_runtime::Error> {
+    ) -> Result<i64, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_SERVER_TIME, &())
             .await
@@ -39709,7 +37684,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_SERVICE_STATUS, &())
             .await
@@ -39736,7 +37711,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_SPOT_INDEX_PRICE, request)
             .await
@@ -39763,7 +37738,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_SYMBOL, request)
             .await
@@ -39790,7 +37765,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_TICKER, request)
             .await
@@ -39813,11 +37788,11 @@ impl Client {
     pub async fn futures_market_get_trade_history(
         &self,
         request: &FuturesMarketGetTradeHistoryRequest,
-    ) -> Result<FuturesMarketGetTradeHistoryResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<FuturesMarketGetTradeHistoryResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_MARKET_GET_TRADE_HISTORY, request)
             .await
@@ -39844,7 +37819,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_ADD_ORDER, request)
             .await
@@ -39871,7 +37846,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_ADD_ORDER_TEST, request)
             .await
@@ -39898,7 +37873,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_ADD_TPSL_ORDER, request)
             .await
@@ -39921,11 +37896,11 @@ impl Client {
     pub async fn futures_order_batch_add_orders(
         &self,
         request: &FuturesOrderBatchAddOrdersRequest,
-    ) -> Result<FuturesOrderBatchAddOrdersResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<FuturesOrderBatchAddOrdersResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_BATCH_ADD_ORDERS, request)
             .await
@@ -39948,11 +37923,11 @@ impl Client {
     pub async fn futures_order_batch_cancel_orders(
         &self,
         request: &FuturesOrderBatchCancelOrdersRequest,
-    ) -> Result<FuturesOrderBatchCancelOrdersResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<FuturesOrderBatchCancelOrdersResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_BATCH_CANCEL_ORDERS, request)
             .await
@@ -39979,7 +37954,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_CANCEL_ALL_ORDERS_V1, request)
             .await
@@ -40006,7 +37981,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_CANCEL_ALL_ORDERS_V3, request)
             .await
@@ -40033,7 +38008,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_CANCEL_ALL_STOP_ORDERS, request)
             .await
@@ -40060,7 +38035,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_CANCEL_ORDER_BY_CLIENT_OID, request)
             .await
@@ -40087,7 +38062,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_CANCEL_ORDER_BY_ID, request)
             .await
@@ -40114,7 +38089,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_OPEN_ORDER_VALUE, request)
             .await
@@ -40141,7 +38116,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_ORDER_BY_CLIENT_OID, request)
             .await
@@ -40168,7 +38143,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_ORDER_BY_ORDER_ID, request)
             .await
@@ -40195,7 +38170,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_ORDER_LIST, request)
             .await
@@ -40218,11 +38193,14 @@ impl Client {
     pub async fn futures_order_get_recent_closed_orders(
         &self,
         request: &FuturesOrderGetRecentClosedOrdersRequest,
-    ) -> Result<FuturesOrderGetRecentClosedOrdersResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<FuturesOrderGetRecentClosedOrdersResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_RECENT_CLOSED_ORDERS, request)
             .await
@@ -40245,11 +38223,14 @@ impl Client {
     pub async fn futures_order_get_recent_trade_history(
         &self,
         request: &FuturesOrderGetRecentTradeHistoryRequest,
-    ) -> Result<FuturesOrderGetRecentTradeHistoryResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<FuturesOrderGetRecentTradeHistoryResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_RECENT_TRADE_HISTORY, request)
             .await
@@ -40276,7 +38257,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_STOP_ORDER_LIST, request)
             .await
@@ -40303,7 +38284,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_ORDER_GET_TRADE_HISTORY, request)
             .await
@@ -40330,7 +38311,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_ADD_ISOLATED_MARGIN, request)
             .await
@@ -40357,7 +38338,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_BATCH_SWITCH_MARGIN_MODE, request)
             .await
@@ -40384,7 +38365,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_CROSS_MARGIN_LEVERAGE, request)
             .await
@@ -40407,11 +38388,14 @@ impl Client {
     pub async fn futures_positions_get_cross_margin_risk_limit(
         &self,
         request: &FuturesPositionsGetCrossMarginRiskLimitRequest,
-    ) -> Result<FuturesPositionsGetCrossMarginRiskLimitResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<FuturesPositionsGetCrossMarginRiskLimitResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_CROSS_MARGIN_RISK_LIMIT, request)
             .await
@@ -40435,13 +38419,13 @@ impl Client {
         &self,
         request: &FuturesPositionsGetIsolatedMarginRiskLimitRequest,
     ) -> Result<
-        FuturesPositionsGetIsolatedMarginRiskLimitResponse,
+        Vec<FuturesPositionsGetIsolatedMarginRiskLimitResponseItem>,
         ::xgen_runtime::Error,
     > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_ISOLATED_MARGIN_RISK_LIMIT, request)
             .await
@@ -40468,7 +38452,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_MARGIN_MODE, request)
             .await
@@ -40495,7 +38479,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_MAX_OPEN_SIZE, request)
             .await
@@ -40506,7 +38490,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// The size of the position that can be deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
     ///
     /// # Request
     ///
@@ -40518,11 +38502,11 @@ impl Client {
     pub async fn futures_positions_get_max_withdraw_margin(
         &self,
         request: &FuturesPositionsGetMaxWithdrawMarginRequest,
-    ) -> Result<FuturesPositionsGetMaxWithdrawMarginResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_MAX_WITHDRAW_MARGIN, request)
             .await
@@ -40549,7 +38533,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_POSITION_DETAILS, request)
             .await
@@ -40572,11 +38556,14 @@ impl Client {
     pub async fn futures_positions_get_position_list(
         &self,
         request: &FuturesPositionsGetPositionListRequest,
-    ) -> Result<FuturesPositionsGetPositionListResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<FuturesPositionsGetPositionListResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_POSITION_LIST, request)
             .await
@@ -40603,7 +38590,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_GET_POSITIONS_HISTORY, request)
             .await
@@ -40626,11 +38613,11 @@ impl Client {
     pub async fn futures_positions_modify_auto_deposit_status(
         &self,
         request: &FuturesPositionsModifyAutoDepositStatusRequest,
-    ) -> Result<FuturesPositionsModifyAutoDepositStatusResponse, ::xgen_runtime::Error> {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_MODIFY_AUTO_DEPOSIT_STATUS, request)
             .await
@@ -40641,7 +38628,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// Adjusting the level will result in the cancellation of any open orders. The response will indicate only whether the adjustment request was successfully submitted.
     ///
     /// # Request
     ///
@@ -40653,14 +38640,11 @@ impl Client {
     pub async fn futures_positions_modify_isolated_margin_risk_limt(
         &self,
         request: &FuturesPositionsModifyIsolatedMarginRiskLimtRequest,
-    ) -> Result<
-        FuturesPositionsModifyIsolatedMarginRiskLimtResponse,
-        ::xgen_runtime::Error,
-    > {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_MODIFY_ISOLATED_MARGIN_RISK_LIMT, request)
             .await
@@ -40683,11 +38667,11 @@ impl Client {
     pub async fn futures_positions_modify_margin_leverage(
         &self,
         request: &FuturesPositionsModifyMarginLeverageRequest,
-    ) -> Result<FuturesPositionsModifyMarginLeverageResponse, ::xgen_runtime::Error> {
+    ) -> Result<bool, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_MODIFY_MARGIN_LEVERAGE, request)
             .await
@@ -40698,7 +38682,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// The size of the position deposited. If it is USDT-margin, it represents the amount of USDT. If it is coin-margin, this value represents the number of coins
     ///
     /// # Request
     ///
@@ -40710,11 +38694,11 @@ impl Client {
     pub async fn futures_positions_remove_isolated_margin(
         &self,
         request: &FuturesPositionsRemoveIsolatedMarginRequest,
-    ) -> Result<FuturesPositionsRemoveIsolatedMarginResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_REMOVE_ISOLATED_MARGIN, request)
             .await
@@ -40741,7 +38725,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::FUTURES_POSITIONS_SWITCH_MARGIN_MODE, request)
             .await
@@ -40764,11 +38748,11 @@ impl Client {
     pub async fn margin_credit_get_loan_market(
         &self,
         request: &MarginCreditGetLoanMarketRequest,
-    ) -> Result<MarginCreditGetLoanMarketResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<MarginCreditGetLoanMarketResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_GET_LOAN_MARKET, request)
             .await
@@ -40791,11 +38775,14 @@ impl Client {
     pub async fn margin_credit_get_loan_market_interest_rate(
         &self,
         request: &MarginCreditGetLoanMarketInterestRateRequest,
-    ) -> Result<MarginCreditGetLoanMarketInterestRateResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<MarginCreditGetLoanMarketInterestRateResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_GET_LOAN_MARKET_INTEREST_RATE, request)
             .await
@@ -40822,7 +38809,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_GET_PURCHASE_ORDERS, request)
             .await
@@ -40849,7 +38836,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_GET_REDEEM_ORDERS, request)
             .await
@@ -40872,11 +38859,11 @@ impl Client {
     pub async fn margin_credit_modify_purchase(
         &self,
         request: &MarginCreditModifyPurchaseRequest,
-    ) -> Result<MarginCreditModifyPurchaseResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_MODIFY_PURCHASE, request)
             .await
@@ -40903,7 +38890,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_PURCHASE, request)
             .await
@@ -40930,7 +38917,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_CREDIT_REDEEM, request)
             .await
@@ -40957,7 +38944,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_DEBIT_BORROW, request)
             .await
@@ -40984,7 +38971,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_DEBIT_GET_BORROW_HISTORY, request)
             .await
@@ -41011,7 +38998,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_DEBIT_GET_INTEREST_HISTORY, request)
             .await
@@ -41038,7 +39025,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_DEBIT_GET_REPAY_HISTORY, request)
             .await
@@ -41061,11 +39048,11 @@ impl Client {
     pub async fn margin_debit_modify_leverage(
         &self,
         request: &MarginDebitModifyLeverageRequest,
-    ) -> Result<MarginDebitModifyLeverageResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_DEBIT_MODIFY_LEVERAGE, request)
             .await
@@ -41092,7 +39079,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_DEBIT_REPAY, request)
             .await
@@ -41119,7 +39106,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_MARKET_GET_CROSS_MARGIN_SYMBOLS, request)
             .await
@@ -41142,11 +39129,11 @@ impl Client {
     pub async fn margin_market_get_etf_info(
         &self,
         request: &MarginMarketGetEtfInfoRequest,
-    ) -> Result<MarginMarketGetEtfInfoResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<MarginMarketGetEtfInfoResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_MARKET_GET_ETF_INFO, request)
             .await
@@ -41168,11 +39155,14 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn margin_market_get_isolated_margin_symbols(
         &self,
-    ) -> Result<MarginMarketGetIsolatedMarginSymbolsResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<MarginMarketGetIsolatedMarginSymbolsResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_MARKET_GET_ISOLATED_MARGIN_SYMBOLS, &())
             .await
@@ -41198,7 +39188,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_MARKET_GET_MARGIN_CONFIG, &())
             .await
@@ -41225,7 +39215,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_MARKET_GET_MARK_PRICE_DETAIL, request)
             .await
@@ -41247,11 +39237,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn margin_market_get_mark_price_list(
         &self,
-    ) -> Result<MarginMarketGetMarkPriceListResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<MarginMarketGetMarkPriceListResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_MARKET_GET_MARK_PRICE_LIST, &())
             .await
@@ -41278,7 +39268,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_ADD_ORDER, request)
             .await
@@ -41305,7 +39295,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_ADD_ORDER_TEST, request)
             .await
@@ -41332,7 +39322,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_ADD_ORDER_TEST_V1, request)
             .await
@@ -41359,7 +39349,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_ADD_ORDER_V1, request)
             .await
@@ -41382,11 +39372,11 @@ impl Client {
     pub async fn margin_order_cancel_all_orders_by_symbol(
         &self,
         request: &MarginOrderCancelAllOrdersBySymbolRequest,
-    ) -> Result<MarginOrderCancelAllOrdersBySymbolResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_CANCEL_ALL_ORDERS_BY_SYMBOL, request)
             .await
@@ -41413,7 +39403,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_CANCEL_ORDER_BY_CLIENT_OID, request)
             .await
@@ -41440,7 +39430,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_CANCEL_ORDER_BY_ORDER_ID, request)
             .await
@@ -41467,7 +39457,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_GET_CLOSED_ORDERS, request)
             .await
@@ -41490,11 +39480,11 @@ impl Client {
     pub async fn margin_order_get_open_orders(
         &self,
         request: &MarginOrderGetOpenOrdersRequest,
-    ) -> Result<MarginOrderGetOpenOrdersResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<MarginOrderGetOpenOrdersResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_GET_OPEN_ORDERS, request)
             .await
@@ -41521,7 +39511,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_GET_ORDER_BY_CLIENT_OID, request)
             .await
@@ -41548,7 +39538,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_GET_ORDER_BY_ORDER_ID, request)
             .await
@@ -41575,7 +39565,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_GET_SYMBOLS_WITH_OPEN_ORDER, request)
             .await
@@ -41602,7 +39592,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_ORDER_GET_TRADE_HISTORY, request)
             .await
@@ -41625,11 +39615,14 @@ impl Client {
     pub async fn margin_risk_limit_get_margin_risk_limit(
         &self,
         request: &MarginRiskLimitGetMarginRiskLimitRequest,
-    ) -> Result<MarginRiskLimitGetMarginRiskLimitResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<MarginRiskLimitGetMarginRiskLimitResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::MARGIN_RISK_LIMIT_GET_MARGIN_RISK_LIMIT, request)
             .await
@@ -41656,7 +39649,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET24HR_STATS, request)
             .await
@@ -41678,11 +39671,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn spot_market_get_all_currencies(
         &self,
-    ) -> Result<SpotMarketGetAllCurrenciesResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<SpotMarketGetAllCurrenciesResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_ALL_CURRENCIES, &())
             .await
@@ -41705,11 +39698,11 @@ impl Client {
     pub async fn spot_market_get_all_symbols(
         &self,
         request: &SpotMarketGetAllSymbolsRequest,
-    ) -> Result<SpotMarketGetAllSymbolsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<SpotMarketGetAllSymbolsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_ALL_SYMBOLS, request)
             .await
@@ -41735,7 +39728,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_ALL_TICKERS, &())
             .await
@@ -41762,7 +39755,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_ANNOUNCEMENTS, request)
             .await
@@ -41789,7 +39782,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_CALL_AUCTION_INFO, request)
             .await
@@ -41816,7 +39809,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_CALL_AUCTION_PART_ORDER_BOOK, request)
             .await
@@ -41838,11 +39831,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn spot_market_get_client_ip_address(
         &self,
-    ) -> Result<SpotMarketGetClientIpAddressResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_CLIENT_IP_ADDRESS, &())
             .await
@@ -41869,7 +39862,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_CURRENCY, request)
             .await
@@ -41892,11 +39885,11 @@ impl Client {
     pub async fn spot_market_get_fiat_price(
         &self,
         request: &SpotMarketGetFiatPriceRequest,
-    ) -> Result<SpotMarketGetFiatPriceResponse, ::xgen_runtime::Error> {
+    ) -> Result<::std::collections::BTreeMap<String, String>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_FIAT_PRICE, request)
             .await
@@ -41923,7 +39916,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_FULL_ORDER_BOOK, request)
             .await
@@ -41946,11 +39939,11 @@ impl Client {
     pub async fn spot_market_get_klines(
         &self,
         request: &SpotMarketGetKlinesRequest,
-    ) -> Result<SpotMarketGetKlinesResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<Vec<String>>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_KLINES, request)
             .await
@@ -41972,11 +39965,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn spot_market_get_market_list(
         &self,
-    ) -> Result<SpotMarketGetMarketListResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<String>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_MARKET_LIST, &())
             .await
@@ -42003,7 +39996,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_PART_ORDER_BOOK, request)
             .await
@@ -42029,7 +40022,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_PRIVATE_TOKEN, &())
             .await
@@ -42055,7 +40048,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_PUBLIC_TOKEN, &())
             .await
@@ -42066,7 +40059,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// ServerTime (milliseconds)
     ///
     /// # Request
     ///
@@ -42077,11 +40070,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn spot_market_get_server_time(
         &self,
-    ) -> Result<SpotMarketGetServerTimeResponse, ::xgen_runtime::Error> {
+    ) -> Result<i64, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_SERVER_TIME, &())
             .await
@@ -42107,7 +40100,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_SERVICE_STATUS, &())
             .await
@@ -42134,7 +40127,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_SYMBOL, request)
             .await
@@ -42161,7 +40154,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_TICKER, request)
             .await
@@ -42184,11 +40177,11 @@ impl Client {
     pub async fn spot_market_get_trade_history(
         &self,
         request: &SpotMarketGetTradeHistoryRequest,
-    ) -> Result<SpotMarketGetTradeHistoryResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<SpotMarketGetTradeHistoryResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_MARKET_GET_TRADE_HISTORY, request)
             .await
@@ -42215,7 +40208,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_OCO_ORDER, request)
             .await
@@ -42242,7 +40235,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_ORDER, request)
             .await
@@ -42269,7 +40262,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_ORDER_OLD, request)
             .await
@@ -42296,7 +40289,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_ORDER_SYNC, request)
             .await
@@ -42323,7 +40316,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_ORDER_TEST, request)
             .await
@@ -42350,7 +40343,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_ORDER_TEST_OLD, request)
             .await
@@ -42377,7 +40370,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_ADD_STOP_ORDER, request)
             .await
@@ -42400,11 +40393,11 @@ impl Client {
     pub async fn spot_order_batch_add_orders(
         &self,
         request: &SpotOrderBatchAddOrdersRequest,
-    ) -> Result<SpotOrderBatchAddOrdersResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<SpotOrderBatchAddOrdersResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_BATCH_ADD_ORDERS, request)
             .await
@@ -42431,7 +40424,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_BATCH_ADD_ORDERS_OLD, request)
             .await
@@ -42454,11 +40447,11 @@ impl Client {
     pub async fn spot_order_batch_add_orders_sync(
         &self,
         request: &SpotOrderBatchAddOrdersSyncRequest,
-    ) -> Result<SpotOrderBatchAddOrdersSyncResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<SpotOrderBatchAddOrdersSyncResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_BATCH_ADD_ORDERS_SYNC, request)
             .await
@@ -42485,7 +40478,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_BATCH_CANCEL_OCO_ORDERS, request)
             .await
@@ -42512,7 +40505,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_BATCH_CANCEL_ORDER_OLD, request)
             .await
@@ -42539,7 +40532,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_BATCH_CANCEL_STOP_ORDER, request)
             .await
@@ -42565,7 +40558,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ALL_ORDERS, &())
             .await
@@ -42588,11 +40581,11 @@ impl Client {
     pub async fn spot_order_cancel_all_orders_by_symbol(
         &self,
         request: &SpotOrderCancelAllOrdersBySymbolRequest,
-    ) -> Result<SpotOrderCancelAllOrdersBySymbolResponse, ::xgen_runtime::Error> {
+    ) -> Result<String, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ALL_ORDERS_BY_SYMBOL, request)
             .await
@@ -42619,7 +40612,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_OCO_ORDER_BY_CLIENT_OID, request)
             .await
@@ -42646,7 +40639,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_OCO_ORDER_BY_ORDER_ID, request)
             .await
@@ -42673,7 +40666,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ORDER_BY_CLIENT_OID, request)
             .await
@@ -42700,7 +40693,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ORDER_BY_CLIENT_OID_OLD, request)
             .await
@@ -42727,7 +40720,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ORDER_BY_CLIENT_OID_SYNC, request)
             .await
@@ -42754,7 +40747,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ORDER_BY_ORDER_ID, request)
             .await
@@ -42781,7 +40774,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ORDER_BY_ORDER_ID_OLD, request)
             .await
@@ -42808,7 +40801,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_ORDER_BY_ORDER_ID_SYNC, request)
             .await
@@ -42835,7 +40828,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_PARTIAL_ORDER, request)
             .await
@@ -42862,7 +40855,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_STOP_ORDER_BY_CLIENT_OID, request)
             .await
@@ -42889,7 +40882,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_CANCEL_STOP_ORDER_BY_ORDER_ID, request)
             .await
@@ -42916,7 +40909,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_CLOSED_ORDERS, request)
             .await
@@ -42927,7 +40920,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// If the data is empty, it means that DCP is not set.
     ///
     /// # Request
     ///
@@ -42942,7 +40935,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_DCP, &())
             .await
@@ -42969,7 +40962,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_OCO_ORDER_BY_CLIENT_OID, request)
             .await
@@ -42996,7 +40989,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_OCO_ORDER_BY_ORDER_ID, request)
             .await
@@ -43023,7 +41016,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_OCO_ORDER_DETAIL_BY_ORDER_ID, request)
             .await
@@ -43050,7 +41043,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_OCO_ORDER_LIST, request)
             .await
@@ -43073,11 +41066,11 @@ impl Client {
     pub async fn spot_order_get_open_orders(
         &self,
         request: &SpotOrderGetOpenOrdersRequest,
-    ) -> Result<SpotOrderGetOpenOrdersResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<SpotOrderGetOpenOrdersResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_OPEN_ORDERS, request)
             .await
@@ -43104,7 +41097,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_OPEN_ORDERS_BY_PAGE, request)
             .await
@@ -43131,7 +41124,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_ORDER_BY_CLIENT_OID, request)
             .await
@@ -43158,7 +41151,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_ORDER_BY_CLIENT_OID_OLD, request)
             .await
@@ -43185,7 +41178,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_ORDER_BY_ORDER_ID, request)
             .await
@@ -43212,7 +41205,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_ORDER_BY_ORDER_ID_OLD, request)
             .await
@@ -43239,7 +41232,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_ORDERS_LIST_OLD, request)
             .await
@@ -43261,11 +41254,14 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn spot_order_get_recent_orders_list_old(
         &self,
-    ) -> Result<SpotOrderGetRecentOrdersListOldResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<SpotOrderGetRecentOrdersListOldResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_RECENT_ORDERS_LIST_OLD, &())
             .await
@@ -43287,11 +41283,14 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn spot_order_get_recent_trade_history_old(
         &self,
-    ) -> Result<SpotOrderGetRecentTradeHistoryOldResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<SpotOrderGetRecentTradeHistoryOldResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_RECENT_TRADE_HISTORY_OLD, &())
             .await
@@ -43302,7 +41301,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// the return code
     ///
     /// # Request
     ///
@@ -43314,11 +41313,14 @@ impl Client {
     pub async fn spot_order_get_stop_order_by_client_oid(
         &self,
         request: &SpotOrderGetStopOrderByClientOidRequest,
-    ) -> Result<SpotOrderGetStopOrderByClientOidResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<SpotOrderGetStopOrderByClientOidResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_STOP_ORDER_BY_CLIENT_OID, request)
             .await
@@ -43329,7 +41331,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// the details
     ///
     /// # Request
     ///
@@ -43345,7 +41347,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_STOP_ORDER_BY_ORDER_ID, request)
             .await
@@ -43372,7 +41374,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_STOP_ORDERS_LIST, request)
             .await
@@ -43398,7 +41400,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_SYMBOLS_WITH_OPEN_ORDER, &())
             .await
@@ -43425,7 +41427,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_TRADE_HISTORY, request)
             .await
@@ -43452,7 +41454,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_GET_TRADE_HISTORY_OLD, request)
             .await
@@ -43479,7 +41481,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_MODIFY_ORDER, request)
             .await
@@ -43490,7 +41492,7 @@ impl Client {
     ///
     /// # Returns
     ///
-    ///
+    /// If the data is empty, it means that DCP is not set.
     ///
     /// # Request
     ///
@@ -43506,7 +41508,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::SPOT_ORDER_SET_DCP, request)
             .await
@@ -43528,11 +41530,11 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn vip_lending_get_accounts(
         &self,
-    ) -> Result<VipLendingGetAccountsResponse, ::xgen_runtime::Error> {
+    ) -> Result<Vec<VipLendingGetAccountsResponseItem>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::VIP_LENDING_GET_ACCOUNTS, &())
             .await
@@ -43554,11 +41556,14 @@ impl Client {
     /// The exchange's own errors come back typed; so do a non-2xx status, a body that is not the documented envelope, and transport failures.
     pub async fn vip_lending_get_discount_rate_configs(
         &self,
-    ) -> Result<VipLendingGetDiscountRateConfigsResponse, ::xgen_runtime::Error> {
+    ) -> Result<
+        Vec<VipLendingGetDiscountRateConfigsResponseItem>,
+        ::xgen_runtime::Error,
+    > {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::VIP_LENDING_GET_DISCOUNT_RATE_CONFIGS, &())
             .await
@@ -43584,7 +41589,7 @@ impl Client {
         self.runtime
             .send::<
                 _,
-                ::xgen_runtime::PlainJson,
+                ::xgen_runtime::kucoin::KucoinEnvelope,
                 _,
             >(&operations::VIP_LENDING_GET_LOAN_INFO, &())
             .await

@@ -1,5 +1,5 @@
 //! Fake crypto exchanges for testing exchange clients: the withdrawal-cancel endpoints of
-//! Kraken spot, Kraken Pay, OKX v5, Bybit v5 and AlphaPoint APEX, and the withdrawal-status
+//! Kraken spot, Kraken Pay, OKX v5, Bybit v5, AlphaPoint APEX, Binance and KuCoin, and the withdrawal-status
 //! endpoints a client confirms a cancel with, each a real HTTP/1.1 server on
 //! `127.0.0.1:<ephemeral port>`.
 //!
@@ -28,8 +28,9 @@
 //! | [`bybit`] | `POST /v5/asset/withdraw/cancel` | `GET /v5/asset/withdraw/query-record` | [`bybit::FakeBybit`] |
 //! | [`alphapoint`] | `POST /AP/CancelWithdraw` | `POST /AP/GetWithdrawTicket`, `POST /AP/GetWithdraws` | [`alphapoint::FakeAlphaPoint`] |
 //! | [`binance`] | none (Binance has none); its scripted endpoint is `POST /sapi/v1/capital/withdraw/apply` | `GET /sapi/v1/capital/withdraw/history` | [`binance::FakeBinance`] |
+//! | [`kucoin`] | `DELETE /api/v1/withdrawals/{withdrawalId}` | `GET /api/v1/withdrawals/{withdrawalId}`, `GET /api/v1/withdrawals` | [`kucoin::FakeKuCoin`] |
 //!
-//! All six are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once` (the cancel
+//! All seven are [`Fake<E>`](Fake): `base_url`, `respond_with` / `respond_once` (the cancel
 //! endpoint), `respond_with_on` / `respond_once_on` (any endpoint, e.g. a one-off rate limit on
 //! a status poll), `requests` / `last_request`, `set_clock` work the same everywhere; each
 //! module adds its `start` constructor, key management and settings, its `Reply` alias with
@@ -109,6 +110,7 @@ pub mod binance;
 pub mod bybit;
 pub mod kraken;
 pub mod kraken_pay;
+pub mod kucoin;
 pub mod okx;
 
 pub use book::CancelScript;

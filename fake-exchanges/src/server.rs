@@ -103,6 +103,12 @@ pub(crate) mod machinery {
         /// scripts).
         const PATH: &'static str;
 
+        /// The name scripted replies are kept under for `req`: its path, unless the exchange
+        /// has endpoints whose path carries an id (KuCoin's `/api/v1/withdrawals/{id}`).
+        fn route(req: &RequestParts) -> String {
+            req.path.clone()
+        }
+
         /// Checks a request (auth, replay, arguments), updating replay state when it passes.
         fn verify(&mut self, req: &RequestParts, now_ms: u64) -> Checked;
 
@@ -127,9 +133,10 @@ use machinery::{Answered, Checked, Machinery, RequestParts};
 
 /// One of the fake exchanges: [`kraken::Kraken`](crate::kraken::Kraken),
 /// [`kraken_pay::KrakenPay`](crate::kraken_pay::KrakenPay), [`okx::Okx`](crate::okx::Okx),
-/// [`bybit::Bybit`](crate::bybit::Bybit), [`alphapoint::AlphaPoint`](crate::alphapoint::AlphaPoint).
+/// [`bybit::Bybit`](crate::bybit::Bybit), [`alphapoint::AlphaPoint`](crate::alphapoint::AlphaPoint),
+/// [`kucoin::KuCoin`](crate::kucoin::KuCoin).
 ///
-/// Sealed: the server loop, recorder and reply queue in [`Fake`] work for these five only.
+/// Sealed: the server loop, recorder and reply queue in [`Fake`] work for these six only.
 pub trait Exchange: Machinery {}
 
 /// Why a fake could not start.
@@ -199,7 +206,7 @@ impl<E: Exchange> Shared<E> {
 /// caller's tokio runtime. Dropping it stops the server and closes every open connection.
 ///
 /// Each exchange module has an alias (`kraken::FakeKraken = Fake<kraken::Kraken>`, ...) with its
-/// own `start` constructor and settings; the methods here are common to all five.
+/// own `start` constructor and settings; the methods here are common to all six.
 ///
 /// `Debug` shows the address, the API keys and settings, never a secret.
 pub struct Fake<E: Exchange> {
@@ -460,7 +467,7 @@ async fn handle<E: Exchange>(
     let now_ms = st.clock.now_ms();
     let Checked { verdict, nonce } = st.exchange.verify(&parts, now_ms);
     let (reply, http) = if verdict.is_accepted() {
-        let reply = st.next_reply(&parts.path);
+        let reply = st.next_reply(&E::route(&parts));
         let http = render(&mut st.exchange, &reply, &parts, now_ms);
         (Some(reply), http)
     } else {

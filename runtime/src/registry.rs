@@ -29,7 +29,7 @@ use crate::error::Error;
 use crate::nonce::NonceSource;
 use crate::operation::{AuthKind, AuthScheme, Operation};
 use crate::signer::{Signer, Unsigned};
-use crate::signers::{alphapoint, binance, bybit, kraken, okx, openapi};
+use crate::signers::{alphapoint, binance, bybit, kraken, kucoin, okx, openapi};
 use crate::timestamp::TimestampSource;
 use crate::transport::RawResponse;
 
@@ -41,6 +41,7 @@ pub static SIGNING_SCHEMES: &[&SigningScheme] = &[
     &openapi::HTTP_BASIC,
     &openapi::HTTP_BEARER,
     &kraken::SIGNING,
+    &kucoin::SIGNING,
     &openapi::NONE,
     &okx::SIGNING,
     &openapi::SPEC,
@@ -52,6 +53,7 @@ pub static ENVELOPES: &[&Envelope] = &[
     &binance::ENVELOPE,
     &bybit::ENVELOPE,
     &kraken::ENVELOPE,
+    &kucoin::ENVELOPE,
     &crate::envelope::NONE,
     &okx::ENVELOPE,
 ];

@@ -13,6 +13,7 @@ mod common;
 mod kraken;
 mod kraken_book;
 mod kraken_pay;
+mod kucoin;
 mod okx;
 mod okx_book;
 mod robustness;

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use xgen_fake_exchanges::rsa::pkcs8::DecodePublicKey;
 use xgen_fake_exchanges::rsa::RsaPublicKey;
-use xgen_fake_exchanges::{alphapoint, bybit, kraken, okx};
+use xgen_fake_exchanges::{alphapoint, bybit, kraken, kucoin, okx};
 
 fn vectors() -> Vec<Value> {
     let text = include_str!("../data/signing-examples.json");
@@ -45,7 +45,52 @@ fn every_vector_is_checked() {
     assert_eq!(seen.get("okx"), Some(&1));
     assert_eq!(seen.get("bybit"), Some(&2));
     assert_eq!(seen.get("alphapoint"), Some(&1));
-    assert_eq!(seen.values().sum::<i32>(), 7, "{seen:?}");
+    assert_eq!(seen.get("kucoin"), Some(&2));
+    assert_eq!(seen.values().sum::<i32>(), 9, "{seen:?}");
+}
+
+#[test]
+fn kucoin_vectors() {
+    for v in vectors().iter().filter(|v| v["exchange"] == "kucoin") {
+        let (secret, expected) = (s(v, "secret"), &v["expected"]);
+        assert_eq!(
+            kucoin::sign_passphrase(secret, s(v, "passphrase")),
+            s(expected, "KC-API-PASSPHRASE"),
+            "{}",
+            v["id"]
+        );
+        let Some(sign) = expected["KC-API-SIGN"].as_str() else {
+            continue;
+        };
+        let (ts, method) = (s(v, "timestamp_or_nonce"), s(v, "method"));
+        let pq = path_and_query(v);
+        let body = s(v, "body").as_bytes();
+        assert_eq!(
+            kucoin::prehash(ts, method, &pq, body),
+            s(v, "prehash").as_bytes()
+        );
+        assert_eq!(kucoin::sign(secret, ts, method, &pq, body), sign);
+        assert!(kucoin::verify_signature(
+            secret, ts, method, &pq, body, sign
+        ));
+        assert!(!kucoin::verify_signature(
+            secret,
+            ts,
+            method,
+            &pq,
+            body,
+            &flip_b64(sign)
+        ));
+        // The query is signed: the bare path does not verify.
+        assert!(!kucoin::verify_signature(
+            secret,
+            ts,
+            method,
+            s(v, "path"),
+            body,
+            sign
+        ));
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ pub mod binance;
 pub mod bybit;
 mod common;
 pub mod kraken;
+pub mod kucoin;
 pub mod okx;
 pub mod openapi;
 

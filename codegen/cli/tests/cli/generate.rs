@@ -153,7 +153,7 @@ fn a_meaning_error_names_the_file_and_json_pointer() {
         specs.path(),
         &format!(
             "specs/okx/profile.yaml:{line}:10 #/signing: unknown signing scheme 'okex'; known: \
-             alphapoint, bybit, http-basic, http-bearer, kraken, none, okx, openapi"
+             alphapoint, bybit, http-basic, http-bearer, kraken, kucoin, none, okx, openapi"
         ),
     );
 }
