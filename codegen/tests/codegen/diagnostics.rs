@@ -205,7 +205,7 @@ fn unknown_signing_plugin() {
     assert_eq!(
         error(SEED, &profile),
         "specs/kraken/profile.yaml#/signing: unknown signing scheme 'krakn'; known: alphapoint, \
-         bybit, http-basic, http-bearer, kraken, kucoin, none, okx, openapi"
+         binance, bybit, http-basic, http-bearer, kraken, kucoin, none, okx, openapi"
     );
 }
 
@@ -214,7 +214,7 @@ fn unknown_envelope() {
     let profile = replace_once(PROFILE, "envelope: kraken", "envelope: krakn");
     assert_eq!(
         error(SEED, &profile),
-        "specs/kraken/profile.yaml#/envelope: unknown envelope 'krakn'; known: alphapoint, bybit, kraken, kucoin, none, okx"
+        "specs/kraken/profile.yaml#/envelope: unknown envelope 'krakn'; known: alphapoint, binance, bybit, kraken, kucoin, none, okx"
     );
 }
 

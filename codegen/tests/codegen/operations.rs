@@ -331,3 +331,110 @@ fn a_host_the_profile_does_not_name_or_a_missing_environment_is_an_error_naming_
         "/named/profile.yaml#/hosts: `hosts` needs `host_by`, the vendor extension that names an operation's host"
     ));
 }
+
+/// Binance's shapes: SIGNED endpoints declare `timestamp` and `signature` in the query (some no
+/// `recvWindow`), USER_STREAM ones the key alone; an array of objects in the query.
+const BINANCE_LIKE: &str = r#"openapi: 3.0.2
+info: { title: Named, version: "1" }
+security: [ { ApiKeyAuth: [] } ]
+components:
+  securitySchemes:
+    ApiKeyAuth: { type: apiKey, in: header, name: X-MBX-APIKEY }
+paths:
+  /api/v3/order:
+    post:
+      parameters:
+        - { name: symbol, in: query, required: true, schema: { type: string } }
+        - { name: recvWindow, in: query, schema: { type: integer, format: int64 } }
+        - { name: timestamp, in: query, required: true, schema: { type: integer, format: int64 } }
+        - { name: signature, in: query, required: true, schema: { type: string } }
+      responses: { "200": { description: ok } }
+  /sapi/v1/plan:
+    post:
+      parameters:
+        - name: details
+          in: query
+          required: true
+          schema:
+            type: array
+            items:
+              type: object
+              properties:
+                targetAsset: { type: string }
+                percentage: { type: integer }
+        - { name: timestamp, in: query, required: true, schema: { type: integer, format: int64 } }
+        - { name: signature, in: query, required: true, schema: { type: string } }
+      responses: { "200": { description: ok } }
+  /api/v3/userDataStream:
+    post:
+      responses: { "200": { description: ok } }
+"#;
+
+#[test]
+fn a_signer_that_sets_only_declared_fields_signs_operations_that_declare_some_or_none() {
+    let profile = "openapi: [api.yaml]\nsigning: binance\nenvelope: binance\n\
+                   signer_fields: [timestamp, signature, recvWindow]\n\
+                   base_urls: { production: https://x.example }\n";
+    let module = module(BINANCE_LIKE, profile);
+    assert_eq!(
+        methods(BINANCE_LIKE, profile),
+        [
+            "post_api_v3_order",
+            "post_api_v3_user_data_stream",
+            "post_sapi_v1_plan"
+        ]
+    );
+    let signer_fields = |name: &str| {
+        let item = module.split(&format!("pub static {name}:")).nth(1).unwrap();
+        let fields = item.split("signer_fields: &[").nth(1).unwrap();
+        let fields = fields.split("signed:").next().unwrap();
+        fields
+            .split("wire_name: \"")
+            .skip(1)
+            .map(|f| f.split('"').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        signer_fields("POST_API_V3_ORDER"),
+        ["recvWindow", "signature", "timestamp"]
+    );
+    assert_eq!(
+        signer_fields("POST_SAPI_V1_PLAN"),
+        ["signature", "timestamp"]
+    );
+    assert!(signer_fields("POST_API_V3_USER_DATA_STREAM").is_empty());
+    // The array of objects goes in Binance's indexed form.
+    let plan = module
+        .split("pub static POST_SAPI_V1_PLAN:")
+        .nth(1)
+        .unwrap();
+    assert!(
+        plan.contains("style: ::xgen_runtime::ParamStyle::Indexed"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn a_signer_that_needs_each_field_leaves_out_an_operation_with_no_place_for_one() {
+    // Kraken's signer must put its nonce somewhere: an operation with no body and no `nonce`
+    // parameter is left out, said.
+    let profile =
+        "openapi: [api.yaml]\nsigning: kraken\nenvelope: kraken\nsigner_fields: [nonce]\n\
+                   base_urls: { production: https://x.example }\n";
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("named")).unwrap();
+    fs::write(dir.path().join("named/api.yaml"), BINANCE_LIKE).unwrap();
+    fs::write(dir.path().join("named/profile.yaml"), profile).unwrap();
+    let apis = xgen_codegen::Config::new()
+        .specs_dir(dir.path())
+        .load()
+        .unwrap();
+    let skipped: Vec<&str> = apis[0].skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert!(
+        skipped.iter().all(|r| r.contains(
+            "neither a body nor a query or header parameter for the signer's fields (nonce)"
+        )),
+        "{skipped:?}"
+    );
+}

@@ -127,7 +127,7 @@ fn unknown_names_are_bad_input() {
     assert_input_error(
         &xgen(&["ops", "krakn"]),
         "unknown exchange 'krakn': specs has no folder krakn/ with a profile.yaml; known: \
-         alphapoint, bybit, kraken, kraken-pay, kucoin, okx",
+         alphapoint, binance, bybit, kraken, kraken-pay, kucoin, okx",
     );
     assert_input_error(
         &xgen(&["ops", "kraken", "cancel"]),

@@ -255,7 +255,7 @@ fn unknown_exchange_and_operation() {
     assert_input_error(
         &xgen(&["request", "krakn", "cancel-withdrawal", "--dry-run"]),
         "unknown exchange 'krakn': specs has no folder krakn/ with a profile.yaml; known: \
-         alphapoint, bybit, kraken, kraken-pay, kucoin, okx",
+         alphapoint, binance, bybit, kraken, kraken-pay, kucoin, okx",
     );
     assert_input_error(
         &xgen(&["request", "kraken", "cancel", "--dry-run"]),
