@@ -13,31 +13,31 @@ use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 use xgen_runtime::ValueKind;
 
-/// `pub mod operations { pub static X: Operation = ...; pub static ALL: ... }`, as its doc and
-/// its items, made one at a time as the caller formats them: a large API's items held at once
-/// as tokens would cost many times their text in memory.
+/// The `operations` module in parts, so the caller can format its many statics apart (and on
+/// several threads): the empty module with its docs, the items before the statics (the
+/// `auth_schemes` module, if any), and `ALL` after them. Each static is [`operation_static`].
+pub(super) struct OperationsModule {
+    pub outer: TokenStream,
+    pub leading: Option<TokenStream>,
+    pub all: TokenStream,
+}
+
 pub(super) fn operations_module(
     api: &Api,
-) -> (TokenStream, Box<dyn Iterator<Item = TokenStream> + '_>) {
-    let auth_constants = names::auth_scheme_constants(api.profile.auth_schemes.keys());
+    auth_constants: &BTreeMap<String, String>,
+) -> OperationsModule {
     let doc = lines("What the runtime and `xgen request` know about each operation.");
     let all_doc = lines("Every operation of this client, sorted by name.");
-    let auth = auth_schemes_module(api, &auth_constants);
+    let auth = auth_schemes_module(api, auth_constants);
     let idents: Vec<Ident> = api.operations.values().map(operation_ident).collect();
-    let all = quote! {
-        #all_doc
-        pub static ALL: &[&::xgen_runtime::Operation] = &[#(&#idents),*];
-    };
-    let statics = api
-        .operations
-        .values()
-        .map(move |op| operation_static(op, api, &auth_constants));
-    let items = (!auth.is_empty())
-        .then_some(auth)
-        .into_iter()
-        .chain(statics)
-        .chain(std::iter::once(all));
-    (quote! { #doc pub mod operations {} }, Box::new(items))
+    OperationsModule {
+        outer: quote! { #doc pub mod operations {} },
+        leading: (!auth.is_empty()).then_some(auth),
+        all: quote! {
+            #all_doc
+            pub static ALL: &[&::xgen_runtime::Operation] = &[#(&#idents),*];
+        },
+    }
 }
 
 fn operation_ident(op: &Operation) -> Ident {
@@ -102,7 +102,8 @@ fn auth_scheme_ident(scheme: &AuthScheme, constants: &BTreeMap<String, String>) 
     }
 }
 
-fn operation_static(
+/// The static that describes `op` to the runtime, in the `operations` module.
+pub(super) fn operation_static(
     op: &Operation,
     api: &Api,
     auth_constants: &BTreeMap<String, String>,
@@ -257,11 +258,9 @@ fn registry_path(path: &str, exchange: &str) -> Result<TokenStream> {
         })
 }
 
-/// The `Client` struct, and the members of its `impl` (its constructors, then one method per
-/// operation), which the caller formats one at a time.
-pub(super) fn client(
-    api: &Api,
-) -> Result<(TokenStream, Box<dyn Iterator<Item = TokenStream> + '_>)> {
+/// The `Client` struct, and the first members of its `impl` (its constants and constructors);
+/// the caller adds one [`operation_method`] per operation, formatting each apart.
+pub(super) fn client(api: &Api) -> Result<(TokenStream, TokenStream)> {
     let title = api.docs.summary.as_deref().unwrap_or(&api.exchange);
     let mut text = format!(
         "A client for the {title}.\n\nCloning is cheap and clones share one connection pool and one signer, \
@@ -280,13 +279,8 @@ pub(super) fn client(
     let doc = lines(&text);
     let scheme = api.profile.signing;
     let signer = registry_path(scheme.signer_type, &api.exchange)?;
-    let envelope = registry_path(api.profile.envelope.rust_type, &api.exchange)?;
     let scheme_name = scheme.name;
     let urls = base_url_consts(api);
-    let methods = api
-        .operations
-        .iter()
-        .map(move |(method, op)| operation_method(method, op, &envelope));
     // A scheme without credentials (`none`) needs no signer from the caller.
     let (signer_param, signer_arg, signer_value) = match scheme.takes_credentials {
         true => (
@@ -338,7 +332,7 @@ pub(super) fn client(
             runtime: ::xgen_runtime::Client,
         }
     };
-    let members = vec![quote! {
+    let members = quote! {
         /// The signing scheme the profile names, as `xgen_runtime::registry` knows it: what
         /// builds this client's signer from credentials given by name.
         pub const SIGNING_SCHEME: &'static str = #scheme_name;
@@ -362,8 +356,8 @@ pub(super) fn client(
         pub fn runtime(&self) -> &::xgen_runtime::Client {
             &self.runtime
         }
-    }];
-    Ok((head, Box::new(members.into_iter().chain(methods))))
+    };
+    Ok((head, members))
 }
 
 fn base_url_consts(api: &Api) -> TokenStream {
@@ -388,8 +382,18 @@ fn base_url_consts(api: &Api) -> TokenStream {
     quote! { #(#consts)* #(#hosts)* }
 }
 
-/// The method `method` (the operation's key in [`Api::operations`]) for `op`.
-fn operation_method(method: &str, op: &Operation, envelope: &TokenStream) -> TokenStream {
+/// The envelope type replies are decoded through, as generated code names it.
+pub(super) fn envelope_type(api: &Api) -> Result<TokenStream> {
+    registry_path(api.profile.envelope.rust_type, &api.exchange)
+}
+
+/// The method `method` (the operation's key in [`Api::operations`]) for `op`, decoding through
+/// `envelope` ([`envelope_type`]).
+pub(super) fn operation_method(
+    method: &str,
+    op: &Operation,
+    envelope: &TokenStream,
+) -> TokenStream {
     let ident = format_ident!("{}", method);
     let doc = method_docs(op);
     let statik = operation_ident(op);

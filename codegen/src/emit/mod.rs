@@ -9,7 +9,8 @@ mod index;
 mod types;
 
 use crate::error::{Error, Result};
-use crate::ir::Api;
+use crate::ir::names;
+use crate::ir::{Api, Operation, TypeDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -39,9 +40,10 @@ pub fn module_size_estimate(api: &Api) -> usize {
 
 /// The generated module for one exchange, into `out`.
 ///
-/// Each item is formatted on its own and pushed, so the tokens and syntax tree of only one
-/// item are alive at a time: a large API's whole module as one token stream costs many times
-/// its text in memory.
+/// Each item is formatted on its own and pushed, so the tokens and syntax trees of only a few
+/// items are alive at a time: a large API's whole module as one token stream costs many times
+/// its text in memory. The many items (types, operation statics, methods) are formatted on
+/// several threads ([`in_parallel`]), in order, since tokens to text is most of the work.
 pub fn write_api_module(api: &Api, out: &mut dyn Sink) -> Result<()> {
     let sources: Vec<String> = api
         .sources
@@ -53,34 +55,98 @@ pub fn write_api_module(api: &Api, out: &mut dyn Sink) -> Result<()> {
         "{} in the specs folder",
         sources.join(", ")
     )))?;
-    for def in api.types.values() {
-        out.push(&unparse(what, types::type_def(def))?)?;
+    let types: Vec<&TypeDef> = api.types.values().collect();
+    in_parallel(out, &types, |def| unparse(what, types::type_def(def)))?;
+
+    let operations: Vec<(&String, &Operation)> = api.operations.iter().collect();
+    let auth_constants = names::auth_scheme_constants(api.profile.auth_schemes.keys());
+    let module = client::operations_module(api, &auth_constants);
+    open_block(out, what, module.outer)?;
+    if let Some(leading) = module.leading {
+        out.push(&inside(what, Block::Module, leading)?)?;
     }
-    let (module, items) = client::operations_module(api);
-    braced(out, what, module, quote! { mod __xgen {} }, items)?;
-    let (head, members) = client::client(api)?;
+    in_parallel(out, &operations, |(_, op)| {
+        inside(
+            what,
+            Block::Module,
+            client::operation_static(op, api, &auth_constants),
+        )
+    })?;
+    out.push(&inside(what, Block::Module, module.all)?)?;
+    out.push("}\n")?;
+
+    let (head, constructors) = client::client(api)?;
     out.push(&unparse(what, head)?)?;
-    braced(
-        out,
-        what,
-        quote! { impl Client {} },
-        quote! { impl Client {} },
-        members,
-    )
+    open_block(out, what, quote! { impl Client {} })?;
+    out.push(&inside(what, Block::Impl, constructors)?)?;
+    in_parallel(out, &operations, |(method, op)| {
+        let envelope = client::envelope_type(api)?;
+        inside(
+            what,
+            Block::Impl,
+            client::operation_method(method, op, &envelope),
+        )
+    })?;
+    out.push("}\n")
 }
 
-/// `outer` (an empty `mod` or `impl`, with its docs) with `inner` inside, each inner item
-/// formatted alone inside `wrapper` (the same kind of block) so it is indented as prettyplease
-/// indents it there: the same text as formatting the whole block at once, without holding it
-/// all as one syntax tree. Pushed to `out` item by item, never built apart: the client's `impl`
-/// of a large API is megabytes.
-fn braced(
+/// Items per thread in one round of [`in_parallel`]: enough that starting threads costs
+/// little, few enough that a round's text is small beside the module.
+const ITEMS_PER_THREAD: usize = 32;
+
+/// `format` of each of `items`, pushed to `out` in order, computed on up to as many threads as
+/// the machine has (tokens are not `Send`, so each thread builds its own from the IR). Rounds
+/// of a few items per thread keep only those items' text in memory at once.
+fn in_parallel<T: Sync>(
     out: &mut dyn Sink,
-    what: &str,
-    outer: TokenStream,
-    wrapper: TokenStream,
-    inner: impl Iterator<Item = TokenStream>,
+    items: &[T],
+    format: impl Fn(&T) -> Result<String> + Sync,
 ) -> Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || items.len() < 2 * ITEMS_PER_THREAD {
+        for item in items {
+            out.push(&format(item)?)?;
+        }
+        return Ok(());
+    }
+    let format = &format;
+    for round in items.chunks(threads * ITEMS_PER_THREAD) {
+        let share = round.len().div_ceil(threads);
+        let texts: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = round
+                .chunks(share)
+                .map(|part| scope.spawn(move || part.iter().map(format).collect()))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker.join().unwrap_or_else(|_| {
+                        Err(Error::Emit {
+                            exchange: String::new(),
+                            message: "a formatting thread panicked".to_owned(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        for part in texts {
+            for text in part? {
+                out.push(&text)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The kind of block [`inside`] formats an item in.
+#[derive(Clone, Copy)]
+enum Block {
+    Module,
+    Impl,
+}
+
+/// The first line of `outer` (an empty `mod` or `impl` with its docs), up to and with its `{`.
+fn open_block(out: &mut dyn Sink, what: &str, outer: TokenStream) -> Result<()> {
     let empty = unparse(what, outer)?;
     let Some(open) = empty.strip_suffix("{}\n") else {
         return Err(Error::Emit {
@@ -89,44 +155,43 @@ fn braced(
         });
     };
     out.push(open)?;
-    out.push("{\n")?;
-    // Each item is put into the (empty) wrapper and printed from the syntax tree, without
-    // turning it back into tokens and parsing it again.
-    for item in inner {
-        let wrapped = match syn::parse2::<syn::Item>(wrapper.clone()) {
-            Err(e) => return Err(emit_error(what, &e)),
-            Ok(syn::Item::Mod(mut module)) => {
-                let items = syn::parse2::<syn::File>(item)
-                    .map_err(|e| emit_error(what, &e))?
-                    .items;
-                module.content = Some((Default::default(), items));
-                syn::Item::Mod(module)
-            }
-            Ok(syn::Item::Impl(mut block)) => {
-                block.items = syn::parse2::<ImplItems>(item)
-                    .map_err(|e| emit_error(what, &e))?
-                    .0;
-                syn::Item::Impl(block)
-            }
-            _ => {
-                return Err(Error::Emit {
-                    exchange: what.to_owned(),
-                    message: "a wrapper that is neither a module nor an impl".to_owned(),
-                })
-            }
-        };
-        let mut file =
-            syn::parse2::<syn::File>(TokenStream::new()).map_err(|e| emit_error(what, &e))?;
-        file.items.push(wrapped);
-        let text = prettyplease::unparse(&file);
-        // Everything between the wrapper's first and last lines is the item, indented.
-        let body = text
-            .split_once('\n')
-            .and_then(|(_, rest)| rest.strip_suffix("}\n"))
-            .unwrap_or("");
-        out.push(body)?;
-    }
-    out.push("}\n")
+    out.push("{\n")
+}
+
+/// `item` (one item, or several) formatted inside an empty block of its kind, so it is
+/// indented as prettyplease indents it there: the same text as formatting the whole block at
+/// once, without holding it all as one syntax tree. Printed from the syntax tree, without
+/// turning it back into tokens and parsing it again.
+fn inside(what: &str, block: Block, item: TokenStream) -> Result<String> {
+    let wrapped = match block {
+        Block::Module => {
+            let mut module: syn::ItemMod =
+                syn::parse2(quote! { mod __xgen {} }).map_err(|e| emit_error(what, &e))?;
+            let items = syn::parse2::<syn::File>(item)
+                .map_err(|e| emit_error(what, &e))?
+                .items;
+            module.content = Some((Default::default(), items));
+            syn::Item::Mod(module)
+        }
+        Block::Impl => {
+            let mut block: syn::ItemImpl =
+                syn::parse2(quote! { impl Client {} }).map_err(|e| emit_error(what, &e))?;
+            block.items = syn::parse2::<ImplItems>(item)
+                .map_err(|e| emit_error(what, &e))?
+                .0;
+            syn::Item::Impl(block)
+        }
+    };
+    let mut file =
+        syn::parse2::<syn::File>(TokenStream::new()).map_err(|e| emit_error(what, &e))?;
+    file.items.push(wrapped);
+    let text = prettyplease::unparse(&file);
+    // Everything between the wrapper's first and last lines is the item, indented.
+    Ok(text
+        .split_once('\n')
+        .and_then(|(_, rest)| rest.strip_suffix("}\n"))
+        .unwrap_or("")
+        .to_owned())
 }
 
 /// The members of an `impl` block, parsed from tokens.
