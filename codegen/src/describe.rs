@@ -30,6 +30,8 @@ pub struct OperationInfo {
     pub host: Option<String>,
     /// The body encoding, if the operation has a body.
     pub body: Option<BodyEncoding>,
+    /// The media type of a raw body (`application/octet-stream`).
+    pub raw_media_type: Option<String>,
     /// Every parameter the caller sets, sorted by wire name, then location.
     pub params: Vec<ParamInfo>,
     /// Body fields the signer fills in, sorted by wire name.
@@ -139,6 +141,7 @@ pub fn describe(op: &Operation, api: &Api) -> OperationInfo {
         path: op.path.clone(),
         host: op.host.clone(),
         body: op.body.as_ref().map(|b| b.encoding),
+        raw_media_type: op.body.as_ref().and_then(|b| b.raw_media_type.clone()),
         params: params(op, api),
         signer_fields: op
             .signer_fields()
@@ -231,7 +234,10 @@ pub fn value_kind(ty: &TypeRef, api: &Api) -> ValueKind {
 
 fn value_kind_within(ty: &TypeRef, api: &Api, depth: usize) -> ValueKind {
     match ty {
-        TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => ValueKind::String,
+        // Bytes from the command line are text's.
+        TypeRef::Primitive(Primitive::String | Primitive::DecimalString | Primitive::Bytes) => {
+            ValueKind::String
+        }
         TypeRef::Primitive(Primitive::I32 | Primitive::I64 | Primitive::U64) => ValueKind::Integer,
         TypeRef::Primitive(Primitive::F64) => ValueKind::Number,
         TypeRef::Primitive(Primitive::Bool) => ValueKind::Boolean,
@@ -267,6 +273,7 @@ fn type_text_within(ty: &TypeRef, api: &Api, depth: usize) -> String {
         TypeRef::Primitive(Primitive::I64) => "integer".to_owned(),
         TypeRef::Primitive(Primitive::U64) => "unsigned integer".to_owned(),
         TypeRef::Primitive(Primitive::F64) => "number".to_owned(),
+        TypeRef::Primitive(Primitive::Bytes) => "bytes".to_owned(),
         TypeRef::Any => "any JSON".to_owned(),
         TypeRef::Array(item) => format!("array of {}", type_text_within(item, api, depth + 1)),
         TypeRef::Map(value) => format!("map of {}", type_text_within(value, api, depth + 1)),

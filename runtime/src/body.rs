@@ -18,6 +18,28 @@ pub struct Body {
     encoding: BodyEncoding,
 }
 
+/// The bytes of a raw body from the request's one body field: a string's UTF-8 bytes, or an
+/// array of byte values (a `Vec<u8>` as serde writes it).
+fn raw_bytes(value: &serde_json::Value, media_type: &str) -> Result<Vec<u8>, Error> {
+    let wrong = || {
+        Error::encode(format!(
+            "a `{media_type}` body must be bytes (a `Vec<u8>`, or an array of numbers 0 to 255) or text"
+        ))
+    };
+    match value {
+        serde_json::Value::String(text) => Ok(text.clone().into_bytes()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_u64()
+                    .and_then(|byte| u8::try_from(byte).ok())
+                    .ok_or_else(wrong)
+            })
+            .collect(),
+        _ => Err(wrong()),
+    }
+}
+
 /// A body field owned by the signer, to be put in front of the caller's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyField<'a> {
@@ -68,6 +90,11 @@ impl Body {
             BodyEncoding::Form => serde_urlencoded::to_string(fields)
                 .map_err(|e| Error::encode(format!("form serialisation failed: {e}")))?
                 .into_bytes(),
+            BodyEncoding::Raw(_) => {
+                let value = serde_json::to_value(fields)
+                    .map_err(|e| Error::encode(format!("the body could not be read: {e}")))?;
+                return Body::encode_whole(encoding, &value);
+            }
         };
         Ok(Body { bytes, encoding })
     }
@@ -79,6 +106,12 @@ impl Body {
         encoding: BodyEncoding,
         value: &serde_json::Value,
     ) -> Result<Body, Error> {
+        if let BodyEncoding::Raw(media_type) = encoding {
+            return Ok(Body {
+                bytes: raw_bytes(value, media_type)?,
+                encoding,
+            });
+        }
         if value.is_object() || encoding != BodyEncoding::Json {
             return Body::encode(encoding, value);
         }
@@ -141,6 +174,11 @@ impl Body {
                 return Err(Error::encode(
                     "the operation has no request body, so signer fields cannot be added to it",
                 ))
+            }
+            BodyEncoding::Raw(media_type) => {
+                return Err(Error::encode(format!(
+                    "the body is `{media_type}` bytes sent as they are, so signer fields cannot be added to it"
+                )))
             }
             BodyEncoding::Json => {
                 let rest = match self.bytes.split_first() {

@@ -52,6 +52,9 @@ pub enum BodyEncoding {
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// Bytes sent as they are, with this media type (`application/octet-stream`,
+    /// `text/plain`): an upload. Nothing is added to them, so no signer can put fields there.
+    Raw(&'static str),
 }
 
 impl BodyEncoding {
@@ -61,6 +64,7 @@ impl BodyEncoding {
             BodyEncoding::None => None,
             BodyEncoding::Json => Some("application/json"),
             BodyEncoding::Form => Some("application/x-www-form-urlencoded"),
+            BodyEncoding::Raw(media_type) => Some(media_type),
         }
     }
 }

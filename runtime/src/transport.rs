@@ -494,6 +494,48 @@ mod tests {
     }
 
     #[test]
+    fn a_raw_body_goes_as_its_bytes_with_its_media_type() {
+        use crate::operation::{Param, ParamLocation, ParamStyle, ValueKind};
+        static UPLOAD: Operation = Operation {
+            method: Method::Post,
+            path: "/upload",
+            body: BodyEncoding::Raw("application/octet-stream"),
+            params: &[Param {
+                wire_name: "body",
+                location: ParamLocation::WholeBody,
+                kind: ValueKind::String,
+                required: true,
+                style: ParamStyle::Simple,
+                explode: false,
+            }],
+            ..PUBLIC
+        };
+        let client = client("https://x.example").unwrap();
+        // A `Vec<u8>` as serde writes it, and text.
+        let bytes = client
+            .prepare(&UPLOAD, &serde_json::json!({"body": [0, 255, 104, 105]}))
+            .unwrap();
+        assert_eq!(bytes.body, [0, 255, b'h', b'i']);
+        assert!(bytes.headers.contains(&(
+            "Content-Type".to_owned(),
+            "application/octet-stream".to_owned()
+        )));
+        let text = client
+            .prepare(&UPLOAD, &serde_json::json!({"body": "hé"}))
+            .unwrap();
+        assert_eq!(text.body, "hé".as_bytes());
+        let error = client
+            .prepare(&UPLOAD, &serde_json::json!({"body": [256]}))
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("a `application/octet-stream` body must be bytes"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn base_url_is_validated_and_trimmed() {
         assert_eq!(
             client("https://api.kraken.com/").unwrap().base_url(),

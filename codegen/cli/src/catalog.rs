@@ -147,6 +147,11 @@ pub fn runtime_operation(info: &OperationInfo, api: &Api) -> &'static Operation 
             None => xgen_runtime::BodyEncoding::None,
             Some(xgen_codegen::ir::BodyEncoding::Json) => xgen_runtime::BodyEncoding::Json,
             Some(xgen_codegen::ir::BodyEncoding::Form) => xgen_runtime::BodyEncoding::Form,
+            Some(xgen_codegen::ir::BodyEncoding::Raw) => xgen_runtime::BodyEncoding::Raw(leak_str(
+                info.raw_media_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream"),
+            )),
         },
         params: leak_slice(params),
         signer_fields: leak_slice(signer_fields),

@@ -160,6 +160,7 @@ fn check(
             problems.push(wrong("a 32-bit integer"))
         }
         (TypeRef::Primitive(Primitive::F64), Value::Number(_)) => {}
+        (TypeRef::Primitive(Primitive::Bytes), Value::String(_) | Value::Array(_)) => {}
         (TypeRef::Primitive(Primitive::Bool), Value::Bool(_)) => {}
         (TypeRef::Primitive(p), _) => {
             problems.push(wrong(&describe::type_text(&TypeRef::Primitive(*p), api)))

@@ -193,6 +193,7 @@ fn encoding_word(encoding: Option<BodyEncoding>) -> &'static str {
         None => "none",
         Some(BodyEncoding::Json) => "json",
         Some(BodyEncoding::Form) => "form",
+        Some(BodyEncoding::Raw) => "raw bytes",
     }
 }
 
@@ -881,6 +882,7 @@ fn primitive_word(p: Primitive) -> &'static str {
         Primitive::I64 => "integer",
         Primitive::U64 => "unsigned integer",
         Primitive::F64 => "number",
+        Primitive::Bytes => "bytes",
     }
 }
 

@@ -125,14 +125,15 @@ pub(super) fn operation_static(
         ..
     } = &info;
     let method = format_ident!("{}", method_variant(op.method));
-    let encoding = format_ident!(
-        "{}",
-        match info.body {
-            None => "None",
-            Some(BodyEncoding::Json) => "Json",
-            Some(BodyEncoding::Form) => "Form",
+    let encoding = match (info.body, &info.raw_media_type) {
+        (None, _) => quote! { None },
+        (Some(BodyEncoding::Json), _) => quote! { Json },
+        (Some(BodyEncoding::Form), _) => quote! { Form },
+        (Some(BodyEncoding::Raw), media_type) => {
+            let media_type = media_type.as_deref().unwrap_or("application/octet-stream");
+            quote! { Raw(#media_type) }
         }
-    );
+    };
     let params = info.params.iter().map(|param| {
         let wire = &param.wire_name;
         let location = format_ident!(

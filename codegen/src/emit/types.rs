@@ -36,6 +36,7 @@ pub(super) fn type_ref(ty: &TypeRef) -> TokenStream {
         TypeRef::Primitive(Primitive::I64) => quote! { i64 },
         TypeRef::Primitive(Primitive::U64) => quote! { u64 },
         TypeRef::Primitive(Primitive::F64) => quote! { f64 },
+        TypeRef::Primitive(Primitive::Bytes) => quote! { Vec<u8> },
         TypeRef::Named(name) => {
             let ident = format_ident!("{}", name.as_str());
             quote! { #ident }

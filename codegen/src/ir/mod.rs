@@ -374,6 +374,8 @@ pub enum Primitive {
     F64,
     /// A decimal number that travels as a JSON string, to keep every digit.
     DecimalString,
+    /// Bytes: the body of an upload (`type: string, format: binary`), `Vec<u8>`.
+    Bytes,
 }
 
 /// One endpoint.
@@ -535,6 +537,10 @@ pub struct RequestBody {
     /// The wire name of the request struct's one body field when the body is not an object of
     /// named fields (an array, one of several shapes): that field is sent as the body itself.
     pub whole: Option<String>,
+    /// The media type of a [`BodyEncoding::Raw`] body, as the spec writes it (parameters
+    /// kept: it is the `Content-Type` sent); `None` for the others, whose media type the
+    /// encoding says.
+    pub raw_media_type: Option<String>,
 }
 
 /// Body encodings.
@@ -544,6 +550,9 @@ pub enum BodyEncoding {
     Json,
     /// `application/x-www-form-urlencoded`
     Form,
+    /// Bytes or text sent as they are, with the media type of [`RequestBody::raw_media_type`]
+    /// (`application/octet-stream`, `text/plain`): an upload.
+    Raw,
 }
 
 /// A body field the signer fills in.

@@ -1209,9 +1209,17 @@ impl<'a> Lowering<'a> {
         let content = body.get("content").and_then(Node::entries).unwrap_or(&[]);
         let json = content.iter().find(|e| is_json_media(&e.key));
         let form = content.iter().find(|e| media_type(&e.key) == FORM);
+        // Then the rest, but multipart, in the order written: bytes or text sent as they are.
+        let raw = content
+            .iter()
+            .find(|e| !media_type(&e.key).starts_with("multipart/"));
         let (encoding, media) = match (json, form) {
             (Some(media), _) => (BodyEncoding::Json, media),
             (None, Some(media)) => (BodyEncoding::Form, media),
+            (None, None) if raw.is_some() => {
+                let media = raw.expect("checked");
+                return self.raw_body(media, signed, body, &content_origin.child(&media.key));
+            }
             (None, None) => {
                 let found: Vec<String> = content
                     .iter()
@@ -1278,10 +1286,90 @@ impl<'a> Lowering<'a> {
                 encoding,
                 signer_fields,
                 whole: None,
+                raw_media_type: None,
             },
             fields: strukt.fields,
             docs: schema_docs(schema),
             origin: schema_origin,
+        })
+    }
+
+    /// A body of another media type than JSON or a form (`application/octet-stream`,
+    /// `text/plain`), sent as it is: the request's one `body` field, bytes (`Vec<u8>`) unless the
+    /// schema says text (`type: string` without `format: binary`).
+    fn raw_body(
+        &mut self,
+        media: &'a crate::source::yaml::Entry,
+        signed: bool,
+        body: &'a Node,
+        origin: &Origin,
+    ) -> Result<LoweredBody> {
+        // As written, parameters and all (`text/plain; charset=utf-8`): the Content-Type sent.
+        let media_type = media.key.trim().to_owned();
+        let unplaced = self
+            .profile
+            .signer_fields
+            .iter()
+            .any(|wire| !self.signer_params.contains(wire));
+        if signed && unplaced && !self.api.profile.signing.fields_where_declared {
+            return Err(unsupported(
+                origin,
+                &format!(
+                    "a `{}` body, sent as it is, in which the signer's fields have no place",
+                    crate::text::escape(&media_type)
+                ),
+            ));
+        }
+        let ty = match media.value.get("schema") {
+            None => Primitive::Bytes,
+            Some(schema) => {
+                let at = origin.child("schema");
+                let (schema, at, _) = self.resolve_schema(schema, &at)?;
+                let format = schema.get("format").and_then(Node::as_str);
+                match (schema.get("type").and_then(Node::as_str), format) {
+                    (None, _) | (Some("string"), Some("binary")) => Primitive::Bytes,
+                    (Some("string"), _) => Primitive::String,
+                    _ => {
+                        return Err(unsupported(
+                            &at,
+                            &format!(
+                                "a `{}` body whose schema is neither bytes nor text",
+                                crate::text::escape(&media_type)
+                            ),
+                        ))
+                    }
+                }
+            }
+        };
+        let what = match ty {
+            Primitive::Bytes => "bytes",
+            _ => "text",
+        };
+        let description = text(body, "description").unwrap_or_else(|| {
+            format!("The request body: {what} sent as they are, as `{media_type}`.")
+        });
+        let field = Field {
+            name: FieldName::from_wire(WHOLE_BODY),
+            ty: TypeRef::Primitive(ty),
+            required: true,
+            nullable: false,
+            boxed: false,
+            docs: Docs {
+                summary: None,
+                description: Some(description),
+            },
+            origin: origin.clone(),
+        };
+        Ok(LoweredBody {
+            body: RequestBody {
+                encoding: BodyEncoding::Raw,
+                signer_fields: Vec::new(),
+                whole: Some(WHOLE_BODY.to_owned()),
+                raw_media_type: Some(media_type),
+            },
+            fields: vec![field],
+            docs: Docs::default(),
+            origin: origin.clone(),
         })
     }
 
@@ -1334,6 +1422,7 @@ impl<'a> Lowering<'a> {
                 encoding,
                 signer_fields: Vec::new(),
                 whole: Some(WHOLE_BODY.to_owned()),
+                raw_media_type: None,
             },
             fields: vec![field],
             docs: Docs::default(),

@@ -228,6 +228,7 @@ impl Lowering<'_> {
                 encoding,
                 signer_fields,
                 whole: None,
+                raw_media_type: None,
             },
             strukt.fields,
         ))

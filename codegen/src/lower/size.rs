@@ -69,7 +69,9 @@ struct Sizes {
 impl Sizes {
     fn of(&mut self, ty: &TypeRef, api: &Api) -> usize {
         match ty {
-            TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => COLLECTION,
+            TypeRef::Primitive(Primitive::String | Primitive::DecimalString | Primitive::Bytes) => {
+                COLLECTION
+            }
             TypeRef::Primitive(Primitive::Bool) => 1,
             TypeRef::Primitive(Primitive::I32) => 4,
             TypeRef::Primitive(Primitive::I64 | Primitive::U64 | Primitive::F64) => 8,
