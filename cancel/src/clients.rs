@@ -2,13 +2,20 @@
 //! environment through the runtime's registry: the variables and the signer come from the
 //! signing scheme each client's profile names (`Client::SIGNING_SCHEME`), as for `xgen request`.
 
-use xgen_clients::{alphapoint, bybit, kraken, kraken_pay, okx};
+use xgen_clients::{alphapoint, bybit, kraken, kraken_pay, kucoin, okx};
 use xgen_runtime::registry::{self, Environment, SignerSetup};
 
 use crate::Failure;
 
 /// The exchanges whose withdrawals the hand-written layer knows, sorted.
-pub const NAMES: &[&str] = &["alphapoint", "bybit", "kraken", "kraken-pay", "okx"];
+pub const NAMES: &[&str] = &[
+    "alphapoint",
+    "bybit",
+    "kraken",
+    "kraken-pay",
+    "kucoin",
+    "okx",
+];
 
 /// The scheme each exchange's generated client signs with.
 fn scheme_of(exchange: &str) -> &'static str {
@@ -17,6 +24,7 @@ fn scheme_of(exchange: &str) -> &'static str {
         "bybit" => bybit::Client::SIGNING_SCHEME,
         "kraken" => kraken::Client::SIGNING_SCHEME,
         "kraken-pay" => kraken_pay::Client::SIGNING_SCHEME,
+        "kucoin" => kucoin::Client::SIGNING_SCHEME,
         _ => okx::Client::SIGNING_SCHEME,
     }
 }
@@ -78,6 +86,19 @@ pub fn okx(base_url: Option<&str>) -> Result<okx::Client, Failure> {
 pub fn bybit(base_url: Option<&str>) -> Result<bybit::Client, Failure> {
     let url = base_url.unwrap_or(bybit::Client::PRODUCTION_URL);
     runtime("bybit", url).map(bybit::Client::from_runtime)
+}
+
+/// KuCoin by default sends each operation to its production host (the withdrawal endpoints are
+/// on the Spot host); `--base-url` sends every operation to that one URL, as a test server
+/// wants.
+pub fn kucoin(base_url: Option<&str>) -> Result<kucoin::Client, Failure> {
+    let runtime = match base_url {
+        Some(url) => runtime("kucoin", url)?,
+        None => runtime("kucoin", kucoin::Client::PRODUCTION_URL)?
+            .with_hosts(kucoin::Client::PRODUCTION_HOSTS)
+            .map_err(|e| Failure::Input(e.to_string()))?,
+    };
+    Ok(kucoin::Client::from_runtime(runtime))
 }
 
 /// AlphaPoint APEX is white-label and has no production host of its own.

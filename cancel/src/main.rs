@@ -19,8 +19,8 @@ use std::time::Duration;
 use clap::Parser;
 use xgen_clients::withdrawals::{
     AlphaPointAccount, AlphaPointWithdrawals, BybitWithdrawals, Cancel, CancelReply,
-    ConfirmOptions, KrakenPayRequests, KrakenWithdrawal, KrakenWithdrawals, OkxWithdrawals,
-    Outcome, Progress, Status,
+    ConfirmOptions, KrakenPayRequests, KrakenWithdrawal, KrakenWithdrawals, KucoinWithdrawals,
+    OkxWithdrawals, Outcome, Progress, Status,
 };
 
 /// How a step failed, which decides the exit code.
@@ -152,6 +152,7 @@ The withdrawal id, per exchange:
   kraken      the refid, with --asset:  xgen cancel kraken FTQcuak-V6Za8qrWnhzTx67yYHz8Tg --asset XBT
   okx         the wdId:                 xgen cancel okx 1123456 --confirm
   bybit       the withdrawal id:        xgen cancel bybit 10197 --confirm
+  kucoin      the withdrawalId:         xgen cancel kucoin 670deec84d64da0007d7c946 --confirm
   alphapoint  the RequestCode, with --account-id (and --oms-id if not 1) and --base-url:
               xgen cancel alphapoint <GUID> --account-id 7 --base-url https://<venue host>
   kraken-pay  the payment request's external_id (no --confirm)
@@ -176,10 +177,10 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "xgen-cancel", version, after_help = after_help())]
 pub struct CancelArgs {
-    /// The exchange: kraken, kraken-pay, okx, bybit or alphapoint.
+    /// The exchange: kraken, kraken-pay, okx, bybit, kucoin or alphapoint.
     exchange: String,
-    /// The withdrawal: Kraken's refid, OKX's wdId, Bybit's id, AlphaPoint's RequestCode, Kraken
-    /// Pay's external_id.
+    /// The withdrawal: Kraken's refid, OKX's wdId, Bybit's id, KuCoin's withdrawalId,
+    /// AlphaPoint's RequestCode, Kraken Pay's external_id.
     #[arg(value_name = "WITHDRAWAL_ID")]
     id: String,
     /// The asset withdrawn (kraken only, and required there), e.g. XBT.
@@ -259,6 +260,7 @@ enum Target {
     KrakenPay(KrakenPayRequests, String),
     Okx(OkxWithdrawals, String),
     Bybit(BybitWithdrawals, String),
+    Kucoin(KucoinWithdrawals, String),
     AlphaPoint(AlphaPointWithdrawals, String),
 }
 
@@ -286,6 +288,10 @@ fn execute(args: CancelArgs) -> Result<Exit, Failure> {
                 cancel(x, id.as_str(), options.as_ref(), &report).await
             }
             Target::Bybit(x, id) => {
+                let report = Report::new(x.client().runtime().base_url());
+                cancel(x, id.as_str(), options.as_ref(), &report).await
+            }
+            Target::Kucoin(x, id) => {
                 let report = Report::new(x.client().runtime().base_url());
                 cancel(x, id.as_str(), options.as_ref(), &report).await
             }
@@ -368,6 +374,10 @@ fn target(args: &CancelArgs) -> Result<Target, Failure> {
         "okx" => Target::Okx(OkxWithdrawals::new(clients::okx(base_url)?), id.to_owned()),
         "bybit" => Target::Bybit(
             BybitWithdrawals::new(clients::bybit(base_url)?),
+            id.to_owned(),
+        ),
+        "kucoin" => Target::Kucoin(
+            KucoinWithdrawals::new(clients::kucoin(base_url)?),
             id.to_owned(),
         ),
         _ => {

@@ -393,6 +393,13 @@ pub enum Answer {
     },
     /// `{"code":"200000","data":<json>}` with the given raw JSON text, HTTP 200.
     Data(String),
+    /// [`DocumentedError::TooManyRequests`] with a `Retry-After: seconds` header besides
+    /// KuCoin's own `gw-ratelimit-*` ones: KuCoin documents only its own, but a gateway in front
+    /// of it may add this one, and clients should keep it.
+    TooManyRequestsRetryAfter {
+        /// The `Retry-After` value.
+        seconds: u64,
+    },
 }
 
 impl crate::Reply<Answer> {
@@ -827,6 +834,11 @@ impl Machinery for KuCoin {
                 msg,
             }) => error_reply(*http_status, code, msg),
             Answered::Exchange(Answer::Data(raw)) => data_reply(raw),
+            Answered::Exchange(Answer::TooManyRequestsRetryAfter { seconds }) => {
+                DocumentedError::TooManyRequests
+                    .reply()
+                    .with_header("Retry-After", seconds.to_string())
+            }
         }
     }
 

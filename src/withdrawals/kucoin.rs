@@ -1,11 +1,4 @@
 //! KuCoin: cancel-withdrawal, confirmed through the single-withdrawal record.
-//!
-//! Not yet declared in `mod.rs`, so not compiled: it is written against the generated `kucoin`
-//! client that `specs/kucoin` on main will produce (operations and requests of
-//! `account_withdrawal_cancel_withdrawal` and `account_withdrawal_get_withdrawal_history_by_id`),
-//! which this branch does not have yet. Still to do once it exists: declare it, export
-//! `KucoinWithdrawals`, add `TypedRecord::Kucoin`, add `Located::is_null` to record.rs, and
-//! check the generated names used below.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -18,8 +11,8 @@ use super::state::{exchange_words, wire_fields};
 use super::{Cancel, CancelReply, Status, TypedRecord, WithdrawalState, WithdrawalStatus};
 use crate::kucoin::{
     operations, AccountWithdrawalCancelWithdrawalRequest,
-    AccountWithdrawalGetWithdrawalHistoryByIdData,
-    AccountWithdrawalGetWithdrawalHistoryByIdRequest, Client,
+    AccountWithdrawalGetWithdrawalHistoryByIdRequest,
+    AccountWithdrawalGetWithdrawalHistoryByIdResponse, Client,
 };
 
 /// KuCoin withdrawals, by withdrawal id: `DELETE /api/v1/withdrawals/{withdrawalId}`,
@@ -27,16 +20,21 @@ use crate::kucoin::{
 ///
 /// | cancel reply | [`CancelReply`] |
 /// |---|---|
-/// | `code: "200000"` (`data: null`; KuCoin says no more) | `Requested` |
-/// | `400100`, KuCoin's generic refusal (it has no code of its own for "not `PROCESSING`" or "no such withdrawal") | `Refused`; the status read that follows tells "too late", "not found" or "refused" |
+/// | `code: "200000"`, `data: null` (accepted; KuCoin says no more) | `Requested` |
+/// | `400100`, KuCoin's generic parameter error, any HTTP status but 429 | `Refused`; the status read that follows tells "not found" (`data: null`), "too late" (`SUCCESS`) or "refused" |
 ///
-/// KuCoin has **no cancelled status**. A withdrawal is `REVIEW`, `PROCESSING`,
-/// `WALLET_PROCESSING`, `SUCCESS` or `FAILURE`, and "only withdrawal requests with PROCESSING
-/// status can be canceled". The single-withdrawal record adds `cancelType` (`CANCELABLE`,
-/// `CANCELING`, `NON_CANCELABLE`). A cancelled withdrawal leaves `PROCESSING` for `FAILURE`, the
-/// status a failed one ends in too: the funds stay on KuCoin either way. So `FAILURE` reads as
-/// `Cancelled` only when this value's own cancel of that id was accepted (or the record still
-/// says `CANCELING`), and as `Failed` otherwise:
+/// KuCoin has no code of its own for "not `PROCESSING`" or "no such withdrawal", so both come as
+/// `400100`; the status read after it tells them apart. The spec types the cancel's `data` as a
+/// string, yet KuCoin's own example sends `null`: the reply is read as any JSON.
+///
+/// KuCoin has **no cancelled status**. Its spec gives the status as "Available value: REVIEW,
+/// PROCESSING, WALLET_PROCESSING, SUCCESS and FAILURE" and says of the cancel "Only withdrawal
+/// requests with PROCESSING status can be canceled"; the single-withdrawal record adds
+/// `cancelType` (`CANCELABLE`, `CANCELING`, `NON_CANCELABLE`). A cancelled withdrawal leaves
+/// `PROCESSING` for `FAILURE`, the status a failed one ends in too (the funds stay on KuCoin
+/// either way), and nothing in the record tells the two apart once `cancelType` has moved on.
+/// So `FAILURE` reads as `Cancelled` only when this value (or a clone) had its own cancel of that
+/// id accepted, or when the record still says `CANCELING`; otherwise it is `Failed`:
 ///
 /// | `status` (`cancelType`) | [`WithdrawalState`] |
 /// |---|---|
@@ -44,12 +42,16 @@ use crate::kucoin::{
 /// | `PROCESSING` (`CANCELING`) | `Cancelling` |
 /// | `PROCESSING` (`NON_CANCELABLE`), `REVIEW`, `WALLET_PROCESSING` | `NotCancellable` |
 /// | `SUCCESS` | `Completed` |
-/// | `FAILURE` after a cancel of this id that KuCoin accepted, or with `CANCELING` | `Cancelled` |
+/// | `FAILURE` after a cancel of this id that KuCoin accepted through this value, or with `CANCELING` | `Cancelled` |
 /// | `FAILURE` otherwise | `Failed` |
 /// | any other value | `Unknown` |
 ///
-/// The single-withdrawal endpoint's answer for an unknown id is not documented; `data: null`
-/// reads as "not listed".
+/// [`WithdrawalStatus::exchange_status`] is `status` and `cancelType` together
+/// (`FAILURE, cancelType NON_CANCELABLE`). What the single-withdrawal endpoint answers for an
+/// unknown id is not documented; `data: null` reads as "not listed" (`Ok(None)`).
+///
+/// The client must send the withdrawal operations to the Spot host (`Client::new` does; a
+/// client built with `with_base_url` sends everything to that one URL).
 #[derive(Clone, Debug)]
 pub struct KucoinWithdrawals {
     client: Client,
@@ -177,10 +179,8 @@ impl Status for KucoinWithdrawals {
         Ok(Some(WithdrawalStatus {
             state,
             exchange_status,
-            // The generated `data` type's name is a guess until the client exists; `TypedRecord`
-            // gains a `Kucoin` variant for it (state.rs).
             record: record
-                .keep::<AccountWithdrawalGetWithdrawalHistoryByIdData>(TypedRecord::Kucoin),
+                .keep::<AccountWithdrawalGetWithdrawalHistoryByIdResponse>(TypedRecord::Kucoin),
         }))
     }
 }

@@ -15,7 +15,7 @@
 //!   passes, and returns an [`Outcome`] that cannot be misread.
 //!
 //! One type per exchange implements the traits: [`KrakenWithdrawals`], [`OkxWithdrawals`],
-//! [`BybitWithdrawals`], [`AlphaPointWithdrawals`]. [`KrakenPayRequests`] implements
+//! [`BybitWithdrawals`], [`AlphaPointWithdrawals`], [`KucoinWithdrawals`]. [`KrakenPayRequests`] implements
 //! [`Cancel`] only: Kraken Pay has no status endpoint (the outcome arrives by signed webhook),
 //! so `cancel_and_confirm` does not exist for it rather than pretending. [`BinanceWithdrawals`] is
 //! the other way round: Binance has no cancel endpoint, so it has an inherent `status` alone.
@@ -34,6 +34,7 @@ mod bybit;
 mod confirm;
 mod kraken;
 mod kraken_pay;
+mod kucoin;
 mod okx;
 mod record;
 mod state;
@@ -49,6 +50,7 @@ pub use bybit::BybitWithdrawals;
 pub use confirm::{ConfirmOptions, Progress};
 pub use kraken::{KrakenWithdrawal, KrakenWithdrawals};
 pub use kraken_pay::KrakenPayRequests;
+pub use kucoin::KucoinWithdrawals;
 pub use okx::OkxWithdrawals;
 pub use state::{
     CancelReply, ExchangeRecord, Outcome, RecordError, TypedRecord, WithdrawalState,

@@ -120,6 +120,12 @@ impl<'a> Located<'a> {
         }))
     }
 
+    /// Whether the value is JSON `null`: how KuCoin's single-withdrawal endpoint answers for an
+    /// id it does not list (`data: null`).
+    pub(super) fn is_null(&self) -> bool {
+        self.value.is_null()
+    }
+
     /// The record itself, when the reply is one record (AlphaPoint's ticket); a value that is
     /// not an object is a decode error.
     pub(super) fn record(self) -> Result<Located<'a>, Error> {

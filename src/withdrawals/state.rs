@@ -4,7 +4,7 @@ use std::fmt;
 
 use xgen_runtime::{Error, Escaped};
 
-use crate::{alphapoint, binance, bybit, kraken, okx};
+use crate::{alphapoint, binance, bybit, kraken, kucoin, okx};
 
 /// Where a withdrawal stands, in one vocabulary for every exchange.
 ///
@@ -136,6 +136,8 @@ pub enum TypedRecord {
     AlphaPoint(Box<alphapoint::WithdrawTicket>),
     /// A record of Binance's withdraw history.
     Binance(Box<binance::GetSapiV1CapitalWithdrawHistoryResponseItem>),
+    /// KuCoin's single-withdrawal record.
+    Kucoin(Box<kucoin::AccountWithdrawalGetWithdrawalHistoryByIdResponse>),
 }
 
 /// What the exchange answered to a cancel. Only [`CancelReply::Requested`] means it took the

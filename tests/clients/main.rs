@@ -12,6 +12,7 @@ mod bybit_e2e;
 mod generated_up_to_date;
 mod kraken_e2e;
 mod kraken_pay_e2e;
+mod kucoin_e2e;
 mod okx_e2e;
 mod readme_examples;
 mod status_e2e;

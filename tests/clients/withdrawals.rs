@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::support::withdrawals::{
     self as harness, assert_status, cancel_spacing, confirm, documented_status_floor,
     end_of_polling, options_30s, poll_schedule, polls_in_30s, status_floor, AlphaPointCodes,
-    AlphaPointNames, Bybit, Kraken, Okx, Step, Venue,
+    AlphaPointNames, Bybit, Kraken, Kucoin, Okx, Step, Venue,
 };
 use xgen_clients::withdrawals::{
     Cancel, CancelReply, ConfirmOptions, Outcome, Status, WithdrawalState,
@@ -955,6 +955,12 @@ mod alphapoint_status_names {
     use super::*;
 
     every_outcome!(AlphaPointNames);
+}
+
+mod kucoin {
+    use super::*;
+
+    every_outcome!(Kucoin);
 }
 
 mod kraken_pay {

@@ -25,6 +25,9 @@ const BYBIT_SECRET: &str = "bybit-test-secret-0123456789ABCDEFGHIJ";
 const ALPHAPOINT_KEY: &str = "28c68ac3fcfafc3d4e8d653fe57e5baf";
 const ALPHAPOINT_SECRET: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const ALPHAPOINT_USER: u64 = 96;
+const KUCOIN_KEY: &str = "67e6515f7960ba0007b42025";
+const KUCOIN_SECRET: &str = "2142051e-5bda-4d4e-a3c6-a82395c66f80";
+const KUCOIN_PASSPHRASE: &str = "Test-Passphrase-2";
 
 const CREDENTIALS: &[(&str, &str)] = &[
     ("KRAKEN_API_KEY", KRAKEN_KEY),
@@ -39,6 +42,9 @@ const CREDENTIALS: &[(&str, &str)] = &[
     ("ALPHAPOINT_API_KEY", ALPHAPOINT_KEY),
     ("ALPHAPOINT_API_SECRET", ALPHAPOINT_SECRET),
     ("ALPHAPOINT_USER_ID", "96"),
+    ("KUCOIN_API_KEY", KUCOIN_KEY),
+    ("KUCOIN_API_SECRET", KUCOIN_SECRET),
+    ("KUCOIN_API_PASSPHRASE", KUCOIN_PASSPHRASE),
 ];
 
 /// What the fake's URL becomes in the lines compared.
@@ -73,6 +79,8 @@ impl Run {
             OKX_PASSPHRASE,
             BYBIT_SECRET,
             ALPHAPOINT_SECRET,
+            KUCOIN_SECRET,
+            KUCOIN_PASSPHRASE,
         ] {
             assert!(
                 !run.stdout.contains(secret) && !run.stderr.contains(secret),
@@ -925,6 +933,180 @@ mod bybit {
     }
 }
 
+mod kucoin {
+    use super::*;
+    use xgen_fake_exchanges::kucoin::{FakeKuCoin, State, Withdrawal};
+
+    const ID: &str = "670deec84d64da0007d7c946";
+    const ARGS: &[&str] = &["kucoin", ID];
+    const SENT: &str = "sent: DELETE http://fake/api/v1/withdrawals/{withdrawalId} \
+                        {\"withdrawalId\":\"670deec84d64da0007d7c946\"}";
+    const REQUESTED: &str = "answer: cancellation requested (accepted, not yet done)";
+    /// KuCoin's refusal: its generic parameter error, with the spec's sentence.
+    const NOT_PROCESSING: &str =
+        "400100: Only withdrawal requests with PROCESSING status can be canceled.";
+
+    async fn fake(withdrawal: Withdrawal) -> FakeKuCoin {
+        let fake = FakeKuCoin::start(KUCOIN_KEY, KUCOIN_SECRET, KUCOIN_PASSPHRASE).await;
+        fake.add_withdrawal(withdrawal);
+        fake
+    }
+
+    fn withdrawal(script: CancelScript) -> Withdrawal {
+        Withdrawal::new(ID, "USDT", "3").with_script(script)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn cancelled() {
+        // KuCoin has no cancelled status: the cancel shows as `cancelType: CANCELING`, then the
+        // withdrawal ends in FAILURE, which reads as cancelled because this run's cancel of it
+        // was accepted.
+        let fake = fake(withdrawal(CancelScript::CancelsAfter { polls: 1 })).await;
+        let run = xgen_at(&fake.base_url(), &with(ARGS, &CONFIRM), &[]).await;
+        run.assert(
+            0,
+            &[
+                SENT,
+                REQUESTED,
+                "status after T s: cancelling (PROCESSING, cancelType CANCELING)",
+                "waiting 1.0 s",
+                "status after T s: cancelled (FAILURE, cancelType NON_CANCELABLE)",
+                "outcome: cancelled: the exchange shows the withdrawal cancelled (FAILURE, \
+                 cancelType NON_CANCELABLE)",
+            ],
+        );
+        assert_eq!(fake.status_polls(ID), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn too_late() {
+        let fake = fake(withdrawal(CancelScript::AlreadyCompleted)).await;
+        let run = xgen_at(&fake.base_url(), &with(ARGS, &CONFIRM), &[]).await;
+        run.assert(
+            4,
+            &[
+                SENT,
+                REQUESTED,
+                "status after T s: completed (SUCCESS, cancelType NON_CANCELABLE)",
+                "outcome: too late: the withdrawal completed and the funds have left (SUCCESS, \
+                 cancelType NON_CANCELABLE)",
+            ],
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn refused() {
+        let fake =
+            fake(withdrawal(CancelScript::NotCancellable).with_state(State::WalletProcessing))
+                .await;
+        let run = xgen_at(&fake.base_url(), &with(ARGS, &CONFIRM), &[]).await;
+        run.assert(
+            5,
+            &[
+                SENT,
+                &format!("answer: cancel refused: {NOT_PROCESSING}"),
+                "status after T s: not cancellable (WALLET_PROCESSING, cancelType \
+                 NON_CANCELABLE)",
+                &format!(
+                    "outcome: refused: the exchange will not cancel it: {NOT_PROCESSING}; status \
+                     now not cancellable (WALLET_PROCESSING, cancelType NON_CANCELABLE)"
+                ),
+            ],
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn not_found() {
+        // KuCoin's answer to an unknown id is its generic parameter error; the single-withdrawal
+        // endpoint's `data: null` makes it "not found".
+        let fake = fake(withdrawal(CancelScript::Unknown)).await;
+        let run = xgen_at(&fake.base_url(), &with(ARGS, &CONFIRM), &[]).await;
+        run.assert(
+            6,
+            &[
+                SENT,
+                "answer: cancel refused: 400100: Parameter Error",
+                "status after T s: not listed by the status endpoint",
+                "outcome: not found: the exchange does not know this withdrawal: 400100: \
+                 Parameter Error; the status endpoint does not list the withdrawal either",
+            ],
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn still_unknown_at_the_deadline() {
+        let fake = fake(withdrawal(CancelScript::StaysPending)).await;
+        let run = xgen_at(&fake.base_url(), &with(ARGS, &CONFIRM), &[]).await;
+        run.assert_still_unknown(
+            &[SENT, REQUESTED],
+            "cancelling (PROCESSING, cancelType CANCELING)",
+            "outcome: still unknown: the deadline of 2s passed; the status is not final; last \
+             status cancelling (PROCESSING, cancelType CANCELING)",
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn failed_on_its_own() {
+        // FAILURE without a cancel of ours that KuCoin accepted is a failure, not a cancel.
+        let fake = fake(withdrawal(CancelScript::NotCancellable).with_state(State::Failure)).await;
+        let run = xgen_at(&fake.base_url(), &with(ARGS, &CONFIRM), &[]).await;
+        run.assert(
+            8,
+            &[
+                SENT,
+                &format!("answer: cancel refused: {NOT_PROCESSING}"),
+                "status after T s: failed (FAILURE, cancelType NON_CANCELABLE)",
+                "outcome: failed: the withdrawal failed or was rejected by the exchange, not \
+                 cancelled; the funds did not leave (FAILURE, cancelType NON_CANCELABLE)",
+            ],
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn without_confirm_sends_the_cancel_only() {
+        let fake = fake(withdrawal(CancelScript::CancelsAfter { polls: 0 })).await;
+        let run = xgen_at(&fake.base_url(), ARGS, &[]).await;
+        run.assert(
+            3,
+            &[
+                SENT,
+                REQUESTED,
+                "outcome: requested, not confirmed: the exchange accepted the cancellation \
+                 request; run again with --confirm to follow its status to an outcome",
+            ],
+        );
+        assert_eq!(fake.status_polls(ID), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn wrong_secret() {
+        // The passphrase header is signed with the secret, so KuCoin's gateway sees a wrong
+        // secret first as a wrong passphrase.
+        let fake = fake(withdrawal(CancelScript::CancelsAfter { polls: 0 })).await;
+        let run = xgen_at(
+            &fake.base_url(),
+            &with(ARGS, &CONFIRM),
+            &[("KUCOIN_API_SECRET", "some-other-kucoin-secret")],
+        )
+        .await;
+        run.assert_not_taken(SENT, "code 400004");
+        assert_eq!(fake.status_polls(ID), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn wrong_passphrase() {
+        let fake = fake(withdrawal(CancelScript::CancelsAfter { polls: 0 })).await;
+        let run = xgen_at(
+            &fake.base_url(),
+            &with(ARGS, &CONFIRM),
+            &[("KUCOIN_API_PASSPHRASE", "not-the-passphrase")],
+        )
+        .await;
+        run.assert_not_taken(SENT, "code 400004: Invalid KC-API-PASSPHRASE.");
+        assert!(!run.stdout.contains("not-the-passphrase"), "{}", run.show());
+    }
+}
+
 mod alphapoint {
     use super::*;
     use xgen_clients::alphapoint::operations::GET_WITHDRAW_TICKET as STATUS;
@@ -1153,7 +1335,8 @@ fn bad_input() {
         ),
         (
             &["binance", "1"],
-            "error: unknown exchange 'binance'; known: alphapoint, bybit, kraken, kraken-pay, okx",
+            "error: unknown exchange 'binance'; known: alphapoint, bybit, kraken, kraken-pay, kucoin, \
+             okx",
         ),
         (&["okx", " "], "error: the withdrawal id is empty"),
     ];
@@ -1208,6 +1391,7 @@ fn help_documents_every_exit_code() {
         "KRAKEN_API_SECRET",
         "OKX_API_PASSPHRASE",
         "ALPHAPOINT_USER_ID",
+        "KUCOIN_API_PASSPHRASE",
     ] {
         assert!(run.stdout.contains(variable), "{variable}");
     }

@@ -9,7 +9,7 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 
-use xgen_fake_exchanges::{alphapoint, binance, bybit, kraken, kraken_pay, okx};
+use xgen_fake_exchanges::{alphapoint, binance, bybit, kraken, kraken_pay, kucoin, okx};
 
 /// What a fake is started from.
 struct Given {
@@ -73,6 +73,12 @@ const FAKES: &[(&str, &[&str], Start)] = &[
                 g.port,
             )
             .await
+        })
+    }),
+    ("kucoin", &["passphrase"], |g| {
+        Box::pin(async move {
+            let fake = kucoin::FakeKuCoin::try_start(&g.key, &g.secret, &g.passphrase).await;
+            serve(fake, g.port).await
         })
     }),
     ("okx", &["passphrase"], |g| {

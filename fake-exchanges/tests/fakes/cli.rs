@@ -19,12 +19,12 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test]
-async fn runs_binance_on_a_port_and_checks_signatures() {
+/// Starts `xgen-fake` with `args` and `env`, and reads the base URL it prints.
+async fn start(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_xgen-fake"))
-            .args(["binance", "--port", "0", "--key", "cli-key"])
-            .env("BINANCE_API_SECRET", "cli-secret")
+            .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -39,11 +39,24 @@ async fn runs_binance_on_a_port_and_checks_signatures() {
     .await
     .unwrap();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    (child, base_url)
+}
 
-    let now = std::time::SystemTime::now()
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_millis();
+        .as_millis()
+}
+
+#[tokio::test]
+async fn runs_binance_on_a_port_and_checks_signatures() {
+    let (_child, base_url) = start(
+        &["binance", "--port", "0", "--key", "cli-key"],
+        &[("BINANCE_API_SECRET", "cli-secret")],
+    )
+    .await;
+    let now = now_ms();
     let query = format!("timestamp={now}");
     let mut mac = Hmac::<Sha256>::new_from_slice(b"cli-secret").unwrap();
     mac.update(query.as_bytes());
@@ -60,6 +73,64 @@ async fn runs_binance_on_a_port_and_checks_signatures() {
     assert_eq!(forged.status, 401);
 }
 
+#[tokio::test]
+async fn runs_kucoin_with_its_passphrase_and_checks_signatures() {
+    use xgen_fake_exchanges::kucoin;
+
+    let (_child, base_url) = start(
+        &[
+            "kucoin",
+            "--port",
+            "0",
+            "--key",
+            "cli-key",
+            "--secret",
+            "cli-secret",
+        ],
+        &[("KUCOIN_API_PASSPHRASE", "cli-passphrase")],
+    )
+    .await;
+    let path = "/api/v1/withdrawals/670deec84d64da0007d7c946";
+    let timestamp = now_ms().to_string();
+    let signature = kucoin::sign("cli-secret", &timestamp, "GET", path, b"");
+    let signed_passphrase = kucoin::sign_passphrase("cli-secret", "cli-passphrase");
+    let url = format!("{base_url}{path}");
+    fn headers<'a>(
+        signature: &'a str,
+        timestamp: &'a str,
+        passphrase: &'a str,
+    ) -> Vec<(&'static str, &'a str)> {
+        vec![
+            ("KC-API-KEY", "cli-key"),
+            ("KC-API-SIGN", signature),
+            ("KC-API-TIMESTAMP", timestamp),
+            ("KC-API-PASSPHRASE", passphrase),
+            ("KC-API-KEY-VERSION", "2"),
+        ]
+    }
+    // Key version 2: the passphrase goes signed with the secret.
+    let sent = send(
+        "GET",
+        &url,
+        &headers(&signature, &timestamp, &signed_passphrase),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        (sent.status, sent.text()),
+        (200, r#"{"code":"200000","data":null}"#)
+    );
+    let refused = send(
+        "GET",
+        &url,
+        &headers(&signature, &timestamp, "cli-passphrase"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.text().contains("400004"), "{}", refused.text());
+}
+
 #[test]
 fn unknown_fakes_and_missing_credentials_are_named() {
     let out = Command::new(env!("CARGO_BIN_EXE_xgen-fake"))
@@ -70,7 +141,8 @@ fn unknown_fakes_and_missing_credentials_are_named() {
     assert!(!out.status.success());
     assert!(
         text.contains(
-            "no fake named `nope`; fakes: alphapoint, binance, bybit, kraken, kraken-pay, okx"
+            "no fake named `nope`; fakes: alphapoint, binance, bybit, kraken, kraken-pay, kucoin, \
+             okx"
         ),
         "{text}"
     );

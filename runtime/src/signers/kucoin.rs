@@ -310,6 +310,10 @@ pub struct KucoinError {
     pub status: u16,
     /// Which documented error this is.
     pub kind: KucoinErrorKind,
+    /// The `Retry-After` header as sent, if any. KuCoin documents its own rate-limit headers
+    /// (`gw-ratelimit-reset`, in ms) rather than this one, but a gateway in front of it may
+    /// send it with a 429: kept so a caller can honour it.
+    pub retry_after: Option<String>,
     /// The first bytes of the body.
     pub body_excerpt: String,
 }
@@ -321,6 +325,11 @@ impl KucoinError {
             Error::Exchange(e) => e.downcast_ref(),
             _ => None,
         }
+    }
+
+    /// `Retry-After` as a number of seconds, when it is one.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after.as_deref()?.trim().parse().ok()
     }
 
     /// Whether a rate limit refused the request: `429000`, `200002`, or HTTP 429.
@@ -356,6 +365,9 @@ impl fmt::Display for KucoinError {
         )?;
         if !self.message.trim().is_empty() {
             write!(f, ": {}", Escaped(&self.message))?;
+        }
+        if let Some(after) = &self.retry_after {
+            write!(f, " (Retry-After: {})", Escaped(after))?;
         }
         Ok(())
     }
@@ -433,6 +445,7 @@ fn kucoin_error(code: String, message: Option<String>, response: &RawResponse) -
         code,
         message: message.unwrap_or_default(),
         status: response.status,
+        retry_after: response.retry_after.clone(),
         body_excerpt: body_excerpt(&response.body),
     })))
 }
@@ -705,11 +718,19 @@ mod tests {
     }
 
     fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, Error> {
+        decode_with_retry_after(status, body, None)
+    }
+
+    fn decode_with_retry_after<T: DeserializeOwned>(
+        status: u16,
+        body: &str,
+        retry_after: Option<&str>,
+    ) -> Result<T, Error> {
         KucoinEnvelope::decode(&RawResponse {
             status,
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
-            retry_after: None,
+            retry_after: retry_after.map(str::to_owned),
         })
     }
 
@@ -771,6 +792,23 @@ mod tests {
         let err =
             decode::<serde_json::Value>(200, r#"{"code":"200002","msg":"busy"}"#).unwrap_err();
         assert!(err.is_rate_limited());
+    }
+
+    #[test]
+    fn a_rate_limit_keeps_retry_after_when_the_reply_has_one() {
+        let body = r#"{"code":"429000","msg":"Too Many Requests"}"#;
+        let e =
+            kucoin(decode_with_retry_after::<serde_json::Value>(429, body, Some("3")).unwrap_err());
+        assert_eq!(
+            (e.kind, e.retry_after.as_deref(), e.retry_after_seconds()),
+            (KucoinErrorKind::TooManyRequests, Some("3"), Some(3))
+        );
+        assert!(e.to_string().ends_with("(Retry-After: 3)"), "{e}");
+        let e = kucoin(decode::<serde_json::Value>(429, body).unwrap_err());
+        assert_eq!(
+            (e.retry_after.as_deref(), e.retry_after_seconds()),
+            (None, None)
+        );
     }
 
     #[test]
