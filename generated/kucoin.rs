@@ -36050,7 +36050,7 @@ impl Client {
     pub async fn account_withdrawal_cancel_withdrawal(
         &self,
         request: &AccountWithdrawalCancelWithdrawalRequest,
-    ) -> Result<String, ::xgen_runtime::Error> {
+    ) -> Result<::core::option::Option<String>, ::xgen_runtime::Error> {
         self.runtime
             .send::<
                 _,

@@ -133,6 +133,7 @@ pub fn lower_exchange(specs: &ExchangeSpecs, specs_root: &Path) -> Result<Api> {
         }
     }
     apply_success_means(specs, &profile_origin, &mut api)?;
+    apply_payload_may_be_null(specs, &profile_origin, &mut api)?;
     apply_rate_limits(specs, &profile_origin, &mut api)?;
     recursion::newtype_recursive_aliases(&mut api);
     recursion::box_recursive_fields(&mut api);
@@ -320,6 +321,34 @@ fn apply_success_means(specs: &ExchangeSpecs, origin: &Origin, api: &mut Api) ->
             });
         };
         operation.success_means = Some(meaning.trim().to_owned());
+    }
+    Ok(())
+}
+
+/// The profile's operations whose payload may be `null`, where the spec's schema says otherwise.
+fn apply_payload_may_be_null(specs: &ExchangeSpecs, origin: &Origin, api: &mut Api) -> Result<()> {
+    for (index, id) in specs.profile.payload_may_be_null.iter().enumerate() {
+        let at = || {
+            origin
+                .child("payload_may_be_null")
+                .child(&index.to_string())
+        };
+        let Some(operation) = api.operations.values_mut().find(|op| &op.id == id) else {
+            return Err(Error::Invalid {
+                origin: at(),
+                message: format!(
+                    "names operation '{id}', which is not generated for {}",
+                    specs.exchange
+                ),
+            });
+        };
+        if operation.response_body != crate::ir::ResponseBody::Json {
+            return Err(Error::Invalid {
+                origin: at(),
+                message: format!("operation '{id}' has no JSON payload to be null"),
+            });
+        }
+        operation.response_nullable = true;
     }
     Ok(())
 }

@@ -72,6 +72,11 @@ pub struct Profile {
     /// say it (Kraken's OpenAPI calls a cancel reply "whether cancellation was successful").
     #[serde(default)]
     pub success_means: BTreeMap<String, String>,
+    /// Operations whose reply payload may be `null` although their spec's schema does not say
+    /// so (KuCoin's withdrawal cancel: `data: string`, and its own example `"data": null`): the
+    /// method returns an `Option`.
+    #[serde(default)]
+    pub payload_may_be_null: Vec<String>,
     /// The rate limit of an operation, by operation id, where the spec cannot say it (Kraken's
     /// OpenAPI has no field for it). The same shape as a schema file's `rate_limit`; an
     /// operation takes its limit from one of the two, never both.

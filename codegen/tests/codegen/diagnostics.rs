@@ -196,7 +196,7 @@ fn unknown_profile_key_gives_line_and_column() {
         "signing: kraken",
         "signing: kraken\nsigner: kraken",
     );
-    assert_eq!(error(SEED, &profile), "specs/kraken/profile.yaml:10:1: unknown field `signer`, expected one of `title`, `openapi`, `schemas`, `base_urls`, `host_by`, `hosts`, `signing`, `envelope`, `signer_fields`, `operation_names`, `signed_when`, `operations`, `success_means`, `rate_limits`");
+    assert_eq!(error(SEED, &profile), "specs/kraken/profile.yaml:10:1: unknown field `signer`, expected one of `title`, `openapi`, `schemas`, `base_urls`, `host_by`, `hosts`, `signing`, `envelope`, `signer_fields`, `operation_names`, `signed_when`, `operations`, `success_means`, `payload_may_be_null`, `rate_limits`");
 }
 
 #[test]
