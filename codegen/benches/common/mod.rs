@@ -4,6 +4,11 @@
 //! (`VmHWM`, Linux), binary included, without the parent's allocations in it.
 
 use serde_json::{json, Map, Value};
+
+// The allocator the `xgen` command uses (codegen/cli/src/main.rs), so a bench measures what
+// `xgen generate` costs. A build script that generates takes its build script's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;

@@ -94,9 +94,13 @@ fn scalar(ty: &TypeRef, api: &Api, text: &str) -> Option<serde_json::Value> {
             text.parse::<i64>().ok().map(Into::into)
         }
         TypeRef::Primitive(Primitive::U64) => text.parse::<u64>().ok().map(Into::into),
+        // As written where it can be (`1` stays `1`, not `1.0`): exchanges sign the text sent.
         TypeRef::Primitive(Primitive::F64) => {
             let number: f64 = text.parse().ok()?;
-            serde_json::Number::from_f64(number).map(serde_json::Value::Number)
+            text.parse::<serde_json::Number>()
+                .ok()
+                .or_else(|| serde_json::Number::from_f64(number))
+                .map(serde_json::Value::Number)
         }
         TypeRef::Primitive(Primitive::Bool) => text.parse::<bool>().ok().map(Into::into),
         TypeRef::Named(name) => match api.types.get(name).map(|d| &d.kind) {

@@ -90,52 +90,64 @@ pub fn write_api_module(api: &Api, out: &mut dyn Sink) -> Result<()> {
     out.push("}\n")
 }
 
-/// Items per thread in one round of [`in_parallel`]: enough that starting threads costs
-/// little, few enough that a round's text is small beside the module.
-const ITEMS_PER_THREAD: usize = 32;
+/// How many formatted items may wait to be pushed, per thread: enough to keep every thread
+/// busy, few enough that waiting text is small beside the module.
+const WAITING_PER_THREAD: usize = 32;
 
-/// `format` of each of `items`, pushed to `out` in order, computed on up to as many threads as
-/// the machine has (tokens are not `Send`, so each thread builds its own from the IR). Rounds
-/// of a few items per thread keep only those items' text in memory at once.
+/// `format` of each of `items`, pushed to `out` in order, computed on as many threads as the
+/// machine has (tokens are not `Send`, so each thread builds its own from the IR). The threads
+/// take items in turn; a bounded channel keeps only a few items' text in memory at once.
 fn in_parallel<T: Sync>(
     out: &mut dyn Sink,
     items: &[T],
     format: impl Fn(&T) -> Result<String> + Sync,
 ) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || items.len() < 2 * ITEMS_PER_THREAD {
+    if threads == 1 || items.len() < 2 * WAITING_PER_THREAD {
         for item in items {
             out.push(&format(item)?)?;
         }
         return Ok(());
     }
-    let format = &format;
-    for round in items.chunks(threads * ITEMS_PER_THREAD) {
-        let share = round.len().div_ceil(threads);
-        let texts: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = round
-                .chunks(share)
-                .map(|part| scope.spawn(move || part.iter().map(format).collect()))
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker.join().unwrap_or_else(|_| {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (format, next) = (&format, &next);
+    std::thread::scope(|scope| {
+        let (sender, formatted) =
+            std::sync::mpsc::sync_channel::<(usize, Result<String>)>(threads * WAITING_PER_THREAD);
+        for _ in 0..threads {
+            let sender = sender.clone();
+            scope.spawn(move || loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = items.get(index) else {
+                    return;
+                };
+                // A bug that panics is this item's error, not the process's end.
+                let text = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| format(item)))
+                    .unwrap_or_else(|_| {
                         Err(Error::Emit {
                             exchange: String::new(),
-                            message: "a formatting thread panicked".to_owned(),
+                            message: format!("formatting item {index} panicked"),
                         })
-                    })
-                })
-                .collect()
-        });
-        for part in texts {
-            for text in part? {
-                out.push(&text)?;
+                    });
+                // The receiver is gone when an earlier item failed: stop.
+                if sender.send((index, text)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(sender);
+        // Items arrive as threads finish them; they are pushed in order.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut wanted = 0;
+        for (index, text) in formatted {
+            waiting.insert(index, text);
+            while let Some(text) = waiting.remove(&wanted) {
+                out.push(&text?)?;
+                wanted += 1;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The kind of block [`inside`] formats an item in.
