@@ -234,10 +234,9 @@ pub fn value_kind(ty: &TypeRef, api: &Api) -> ValueKind {
 
 fn value_kind_within(ty: &TypeRef, api: &Api, depth: usize) -> ValueKind {
     match ty {
-        // Bytes from the command line are text's.
-        TypeRef::Primitive(Primitive::String | Primitive::DecimalString | Primitive::Bytes) => {
-            ValueKind::String
-        }
+        TypeRef::Primitive(Primitive::String | Primitive::DecimalString) => ValueKind::String,
+        // A multipart body sends these as files; a command line gives them as text.
+        TypeRef::Primitive(Primitive::Bytes) => ValueKind::Bytes,
         TypeRef::Primitive(Primitive::I32 | Primitive::I64 | Primitive::U64) => ValueKind::Integer,
         TypeRef::Primitive(Primitive::F64) => ValueKind::Number,
         TypeRef::Primitive(Primitive::Bool) => ValueKind::Boolean,

@@ -55,16 +55,23 @@ pub enum BodyEncoding {
     /// Bytes sent as they are, with this media type (`application/octet-stream`,
     /// `text/plain`): an upload. Nothing is added to them, so no signer can put fields there.
     Raw(&'static str),
+    /// `multipart/form-data` (RFC 7578): one part per field, files as file parts. The
+    /// `Content-Type` sent carries the boundary, so it is the body's
+    /// ([`crate::Body::content_type`]), not this encoding's. No signer can put fields there.
+    Multipart,
 }
 
 impl BodyEncoding {
-    /// The `Content-Type` header value, if the encoding has a body.
+    /// The `Content-Type` header value, if the encoding has a body: without the boundary for
+    /// [`BodyEncoding::Multipart`], which only an encoded body knows
+    /// ([`crate::Body::content_type`] says it in full).
     pub const fn content_type(self) -> Option<&'static str> {
         match self {
             BodyEncoding::None => None,
             BodyEncoding::Json => Some("application/json"),
             BodyEncoding::Form => Some("application/x-www-form-urlencoded"),
             BodyEncoding::Raw(media_type) => Some(media_type),
+            BodyEncoding::Multipart => Some("multipart/form-data"),
         }
     }
 }
@@ -83,6 +90,9 @@ pub enum ValueKind {
     Boolean,
     /// Anything else (arrays, objects, unions): given as JSON text.
     Json,
+    /// Bytes (`Vec<u8>`, an array of numbers 0 to 255 once serialised), or text for its UTF-8
+    /// bytes: a file in a `multipart/form-data` body, sent as a file part.
+    Bytes,
 }
 
 /// Where a parameter travels.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::body::Body;
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::operation::{Method, Operation, ParamLocation};
+use crate::operation::{BodyEncoding, Method, Operation, ParamLocation, ValueKind};
 use crate::signer::{CredentialPlace, HttpRequest, RedactedHeaders, Signer};
 
 pub use builder::ClientBuilder;
@@ -165,8 +165,17 @@ impl Client {
         }
         // Path, query or header parameters: split the fields by where each travels.
         let routed = crate::route::route(operation, body)?;
-        let body = Body::encode_whole(operation.body, &routed.body)
-            .map_err(|e| e.in_operation(operation.id))?;
+        let body = match operation.body {
+            // Routing leaves the body's fields sorted; the parts go in the request's order.
+            BodyEncoding::Multipart => crate::body::ordered_fields(body).and_then(|fields| {
+                let order: Vec<String> = fields.into_iter().map(|(name, _)| name).collect();
+                Body::encode_multipart_in_order(routed.body, &order, |name| {
+                    is_file_field(operation, name)
+                })
+            }),
+            encoding => Body::encode_whole(encoding, &routed.body),
+        }
+        .map_err(|e| e.in_operation(operation.id))?;
         self.build(operation, &routed.path, &routed.query, routed.headers, body)
     }
 
@@ -179,7 +188,13 @@ impl Client {
         query: &Q,
         body: &B,
     ) -> Result<PreparedRequest, Error> {
-        let body = Body::encode(operation.body, body).map_err(|e| e.in_operation(operation.id))?;
+        let body = match operation.body {
+            BodyEncoding::Multipart => {
+                Body::encode_multipart(body, |name| is_file_field(operation, name))
+            }
+            encoding => Body::encode(encoding, body),
+        }
+        .map_err(|e| e.in_operation(operation.id))?;
         let query = serde_urlencoded::to_string(query).map_err(|e| Error::Encode {
             operation: Some(operation.id),
             message: format!("the query parameters could not be urlencoded: {e}"),
@@ -211,7 +226,7 @@ impl Client {
             self.signer.sign(&mut request)?;
         }
         // Signers usually add it, since some sign it; add it here only if one did not.
-        if let Some(content_type) = request.body.encoding().content_type() {
+        if let Some(content_type) = request.body.content_type() {
             let present = request
                 .headers
                 .iter()
@@ -378,6 +393,16 @@ fn redact_query(url: &str, name: &str) -> String {
     format!("{base}?{}", pairs.join("&"))
 }
 
+/// Whether the body field `name` of a multipart body is a file: the operation's table says its
+/// kind is bytes.
+fn is_file_field(operation: &Operation, name: &str) -> bool {
+    operation.params.iter().any(|param| {
+        param.location == ParamLocation::Body
+            && param.kind == ValueKind::Bytes
+            && param.wire_name == name
+    })
+}
+
 fn to_reqwest(method: Method) -> reqwest::Method {
     match method {
         Method::Get => reqwest::Method::GET,
@@ -533,6 +558,75 @@ mod tests {
                 .contains("a `application/octet-stream` body must be bytes"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_multipart_body_goes_as_parts_with_its_boundary_in_the_content_type() {
+        use crate::operation::{Param, ParamLocation, ParamStyle, ValueKind};
+        const fn param(wire_name: &'static str, location: ParamLocation, kind: ValueKind) -> Param {
+            Param {
+                wire_name,
+                location,
+                kind,
+                required: false,
+                style: ParamStyle::Simple,
+                explode: false,
+            }
+        }
+        static UPLOAD: Operation = Operation {
+            method: Method::Post,
+            path: "/pets/{id}/photo",
+            body: BodyEncoding::Multipart,
+            params: &[
+                param("file", ParamLocation::Body, ValueKind::Bytes),
+                param("id", ParamLocation::Path, ValueKind::Integer),
+                param("name", ParamLocation::Body, ValueKind::String),
+            ],
+            ..PUBLIC
+        };
+        #[derive(serde::Serialize)]
+        struct Request {
+            id: u64,
+            name: &'static str,
+            file: Vec<u8>,
+            note: Option<&'static str>,
+        }
+        let client = client("https://x.example").unwrap();
+        let request = Request {
+            id: 7,
+            name: "rex",
+            file: vec![0, 255],
+            note: None,
+        };
+        let prepared = client.prepare(&UPLOAD, &request).unwrap();
+        assert_eq!(prepared.url, "https://x.example/pets/7/photo");
+        assert!(prepared.headers.contains(&(
+            "Content-Type".to_owned(),
+            "multipart/form-data; boundary=xgen-boundary-0".to_owned()
+        )));
+        // In the request's field order, not the sorted order routing leaves them in.
+        let mut expected = b"--xgen-boundary-0\r\n\
+            Content-Disposition: form-data; name=\"name\"\r\n\r\n\
+            rex\r\n\
+            --xgen-boundary-0\r\n\
+            Content-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n\
+            Content-Type: application/octet-stream\r\n\r\n"
+            .to_vec();
+        expected.extend_from_slice(&[0, 255]);
+        expected.extend_from_slice(b"\r\n--xgen-boundary-0--\r\n");
+        assert_eq!(prepared.body, expected);
+        // Body fields only: the same parts, without routing.
+        static BODY_ONLY: Operation = Operation {
+            path: "/photo",
+            params: &[param("file", ParamLocation::Body, ValueKind::Bytes)],
+            ..UPLOAD
+        };
+        let prepared = client
+            .prepare(&BODY_ONLY, &serde_json::json!({"file": "hi"}))
+            .unwrap();
+        assert!(prepared.body.ends_with(
+            b"filename=\"file\"\r\nContent-Type: application/octet-stream\r\n\r\nhi\r\n--xgen-boundary-0--\r\n"
+        ));
     }
 
     #[test]

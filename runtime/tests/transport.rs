@@ -557,3 +557,111 @@ async fn unusable_builder_settings_are_refused_without_showing_secrets() {
         .unwrap();
     assert_eq!(ok.base_url(), "https://api.kraken.com");
 }
+
+/// A multipart upload as a server reads it: the boundary from the `Content-Type` header, the
+/// body split on it, each part's name, filename, type and content.
+fn multipart_parts(request: &str) -> Vec<(String, Option<String>, Option<String>, String)> {
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim())
+        })
+        .unwrap();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap();
+    let delimiter = format!("--{boundary}");
+    let sections: Vec<&str> = body.split(delimiter.as_str()).collect();
+    assert_eq!(sections.first(), Some(&""), "{body}");
+    assert_eq!(sections.last(), Some(&"--\r\n"), "{body}");
+    let quoted = |headers: &str, key: &str| {
+        let start = headers.find(&format!("{key}=\""))? + key.len() + 2;
+        Some(headers[start..].split('"').next()?.to_owned())
+    };
+    sections[1..sections.len() - 1]
+        .iter()
+        .map(|section| {
+            let section = section.strip_prefix("\r\n").unwrap();
+            let (headers, content) = section.split_once("\r\n\r\n").unwrap();
+            let content = content.strip_suffix("\r\n").unwrap().to_owned();
+            let disposition = headers
+                .lines()
+                .find(|l| l.starts_with("Content-Disposition: form-data;"))
+                .unwrap();
+            let part_type = headers
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Type: "))
+                .map(str::to_owned);
+            (
+                quoted(disposition, "name").unwrap(),
+                quoted(disposition, " filename"),
+                part_type,
+                content,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_multipart_upload_reaches_the_server_as_parts() {
+    static UPLOAD: Operation = Operation {
+        id: "upload",
+        name: "upload",
+        path: "/upload",
+        body: BodyEncoding::Multipart,
+        params: &[xgen_runtime::Param {
+            wire_name: "file",
+            location: xgen_runtime::ParamLocation::Body,
+            kind: ValueKind::Bytes,
+            required: true,
+            style: xgen_runtime::ParamStyle::Form,
+            explode: true,
+        }],
+        signer_fields: &[],
+        signed: false,
+        ..ADD_ORDER
+    };
+    #[derive(serde::Serialize)]
+    struct Upload {
+        file: Vec<u8>,
+        note: &'static str,
+        size: u32,
+    }
+    let (url, server) = serve_once(http_reply("204 No Content", "text/plain", "")).await;
+    let client = client(&url);
+    let upload = Upload {
+        // A file holding what looks like a boundary must not end its part early.
+        file: b"line one\r\n--xgen-boundary-0\r\nline two".to_vec(),
+        note: "a \"quoted\" note",
+        size: 37,
+    };
+    let prepared = client.prepare(&UPLOAD, &upload).unwrap();
+    let reply = client.execute(prepared).await.unwrap();
+    assert_eq!(reply.status, 204);
+    let request = server.await.unwrap();
+    let parts = multipart_parts(&request);
+    let part = |name: &str, filename: Option<&str>, kind: Option<&str>, content: &str| {
+        (
+            name.to_owned(),
+            filename.map(str::to_owned),
+            kind.map(str::to_owned),
+            content.to_owned(),
+        )
+    };
+    assert_eq!(
+        parts,
+        [
+            part(
+                "file",
+                Some("file"),
+                Some("application/octet-stream"),
+                "line one\r\n--xgen-boundary-0\r\nline two"
+            ),
+            part("note", None, None, "a \"quoted\" note"),
+            part("size", None, None, "37"),
+        ]
+    );
+}

@@ -147,6 +147,9 @@ pub fn runtime_operation(info: &OperationInfo, api: &Api) -> &'static Operation 
             None => xgen_runtime::BodyEncoding::None,
             Some(xgen_codegen::ir::BodyEncoding::Json) => xgen_runtime::BodyEncoding::Json,
             Some(xgen_codegen::ir::BodyEncoding::Form) => xgen_runtime::BodyEncoding::Form,
+            Some(xgen_codegen::ir::BodyEncoding::Multipart) => {
+                xgen_runtime::BodyEncoding::Multipart
+            }
             Some(xgen_codegen::ir::BodyEncoding::Raw) => xgen_runtime::BodyEncoding::Raw(leak_str(
                 info.raw_media_type
                     .as_deref()

@@ -194,6 +194,7 @@ fn encoding_word(encoding: Option<BodyEncoding>) -> &'static str {
         Some(BodyEncoding::Json) => "json",
         Some(BodyEncoding::Form) => "form",
         Some(BodyEncoding::Raw) => "raw bytes",
+        Some(BodyEncoding::Multipart) => "multipart",
     }
 }
 

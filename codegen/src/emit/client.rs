@@ -129,6 +129,7 @@ pub(super) fn operation_static(
         (None, _) => quote! { None },
         (Some(BodyEncoding::Json), _) => quote! { Json },
         (Some(BodyEncoding::Form), _) => quote! { Form },
+        (Some(BodyEncoding::Multipart), _) => quote! { Multipart },
         (Some(BodyEncoding::Raw), media_type) => {
             let media_type = media_type.as_deref().unwrap_or("application/octet-stream");
             quote! { Raw(#media_type) }
@@ -232,6 +233,7 @@ fn value_kind_ident(kind: ValueKind) -> Ident {
             ValueKind::Integer => "Integer",
             ValueKind::Number => "Number",
             ValueKind::Boolean => "Boolean",
+            ValueKind::Bytes => "Bytes",
             _ => "Json",
         }
     )

@@ -553,6 +553,9 @@ pub enum BodyEncoding {
     /// Bytes or text sent as they are, with the media type of [`RequestBody::raw_media_type`]
     /// (`application/octet-stream`, `text/plain`): an upload.
     Raw,
+    /// `multipart/form-data`: the request's fields as parts, its `Vec<u8>` fields (properties
+    /// `type: string, format: binary`) as files.
+    Multipart,
 }
 
 /// A body field the signer fills in.

@@ -32,6 +32,8 @@ use xgen_runtime::ParamStyle;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
+const MULTIPART: &str = "multipart/form-data";
+
 /// The request field that holds a body which is not an object of named fields.
 const WHOLE_BODY: &str = "body";
 
@@ -1197,6 +1199,9 @@ impl<'a> Lowering<'a> {
         current
     }
 
+    /// The request body, of the first media type of these the operation offers: JSON, then a
+    /// form, then `multipart/form-data` (an object, its fields as parts), then any other but
+    /// multipart, sent as it is.
     fn request_body(
         &mut self,
         id: &str,
@@ -1209,13 +1214,15 @@ impl<'a> Lowering<'a> {
         let content = body.get("content").and_then(Node::entries).unwrap_or(&[]);
         let json = content.iter().find(|e| is_json_media(&e.key));
         let form = content.iter().find(|e| media_type(&e.key) == FORM);
+        let multipart = content.iter().find(|e| media_type(&e.key) == MULTIPART);
         // Then the rest, but multipart, in the order written: bytes or text sent as they are.
         let raw = content
             .iter()
             .find(|e| !media_type(&e.key).starts_with("multipart/"));
-        let (encoding, media) = match (json, form) {
+        let (encoding, media) = match (json, form.or(multipart)) {
             (Some(media), _) => (BodyEncoding::Json, media),
-            (None, Some(media)) => (BodyEncoding::Form, media),
+            (None, Some(media)) if form.is_some() => (BodyEncoding::Form, media),
+            (None, Some(media)) => (BodyEncoding::Multipart, media),
             (None, None) if raw.is_some() => {
                 let media = raw.expect("checked");
                 return self.raw_body(media, signed, body, &content_origin.child(&media.key));
@@ -1255,9 +1262,14 @@ impl<'a> Lowering<'a> {
             // `type: object` with nothing listed: any properties (OpenAPI's default).
             shape.additional = Some((&ANY_PROPERTIES, schema_origin.clone()));
         }
+        let mut files = Vec::new();
+        if encoding == BodyEncoding::Multipart {
+            self.multipart_signer_fields(&shape, signed, &schema_origin)?;
+            files = self.file_properties(&shape)?;
+        }
         let mut signer_fields = Vec::new();
         for wire in &self.profile.signer_fields {
-            if self.signer_params.contains(wire) {
+            if self.signer_params.contains(wire) || encoding == BodyEncoding::Multipart {
                 continue;
             }
             match shape.properties.shift_remove(wire) {
@@ -1280,7 +1292,12 @@ impl<'a> Lowering<'a> {
         }
         signer_fields.sort_by(|a, b| a.wire.cmp(&b.wire));
         let name = TypeName::joined(&[id, "Request"]);
-        let strukt = self.structure(&name, shape)?;
+        let mut strukt = self.structure(&name, shape)?;
+        for field in &mut strukt.fields {
+            if files.contains(&field.name.wire) {
+                field.ty = TypeRef::Primitive(Primitive::Bytes);
+            }
+        }
         Ok(LoweredBody {
             body: RequestBody {
                 encoding,
@@ -1292,6 +1309,47 @@ impl<'a> Lowering<'a> {
             docs: schema_docs(schema),
             origin: schema_origin,
         })
+    }
+
+    /// Refuses a signed multipart body in which the signer's fields would have to go: the
+    /// runtime cannot add parts. Unless the signing scheme sets only the fields an operation
+    /// declares, and this body declares none of them.
+    fn multipart_signer_fields(
+        &self,
+        shape: &ObjectShape<'a>,
+        signed: bool,
+        origin: &Origin,
+    ) -> Result<()> {
+        let mut unplaced = self
+            .profile
+            .signer_fields
+            .iter()
+            .filter(|wire| !self.signer_params.contains(*wire));
+        let no_place = match self.api.profile.signing.fields_where_declared {
+            true => unplaced.any(|wire| shape.properties.contains_key(wire)),
+            false => unplaced.next().is_some(),
+        };
+        match signed && no_place {
+            true => Err(unsupported(
+                origin,
+                "a multipart/form-data body, in which the signer's fields have no place",
+            )),
+            false => Ok(()),
+        }
+    }
+
+    /// The properties of a multipart body that are files (`type: string, format: binary`),
+    /// sent as file parts of their bytes: `Vec<u8>` fields. Elsewhere such a property is text.
+    fn file_properties(&self, shape: &ObjectShape<'a>) -> Result<Vec<String>> {
+        let mut files = Vec::new();
+        for (wire, (property, at)) in &shape.properties {
+            let (schema, _, _) = self.resolve_schema(property, at)?;
+            let text = |key| schema.get(key).and_then(Node::as_str);
+            if text("type") == Some("string") && text("format") == Some("binary") {
+                files.push(wire.clone());
+            }
+        }
+        Ok(files)
     }
 
     /// A body of another media type than JSON or a form (`application/octet-stream`,
@@ -1383,8 +1441,17 @@ impl<'a> Lowering<'a> {
         body: &'a Node,
         origin: &Origin,
     ) -> Result<LoweredBody> {
-        if encoding == BodyEncoding::Form {
-            return Err(unsupported(origin, "a form body that is not an object"));
+        match encoding {
+            BodyEncoding::Form => {
+                return Err(unsupported(origin, "a form body that is not an object"))
+            }
+            BodyEncoding::Multipart => {
+                return Err(unsupported(
+                    origin,
+                    "a multipart/form-data body that is not an object",
+                ))
+            }
+            _ => {}
         }
         let unplaced = self
             .profile

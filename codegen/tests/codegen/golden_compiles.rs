@@ -362,9 +362,36 @@ fn published_document_shapes_become_requests() {
 fn operations_left_out_are_listed_in_the_client_docs() {
     let text = include_str!("../fixtures/openapi-reach/expected/reach.rs");
     assert!(text.contains("/// # Not generated"), "{text}");
-    assert!(text.contains("`upload`: not supported: request bodies of type multipart/form-data"));
     assert!(text.contains("`getSession`: not supported: cookie parameters"));
-    assert!(!text.contains("pub async fn upload"));
+    assert!(!text.contains("pub async fn get_session"));
+}
+
+#[test]
+fn a_multipart_body_sends_its_binary_property_as_a_file_part() {
+    let upload = reach::UploadRequest {
+        file: vec![0, 255],
+        note: Some("first".into()),
+    };
+    let prepared = reach_client()
+        .runtime()
+        .prepare(&reach::operations::UPLOAD, &upload)
+        .unwrap();
+    assert!(prepared.headers.contains(&(
+        "Content-Type".to_owned(),
+        "multipart/form-data; boundary=xgen-boundary-0".to_owned()
+    )));
+    let mut expected = b"--xgen-boundary-0\r\n\
+        Content-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n\
+        Content-Type: application/octet-stream\r\n\r\n"
+        .to_vec();
+    expected.extend_from_slice(&[0, 255]);
+    expected.extend_from_slice(
+        b"\r\n--xgen-boundary-0\r\n\
+          Content-Disposition: form-data; name=\"note\"\r\n\r\n\
+          first\r\n\
+          --xgen-boundary-0--\r\n",
+    );
+    assert_eq!(prepared.body, expected);
 }
 
 #[test]

@@ -438,3 +438,80 @@ fn a_signer_that_needs_each_field_leaves_out_an_operation_with_no_place_for_one(
         "{skipped:?}"
     );
 }
+
+/// One upload as a multipart body and as JSON, each with a `type: string, format: binary`
+/// property.
+const UPLOADS: &str = r#"openapi: 3.0.1
+info: { title: Named, version: "1" }
+paths:
+  /upload:
+    post:
+      operationId: upload
+      security: [{ key: [] }]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                nonce: { type: integer }
+                file: { type: string, format: binary }
+                note: { type: string }
+      responses: { "204": { description: ok } }
+  /describe:
+    post:
+      operationId: describe
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties: { file: { type: string, format: binary } }
+      responses: { "204": { description: ok } }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: header, name: API-Key }
+"#;
+
+#[test]
+fn a_multipart_body_is_its_fields_with_binary_ones_as_bytes_and_no_place_for_a_signer() {
+    let profile = "openapi: [api.yaml]\nbase_urls: { production: https://x.example }\n";
+    let module = module(UPLOADS, profile);
+    let upload = module.split("pub struct UploadRequest").nth(1).unwrap();
+    let upload = upload.split('}').next().unwrap();
+    assert!(upload.contains("pub file: Option<Vec<u8>>"), "{upload}");
+    assert!(upload.contains("pub note: Option<String>"), "{upload}");
+    assert!(
+        module.contains("body: ::xgen_runtime::BodyEncoding::Multipart"),
+        "{module}"
+    );
+    assert!(module.contains("kind: ::xgen_runtime::ValueKind::Bytes"));
+    // Only in multipart bodies: in JSON, binary is text.
+    let describe = module.split("pub struct DescribeRequest").nth(1).unwrap();
+    let describe = describe.split('}').next().unwrap();
+    assert!(describe.contains("pub file: Option<String>"), "{describe}");
+
+    // Kraken's signer puts its nonce in the body: a multipart body has no place for it.
+    let signed = "openapi: [api.yaml]\nsigning: kraken\nenvelope: kraken\nsigner_fields: [nonce]\n\
+                  base_urls: { production: https://x.example }\n";
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("named")).unwrap();
+    fs::write(dir.path().join("named/api.yaml"), UPLOADS).unwrap();
+    fs::write(dir.path().join("named/profile.yaml"), signed).unwrap();
+    let apis = xgen_codegen::Config::new()
+        .specs_dir(dir.path())
+        .load()
+        .unwrap();
+    let skipped: Vec<(&str, &str)> = apis[0]
+        .skipped
+        .iter()
+        .map(|s| (s.id.as_str(), s.reason.as_str()))
+        .collect();
+    assert!(
+        skipped.iter().any(|(op, reason)| *op == "upload"
+            && reason.contains(
+                "a multipart/form-data body, in which the signer's fields have no place"
+            )),
+        "{skipped:?}"
+    );
+}

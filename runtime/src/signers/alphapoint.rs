@@ -193,7 +193,7 @@ impl Signer for AlphaPointSigner {
         headers.push(("APIKey".to_owned(), self.api_key.to_string()));
         headers.push(("Signature".to_owned(), signature));
         headers.push(("UserId".to_owned(), self.user_id.to_string()));
-        if let Some(content_type) = request.body.encoding().content_type() {
+        if let Some(content_type) = request.body.content_type() {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
         }
         request.mark_credential_header("APIKey");

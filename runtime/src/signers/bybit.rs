@@ -342,7 +342,7 @@ impl Signer for BybitSigner {
                     signer: SIGNER_NAME,
                 })?,
         };
-        let content_type = request.body.encoding().content_type();
+        let content_type = request.body.content_type();
         let headers = &mut request.headers;
         headers.reserve(6);
         headers.push(("X-BAPI-API-KEY".to_owned(), self.api_key.to_string()));

@@ -183,7 +183,7 @@ impl Signer for KucoinSigner {
         mac.update(request.path_and_query.as_bytes());
         mac.update(request.body.as_bytes());
         let signature = STANDARD.encode(mac.finalize().into_bytes());
-        let content_type = request.body.encoding().content_type();
+        let content_type = request.body.content_type();
         let headers = &mut request.headers;
         headers.reserve(6);
         headers.push(("KC-API-KEY".to_owned(), self.api_key.to_string()));

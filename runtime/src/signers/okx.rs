@@ -200,7 +200,7 @@ impl Signer for OkxSigner {
             "OK-ACCESS-PASSPHRASE".to_owned(),
             self.passphrase.expose().to_owned(),
         ));
-        if let Some(content_type) = request.body.encoding().content_type() {
+        if let Some(content_type) = request.body.content_type() {
             headers.push(("Content-Type".to_owned(), content_type.to_owned()));
         }
         if self.demo {

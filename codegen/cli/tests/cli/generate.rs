@@ -336,7 +336,7 @@ fn the_readme_docs_change_example_regenerates() {
 fn operations_left_out_are_warned_about_and_the_rest_generates() {
     let spec = crate::ops::PETSTORE.replace(
         "  /store/inventory:\n",
-        "  /upload:\n    post:\n      operationId: upload\n      requestBody:\n        content:\n          multipart/form-data:\n            schema: { type: object }\n      responses:\n        \"204\": { description: done }\n  /store/inventory:\n",
+        "  /upload:\n    post:\n      operationId: upload\n      requestBody:\n        content:\n          multipart/mixed:\n            schema: { type: object }\n      responses:\n        \"204\": { description: done }\n  /store/inventory:\n",
     );
     let specs = crate::support::openapi_specs("petstore", "openapi: [api.yaml]\n", &spec);
     let out = tempfile::tempdir().unwrap();
@@ -346,7 +346,7 @@ fn operations_left_out_are_warned_about_and_the_rest_generates() {
     assert_eq!(
         err,
         "warning: petstore upload: not generated: not supported: request bodies of type \
-         multipart/form-data (specs/petstore/api.yaml:22:9 #/paths/~1upload/post/requestBody)\n"
+         multipart/mixed (specs/petstore/api.yaml:22:9 #/paths/~1upload/post/requestBody)\n"
     );
     let client = fs::read_to_string(out.path().join("petstore.rs")).unwrap();
     assert!(

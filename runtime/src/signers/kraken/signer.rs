@@ -111,7 +111,7 @@ impl Signer for KrakenSigner {
         );
         request.push_credential_header("API-Key", self.api_key.to_string());
         request.headers.push(("API-Sign".to_owned(), signature));
-        if let Some(content_type) = request.body.encoding().content_type() {
+        if let Some(content_type) = request.body.content_type() {
             request
                 .headers
                 .push(("Content-Type".to_owned(), content_type.to_owned()));
