@@ -96,7 +96,8 @@ const WAITING_PER_THREAD: usize = 32;
 
 /// `format` of each of `items`, pushed to `out` in order, computed on as many threads as the
 /// machine has (tokens are not `Send`, so each thread builds its own from the IR). The threads
-/// take items in turn; a bounded channel keeps only a few items' text in memory at once.
+/// take items in turn through a bounded channel, so only the items finished ahead of the one
+/// being waited for are held as text (a few, as items are alike in size), never the module.
 fn in_parallel<T: Sync>(
     out: &mut dyn Sink,
     items: &[T],

@@ -50,6 +50,9 @@ const DEFAULT_CASES: usize = 4000;
 const DEFAULT_SAMPLES: usize = 32;
 /// Seeds with more files than this are multi-file trees, picked less often.
 const LARGE_SEED_FILES: usize = 20;
+/// Seeds with more bytes than this (Binance's 1 MB, KuCoin's nine files) are picked less often
+/// too: each of their mutants regenerates hundreds of operations.
+const LARGE_SEED_BYTES: usize = 256 * 1024;
 /// A case slower than this is a finding: the whole of `specs/` generates in about a millisecond.
 const SLOW: Duration = Duration::from_secs(3);
 /// A case still running after this is a hang: the child is killed and a new one started.
@@ -1045,11 +1048,13 @@ fn mutate(seeds: &[Seed], format: Format, rng: &mut Rng) -> Mutant {
         .iter()
         .filter(|s| s.format == format && s.origin.contains("fixtures/diff/") == diff)
         .collect();
-    // A multi-file tree (Kraken's 236 files) costs many times a one-file seed to write and
-    // generate: kept at one pick in eight (else picked again), it gets its share of the mutants
+    // A multi-file tree (Kraken's 236 files) or a large document (Binance's 1 MB) costs many
+    // times a small seed to write and generate: kept at one pick in eight (else picked again), it gets its share of the mutants
     // without taking over the run.
     let mut picked = *rng.pick(&candidates);
-    if picked.files.len() > LARGE_SEED_FILES && !rng.chance(12) {
+    let bytes: usize = picked.files.iter().map(|(_, text)| text.len()).sum();
+    let large = picked.files.len() > LARGE_SEED_FILES || bytes > LARGE_SEED_BYTES;
+    if large && !rng.chance(12) {
         picked = *rng.pick(&candidates);
     }
     let mut seed = picked.clone();
