@@ -331,6 +331,20 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// The profile's signer fields that the operation has no query or header parameter for.
+    fn unplaced_signer_fields(&self) -> impl Iterator<Item = &String> {
+        (self.profile.signer_fields.iter()).filter(|wire| !self.signer_params.contains(*wire))
+    }
+
+    /// Whether a signed operation leaves the signer fields with no place outside a body of
+    /// named fields: a signer that sets only what an operation declares (Binance's) needs no
+    /// place for the rest; any other needs one for each field.
+    fn signer_fields_lack_a_place(&self, signed: bool) -> bool {
+        signed
+            && !self.api.profile.signing.fields_where_declared
+            && self.unplaced_signer_fields().next().is_some()
+    }
+
     /// Whether the profile's `signed_when` says the operation is signed: `None` without that
     /// setting, when the operation's `security` decides.
     fn signed_by_profile(&self, operation: &Node) -> Result<Option<bool>> {
@@ -586,17 +600,8 @@ impl<'a> Lowering<'a> {
             }
             None => None,
         };
-        let unplaced: Vec<&str> = self
-            .profile
-            .signer_fields
-            .iter()
-            .filter(|wire| !self.signer_params.contains(*wire))
-            .map(String::as_str)
-            .collect();
-        // A signer that sets only what an operation declares (Binance's) needs no place for the
-        // rest; any other needs one for each field.
-        let needs_every_field = !self.api.profile.signing.fields_where_declared;
-        if signed && needs_every_field && body.is_none() && !unplaced.is_empty() {
+        if body.is_none() && self.signer_fields_lack_a_place(signed) {
+            let unplaced: Vec<&str> = self.unplaced_signer_fields().map(String::as_str).collect();
             return Err(Error::Invalid {
                 origin: origin.clone(),
                 message: format!(
@@ -1320,11 +1325,7 @@ impl<'a> Lowering<'a> {
         signed: bool,
         origin: &Origin,
     ) -> Result<()> {
-        let mut unplaced = self
-            .profile
-            .signer_fields
-            .iter()
-            .filter(|wire| !self.signer_params.contains(*wire));
+        let mut unplaced = self.unplaced_signer_fields();
         let no_place = match self.api.profile.signing.fields_where_declared {
             true => unplaced.any(|wire| shape.properties.contains_key(wire)),
             false => unplaced.next().is_some(),
@@ -1364,12 +1365,7 @@ impl<'a> Lowering<'a> {
     ) -> Result<LoweredBody> {
         // As written, parameters and all (`text/plain; charset=utf-8`): the Content-Type sent.
         let media_type = media.key.trim().to_owned();
-        let unplaced = self
-            .profile
-            .signer_fields
-            .iter()
-            .any(|wire| !self.signer_params.contains(wire));
-        if signed && unplaced && !self.api.profile.signing.fields_where_declared {
+        if self.signer_fields_lack_a_place(signed) {
             return Err(unsupported(
                 origin,
                 &format!(
@@ -1453,12 +1449,7 @@ impl<'a> Lowering<'a> {
             }
             _ => {}
         }
-        let unplaced = self
-            .profile
-            .signer_fields
-            .iter()
-            .any(|wire| !self.signer_params.contains(wire));
-        if signed && unplaced && !self.api.profile.signing.fields_where_declared {
+        if self.signer_fields_lack_a_place(signed) {
             return Err(unsupported(
                 origin,
                 "a body that is not an object, in which the signer's fields have no place",
